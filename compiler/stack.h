@@ -1,0 +1,46 @@
+// The validated model of a quarry.yml. The parser (manifest_parser) builds
+// it; everything after the parser may assume every invariant documented here.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quarry {
+
+struct HealthCheck {
+  std::string path;          // HTTP path; empty means a TCP connect check
+  int timeout_ms = 5000;     // per probe
+  int interval_ms = 1000;    // between probes
+  int retries = 10;          // probes before the check fails
+};
+
+// One service (long-running, kept across pushes) or node (replaced on push).
+struct Process {
+  std::string name;                         // DNS label, unique within the stack
+  bool is_service = false;
+  std::string image;                        // exactly one of image / build is set
+  std::string build;                        // directory of the repo holding a Dockerfile
+  std::string command;                      // optional; split by the shell rules of the image (sh -c is NOT used)
+  int port = 0;                             // container port, 0 when none
+  int memory_mb = 256;                      // slice size
+  double cpu = 0.0;                         // cores; 0 means "no limit, counts as 0.1 in the grid"
+  std::vector<std::string> volumes;         // container paths to persist
+  std::map<std::string, std::string> env;   // process env after interpolation
+  std::vector<std::string> domains;         // web nodes only; host names
+  std::optional<HealthCheck> health;        // set for nodes with a port (default TCP)
+  std::vector<std::string> depends_on;      // names of services/nodes in the stack
+  int scale = 1;                            // nodes: replicas; services: always 1
+  std::vector<std::string> requires_tags;   // e.g. "role=router"
+};
+
+struct Stack {
+  std::string name;                         // DNS label
+  std::map<std::string, std::string> env;   // stack-wide env after interpolation
+  std::vector<Process> services;            // in manifest order
+  std::vector<Process> nodes;               // in manifest order
+  std::string manifest_hash;                // sha256 of the manifest bytes
+};
+
+}  // namespace quarry
