@@ -42,7 +42,7 @@ bench: build
 	@scripts/bench $(BUILD)
 
 fuzz: deps
-	@CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DQUARRY_FUZZ=ON -DQUARRY_E2E=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@CXX=clang++-19 cmake -S . -B $(FUZZ_BUILD) -DQUARRY_FUZZ=ON -DQUARRY_E2E=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_manifest
 	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 

@@ -23,12 +23,16 @@ struct Instruction {
   std::vector<std::string> links;
   int scale = 0;                   // SCALE: desired replica count
   std::vector<std::string> domains;  // ROUTE: domains of the node (empty: unroute)
+
+  bool operator==(const Instruction&) const = default;
 };
 
 struct InstructionList {
   std::string stack;
   std::string manifest_hash;
   std::vector<Instruction> instructions;
+
+  bool operator==(const InstructionList&) const = default;
 };
 
 }  // namespace quarry

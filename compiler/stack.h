@@ -14,6 +14,8 @@ struct HealthCheck {
   int timeout_ms = 5000;     // per probe
   int interval_ms = 1000;    // between probes
   int retries = 10;          // probes before the check fails
+
+  bool operator==(const HealthCheck&) const = default;
 };
 
 // One service (long-running, kept across pushes) or node (replaced on push).
@@ -22,7 +24,7 @@ struct Process {
   bool is_service = false;
   std::string image;                        // exactly one of image / build is set
   std::string build;                        // directory of the repo holding a Dockerfile
-  std::string command;                      // optional; split by the shell rules of the image (sh -c is NOT used)
+  std::string command;                      // optional; split into argv by split_command (command_words.h), sh -c is NOT used
   int port = 0;                             // container port, 0 when none
   int memory_mb = 256;                      // slice size
   double cpu = 0.0;                         // cores; 0 means "no limit, counts as 0.1 in the grid"
@@ -33,6 +35,8 @@ struct Process {
   std::vector<std::string> depends_on;      // names of services/nodes in the stack
   int scale = 1;                            // nodes: replicas; services: always 1
   std::vector<std::string> requires_tags;   // e.g. "role=router"
+
+  bool operator==(const Process&) const = default;
 };
 
 struct Stack {
@@ -41,6 +45,11 @@ struct Stack {
   std::vector<Process> services;            // in manifest order
   std::vector<Process> nodes;               // in manifest order
   std::string manifest_hash;                // sha256 of the manifest bytes
+  // The global env ($QUARRY_HOME/etc/env) the manifest was parsed with: the
+  // lowest layer of every process's env (global < stack < process).
+  std::map<std::string, std::string> global_env;
+
+  bool operator==(const Stack&) const = default;
 };
 
 }  // namespace quarry

@@ -1,0 +1,38 @@
+#include "compiler/env_interpolation.h"
+
+namespace quarry {
+
+Result<std::string> interpolate(std::string_view value, const EnvLookup& lookup) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    char c = value[i];
+    if (c != '$' || i + 1 >= value.size()) {
+      out += c;
+      ++i;
+      continue;
+    }
+    char next = value[i + 1];
+    if (next == '$') {
+      out += '$';
+      i += 2;
+    } else if (next == '{') {
+      auto close = value.find('}', i + 2);
+      if (close == std::string_view::npos) return fail("unterminated '${'");
+      auto name = value.substr(i + 2, close - i - 2);
+      if (!is_env_name(name)) {
+        return fail("'${" + std::string(name) + "}' is not a variable (names are letters, digits and '_')");
+      }
+      auto found = lookup(name);
+      if (!found) return fail("undefined variable ${" + std::string(name) + "}");
+      out += *found;
+      i = close + 1;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace quarry
