@@ -1,0 +1,363 @@
+#include "grid/grid.h"
+
+#include <algorithm>
+
+#include "core/text.h"
+#include "grid/grid_file.h"
+
+namespace quarry {
+
+namespace {
+const SystemClock kSystemClock;
+
+std::string describe(const Resources& r) {
+  return std::to_string(r.memory_mb) + "MB/" + std::to_string(r.cpu_millis) + "m";
+}
+}  // namespace
+
+Grid::Grid(GridOptions options, std::unique_ptr<PlacementPolicy> policy, GridDeps deps)
+    : options_(std::move(options)),
+      policy_(std::move(policy)),
+      events_(deps.events),
+      clock_(deps.clock ? deps.clock : &kSystemClock),
+      store_(deps.store) {}
+
+std::optional<std::uint32_t> Grid::find_block(std::string_view id) const {
+  auto it = block_ids_.find(id);
+  if (it == block_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::uint32_t> Grid::find_slice(std::string_view id) const {
+  auto it = slice_ids_.find(id);
+  if (it == slice_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint32_t Grid::new_block(const BlockSpec& spec) {
+  std::uint32_t b;
+  if (!free_blocks_.empty()) {
+    b = free_blocks_.back();
+    free_blocks_.pop_back();
+  } else {
+    b = static_cast<std::uint32_t>(blocks_.size());
+    blocks_.emplace_back();
+  }
+  auto& rec = blocks_[b];
+  rec = BlockRec{};
+  rec.block.id = spec.id;
+  rec.block.capacity = spec.capacity;
+  rec.block.tags = spec.tags;
+  rec.block.created_ms = now();
+  rec.alive = true;
+  update_low(rec);
+  block_ids_.emplace(spec.id, b);
+  ++live_blocks_;
+  reindex(b);
+  return b;
+}
+
+std::uint32_t Grid::intern_node(std::string_view key) {
+  auto it = node_ids_.find(key);
+  if (it != node_ids_.end()) {
+    ++nodes_[it->second].refs;
+    return it->second;
+  }
+  std::uint32_t n;
+  if (!free_nodes_.empty()) {
+    n = free_nodes_.back();
+    free_nodes_.pop_back();
+  } else {
+    n = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+  }
+  nodes_[n] = NodeRec{std::string(key), {}, {}, 1};
+  node_ids_.emplace(std::string(key), n);
+  return n;
+}
+
+void Grid::release_node(std::uint32_t n) {
+  if (--nodes_[n].refs > 0) return;
+  node_ids_.erase(nodes_[n].key);
+  nodes_[n] = NodeRec{};
+  free_nodes_.push_back(n);
+}
+
+void Grid::unindex(std::uint32_t b) {
+  auto& rec = blocks_[b];
+  if (!rec.indexed) return;
+  policy_->erase(b, rec.block.free());
+  rec.indexed = false;
+}
+
+void Grid::reindex(std::uint32_t b) {
+  auto& rec = blocks_[b];
+  policy_->insert(b, rec.block.free(), rec.block.tags);
+  rec.indexed = true;
+}
+
+void Grid::update_low(BlockRec& rec) {
+  bool low = rec.block.load() < options_.low_watermark;
+  if (!low) {
+    rec.block.low_since_ms.reset();
+  } else if (!rec.block.low_since_ms) {
+    rec.block.low_since_ms = now();
+  }
+}
+
+void Grid::attach(std::uint32_t s, std::uint32_t b) {
+  auto& sl = slices_[s];
+  auto& rec = blocks_[b];
+  bool indexed = rec.indexed;
+  unindex(b);
+  rec.block.used += sl.slice.size;
+  sl.block = b;
+  sl.pos = static_cast<std::uint32_t>(rec.slices.size());
+  rec.slices.push_back(s);
+  auto& node = nodes_[sl.node];
+  auto it = std::find(node.blocks.begin(), node.blocks.end(), b);
+  if (it == node.blocks.end()) {
+    node.blocks.push_back(b);
+    node.counts.push_back(1);
+  } else {
+    ++node.counts[it - node.blocks.begin()];
+  }
+  update_low(rec);
+  if (indexed) reindex(b);
+}
+
+void Grid::detach(std::uint32_t s) {
+  auto& sl = slices_[s];
+  auto b = sl.block;
+  auto& rec = blocks_[b];
+  bool indexed = rec.indexed;
+  unindex(b);
+  rec.block.used -= sl.slice.size;
+  auto last = rec.slices.back();
+  rec.slices[sl.pos] = last;
+  slices_[last].pos = sl.pos;
+  rec.slices.pop_back();
+  auto& node = nodes_[sl.node];
+  auto i = std::find(node.blocks.begin(), node.blocks.end(), b) - node.blocks.begin();
+  if (--node.counts[i] == 0) {
+    node.blocks[i] = node.blocks.back();
+    node.counts[i] = node.counts.back();
+    node.blocks.pop_back();
+    node.counts.pop_back();
+  }
+  sl.block = kNone;
+  update_low(rec);
+  if (indexed) reindex(b);
+}
+
+bool Grid::fits(std::uint32_t s, std::uint32_t b) const {
+  const auto& rec = blocks_[b];
+  const auto& slice = slices_[s].slice;
+  return rec.alive && rec.block.free().holds(slice.size) && tags_satisfy(rec.block.tags, slice.required_tags);
+}
+
+std::optional<std::uint32_t> Grid::choose(std::uint32_t s) const {
+  const auto& sl = slices_[s];
+  PlacementRequest request{sl.slice.size, sl.slice.required_tags.empty() ? nullptr : &sl.slice.required_tags,
+                           nodes_[sl.node].blocks};
+  auto b = policy_->choose(request);
+  // The policy is trusted for quality, never for safety.
+  if (!b || *b >= blocks_.size() || !blocks_[*b].indexed || !fits(s, *b)) return std::nullopt;
+  return b;
+}
+
+void Grid::emit_slice(Event::Kind kind, std::uint32_t s, std::uint32_t b) {
+  if (!events_) return;
+  auto& e = emit(kind);
+  e.block = blocks_[b].block;
+  e.slice = slices_[s].slice;
+}
+
+Grid::Event& Grid::emit(Event::Kind kind) {
+  queue_.emplace_back();
+  queue_.back().kind = kind;
+  return queue_.back();
+}
+
+Status Grid::finish() {
+  if (events_ && !flushing_) {
+    flushing_ = true;
+    while (!queue_.empty()) {
+      auto event = std::move(queue_.front());
+      queue_.pop_front();
+      switch (event.kind) {
+        case Event::Kind::Create: events_->on_create(event.request); break;
+        case Event::Kind::Destroy: events_->on_destroy(event.block); break;
+        case Event::Kind::Added: events_->on_added(event.slice, event.block); break;
+        case Event::Kind::Removed: events_->on_removed(event.slice, event.block); break;
+      }
+    }
+    flushing_ = false;
+  }
+  if (options_.file.empty()) return {};
+  if (!store_) return fail("grid: options.file is set but no store was given");
+  return save_grid(*store_, options_.file, snapshot());
+}
+
+Result<Placement> Grid::add_slice(const Slice& slice) {
+  if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
+  auto s = free_slices_.empty() ? static_cast<std::uint32_t>(slices_.size()) : free_slices_.back();
+  // One hash probe both checks for a duplicate and records the id.
+  if (!slice_ids_.try_emplace(slice.id, s).second) return fail("slice '" + slice.id + "' is already in the grid");
+  if (s == slices_.size()) slices_.emplace_back();
+  else free_slices_.pop_back();
+  auto& sl = slices_[s];
+  sl.slice = slice;
+  sl.block = kNone;
+  sl.node = intern_node(slice.node_key());
+  sl.pending_seq = 0;
+  sl.request = 0;
+  sl.alive = true;
+  if (auto b = choose(s)) {
+    attach(s, *b);
+    emit_slice(Event::Kind::Added, s, *b);
+  } else {
+    make_pending(s);
+    plan_create(s);
+  }
+  bool handlers = events_ && !queue_.empty();
+  auto status = finish();
+  if (!status) return fail(status.error());
+  // A handler may have moved or removed the slice; without one, its slot is
+  // still current and spares a lookup.
+  if (handlers) {
+    auto now_at = placement(slice.id);
+    return now_at ? *now_at : Placement{};
+  }
+  if (slices_[s].block == kNone) return Placement{};
+  return Placement{blocks_[slices_[s].block].block.id};
+}
+
+Status Grid::remove_slice(std::string_view slice_id) {
+  auto s = find_slice(slice_id);
+  if (!s) return fail("no slice '" + std::string(slice_id) + "' in the grid");
+  auto& sl = slices_[*s];
+  auto b = sl.block;
+  if (b != kNone) {
+    detach(*s);
+    emit_slice(Event::Kind::Removed, *s, b);
+  } else {
+    unpend(*s);
+  }
+  release_node(sl.node);
+  slice_ids_.erase(sl.slice.id);
+  sl = SliceRec{};
+  free_slices_.push_back(*s);
+  if (b != kNone) place_pending_on(b);
+  return finish();
+}
+
+Status Grid::add_block(const BlockSpec& spec, std::optional<std::uint64_t> request) {
+  if (spec.id.empty()) return fail("a block needs an id");
+  if (block_ids_.contains(spec.id)) return fail("block '" + spec.id + "' is already in the grid");
+  if (spec.capacity.memory_mb <= 0 || spec.capacity.cpu_millis < 0)
+    return fail("block '" + spec.id + "': capacity must have positive memory and non-negative cpu");
+  if (request) {
+    if (!creating_.erase(*request)) return fail("no create request " + std::to_string(*request) + " in flight");
+  } else if (options_.max_blocks && live_blocks_ + creating_.size() >= options_.max_blocks) {
+    return fail("grid is at its max of " + std::to_string(options_.max_blocks) + " blocks");
+  }
+  auto b = new_block(spec);
+  place_pending_on(b);
+  plan_orphans();
+  return finish();
+}
+
+Result<DrainResult> Grid::remove_block(std::string_view block_id, bool move_services) {
+  auto b = find_block(block_id);
+  if (!b) return fail("no block '" + std::string(block_id) + "' in the grid");
+  std::vector<std::uint32_t> order;
+  std::vector<std::string> services;
+  for (auto s : blocks_[*b].slices) {
+    if (!slices_[s].slice.is_service) order.push_back(s);
+    else services.push_back(slices_[s].slice.id);
+  }
+  if (!services.empty() && !move_services) {
+    std::sort(services.begin(), services.end(), natural_less);
+    return fail("block '" + std::string(block_id) + "' holds services (" + join(services, ", ") +
+                "); drain it with services moved to take it out");
+  }
+  for (auto s : blocks_[*b].slices)
+    if (slices_[s].slice.is_service) order.push_back(s);
+  unindex(*b);
+  --live_blocks_;  // a drained slice that must wait may ask for a server in its stead
+  DrainResult result;
+  for (auto s : order) {
+    auto to = choose(s);
+    detach(s);
+    if (to) {
+      attach(s, *to);
+      emit_slice(Event::Kind::Added, s, *to);
+      emit_slice(Event::Kind::Removed, s, *b);
+      result.moved.push_back(Move{slices_[s].slice.id, std::string(block_id), blocks_[*to].block.id});
+    } else {
+      emit_slice(Event::Kind::Removed, s, *b);
+      make_pending(s);
+      plan_create(s);
+      result.pending.push_back(slices_[s].slice.id);
+    }
+  }
+  block_ids_.erase(blocks_[*b].block.id);
+  blocks_[*b] = BlockRec{};
+  free_blocks_.push_back(*b);
+  auto status = finish();
+  if (!status) return fail(status.error());
+  return result;
+}
+
+Status Grid::resize_block(std::string_view block_id, const Resources& capacity) {
+  auto b = find_block(block_id);
+  if (!b) return fail("no block '" + std::string(block_id) + "' in the grid");
+  auto& rec = blocks_[*b];
+  if (!capacity.holds(rec.block.used) || capacity.memory_mb <= 0 || capacity.cpu_millis < 0)
+    return fail("block '" + std::string(block_id) + "' cannot shrink to " + describe(capacity) + ": its slices use " +
+                describe(rec.block.used));
+  unindex(*b);
+  rec.block.capacity = capacity;
+  update_low(rec);
+  reindex(*b);
+  place_pending_on(*b);
+  return finish();
+}
+
+Status Grid::apply_move(const Move& move) {
+  auto s = find_slice(move.slice);
+  auto from = find_block(move.from);
+  auto to = find_block(move.to);
+  auto bad = [&](const std::string& why) { return fail("move " + move.slice + " from " + move.from + " to " + move.to + ": " + why); };
+  if (!s || !from || !to) return bad("unknown slice or block");
+  if (slices_[*s].block != *from) return bad("the slice is not on " + move.from);
+  if (*from == *to) return bad("source and target are the same block");
+  if (!blocks_[*to].indexed || !fits(*s, *to)) return bad(move.to + " cannot hold it");
+  detach(*s);
+  attach(*s, *to);
+  emit_slice(Event::Kind::Added, *s, *to);
+  emit_slice(Event::Kind::Removed, *s, *from);
+  return finish();
+}
+
+RepackPlan Grid::plan_repack() const {
+  return quarry::plan_repack(snapshot(), RepackOptions{now(), options_.low_watermark, options_.low_for_ms,
+                                                       options_.min_age_ms, options_.min_blocks});
+}
+
+std::optional<Placement> Grid::placement(std::string_view slice_id) const {
+  auto s = find_slice(slice_id);
+  if (!s) return std::nullopt;
+  auto b = slices_[*s].block;
+  if (b == kNone) return Placement{};
+  return Placement{blocks_[b].block.id};
+}
+
+std::optional<Block> Grid::block(std::string_view block_id) const {
+  auto b = find_block(block_id);
+  if (!b) return std::nullopt;
+  return blocks_[*b].block;
+}
+
+}  // namespace quarry
