@@ -78,6 +78,13 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
   return std::nullopt;
 }
 
+bool is_env_name(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 bool is_dns_label(std::string_view s) {
   if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -116,4 +123,21 @@ std::string format_duration_ms(std::int64_t ms) {
   return buf;
 }
 
+}  // namespace quarry
+
+namespace quarry {
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::string in = trim(text);
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out(in.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  std::size_t pad = 0;
+  if (!in.empty() && in.back() == '=') ++pad;
+  if (in.size() > 1 && in[in.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
 }  // namespace quarry

@@ -45,3 +45,26 @@ BOOST_AUTO_TEST_CASE(checked_names_command) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#include "core/process_stream.h"
+
+BOOST_AUTO_TEST_SUITE(process_stream)
+
+BOOST_AUTO_TEST_CASE(streams_stdout_and_reports_failure) {
+  auto s = ProcessStream::start({"sh", "-c", "head -c 300000 /dev/zero; echo done >&2"});
+  BOOST_REQUIRE(s.has_value());
+  char buf[4096];
+  long total = 0, n;
+  while ((n = (*s)->read(buf, sizeof buf)) > 0) total += n;
+  BOOST_TEST(total == 300000);
+  BOOST_TEST((*s)->finish().has_value());
+
+  auto bad = ProcessStream::start({"sh", "-c", "echo nope >&2; exit 4"});
+  BOOST_REQUIRE(bad.has_value());
+  while ((*bad)->read(buf, sizeof buf) > 0) {}
+  auto st = (*bad)->finish();
+  BOOST_REQUIRE(!st.has_value());
+  BOOST_TEST(st.error().message == "sh -c 'echo nope >&2; exit 4': exit 4: nope");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
