@@ -1,0 +1,216 @@
+#include "launcher/docker_commands.h"
+
+#include <cstdio>
+#include <set>
+
+#include "compiler/command_words.h"
+#include "core/text.h"
+
+namespace quarry {
+
+namespace {
+
+bool is_env_key(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+// Docker refuses an env file that is not UTF-8.
+bool is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 4;
+    if (n == 4 || i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string format_cpus(double cpu) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", cpu);
+  return buf;
+}
+
+void add_label(Argv& argv, std::string_view key, const std::string& value) {
+  argv.push_back("--label");
+  argv.push_back(std::string(key) + "=" + value);
+}
+
+void add_label_filters(Argv& argv, const std::map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : labels) {
+    argv.push_back("--filter");
+    argv.push_back("label=" + k + "=" + v);
+  }
+}
+
+Status add_volumes(Argv& argv, const Instruction& ins) {
+  const auto& p = ins.process;
+  if (p.volumes.empty()) return {};
+  if (!p.is_service) return fail("node " + p.name + ": volumes are kept only for services");
+  std::set<std::string> seen;
+  for (const auto& path : p.volumes) {
+    if (!starts_with(path, "/") || path.find(':') != std::string::npos)
+      return fail("service " + p.name + ": volume path '" + path + "' must be absolute and hold no ':'");
+    auto name = volume_name(ins.stack, p.name, path);
+    if (!seen.insert(name).second)
+      return fail("service " + p.name + ": volume paths map to the same volume " + name);
+    argv.push_back("--volume");
+    argv.push_back(name + ":" + path);
+  }
+  return {};
+}
+
+void add_publish(Argv& argv, const Instruction& ins, const ContainerPlacement& pl) {
+  if (ins.process.port <= 0 || pl.host_port <= 0) return;
+  std::string spec;
+  if (!pl.bind_address.empty()) {
+    bool v6 = pl.bind_address.find(':') != std::string::npos;
+    spec = (v6 ? "[" + pl.bind_address + "]" : pl.bind_address) + ":";
+  }
+  spec += std::to_string(pl.host_port) + ":" + std::to_string(ins.process.port);
+  argv.push_back("--publish");
+  argv.push_back(spec);
+}
+
+}  // namespace
+
+std::string container_name(const Instruction& ins, const ContainerPlacement& pl) {
+  if (ins.process.is_service) return ins.stack + "-" + ins.process.name;
+  return ins.stack + "-" + ins.process.name + "-r" + std::to_string(pl.release) + "-" + std::to_string(pl.index);
+}
+
+std::string volume_name(std::string_view stack, std::string_view service, std::string_view path) {
+  std::string out = std::string(stack) + "-" + std::string(service);
+  bool dash = false;
+  for (char c : path) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!keep && (c >= 'A' && c <= 'Z')) {
+      c = static_cast<char>(c - 'A' + 'a');
+      keep = true;
+    }
+    if (keep) {
+      if (dash) out += '-';
+      out += c;
+      dash = false;
+    } else {
+      dash = true;
+    }
+  }
+  return out;
+}
+
+Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
+  const auto& p = ins.process;
+  std::string what = (p.is_service ? "service " : "node ") + p.name;
+  if (ins.op != Op::Ensure && ins.op != Op::Deploy) return fail(what + ": docker run is for ENSURE and DEPLOY");
+  if (pl.release < 1) return fail(what + ": release number " + std::to_string(pl.release) + " is below 1");
+  if (pl.index < 1) return fail(what + ": replica number " + std::to_string(pl.index) + " is below 1");
+  std::string image = pl.image.empty() ? p.image : pl.image;
+  if (image.empty()) return fail(what + ": no image to run");
+  std::string name = container_name(ins, pl);
+  if (!is_dns_label(name)) return fail(what + ": container name " + name + " is not a DNS label (63 characters at most)");
+  Argv words;
+  if (!trim(p.command).empty()) {
+    auto split = split_command(p.command);
+    if (!split) return fail(split.error().context(what));
+    words = std::move(*split);
+  }
+
+  Argv argv = {"docker", "run", "--detach", "--name", name};
+  add_label(argv, kLabelStack, ins.stack);
+  add_label(argv, kLabelNode, p.name);
+  add_label(argv, kLabelRelease, std::to_string(pl.release));
+  add_label(argv, kLabelIndex, std::to_string(pl.index));
+  add_label(argv, kLabelKind, p.is_service ? "service" : "node");
+  if (!pl.env_file.empty()) argv.insert(argv.end(), {"--env-file", pl.env_file});
+  if (pl.memory_mb > 0) argv.insert(argv.end(), {"--memory", std::to_string(pl.memory_mb) + "m"});
+  if (pl.cpu > 0) argv.insert(argv.end(), {"--cpus", format_cpus(pl.cpu)});
+  add_publish(argv, ins, pl);
+  argv.insert(argv.end(), {"--restart", "unless-stopped"});
+  if (auto s = add_volumes(argv, ins); !s) return fail(s.error());
+  if (!pl.network.empty()) argv.insert(argv.end(), {"--network", pl.network});
+  for (const auto& alias : pl.network_aliases) argv.insert(argv.end(), {"--network-alias", alias});
+  argv.push_back(image);
+  argv.insert(argv.end(), words.begin(), words.end());
+  return argv;
+}
+
+Argv docker_stop(const std::string& name, std::chrono::seconds grace) {
+  return {"docker", "stop", "-t", std::to_string(grace.count()), name};
+}
+
+Argv docker_rm(const std::string& name, bool force) {
+  if (force) return {"docker", "rm", "--force", name};
+  return {"docker", "rm", name};
+}
+
+Argv docker_ps(const std::map<std::string, std::string>& labels) {
+  Argv argv = {"docker", "ps", "--all", "--no-trunc"};
+  add_label_filters(argv, labels);
+  argv.insert(argv.end(), {"--format", "{{json .}}"});
+  return argv;
+}
+
+Argv docker_inspect(const std::vector<std::string>& names) {
+  Argv argv = {"docker", "inspect", "--type", "container"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  return argv;
+}
+
+Argv docker_logs(const std::string& name, const LogsOptions& o) {
+  Argv argv = {"docker", "logs"};
+  if (o.follow) argv.push_back("--follow");
+  if (o.tail >= 0) argv.insert(argv.end(), {"--tail", std::to_string(o.tail)});
+  if (o.timestamps) argv.push_back("--timestamps");
+  if (!o.since.empty()) argv.insert(argv.end(), {"--since", o.since});
+  argv.push_back(name);
+  return argv;
+}
+
+Argv docker_image_inspect(const std::string& image) { return {"docker", "image", "inspect", image}; }
+
+Argv docker_load() { return {"docker", "load", "--quiet"}; }
+
+Argv docker_network_create(const std::string& name, const std::map<std::string, std::string>& labels) {
+  Argv argv = {"docker", "network", "create", "--driver", "bridge"};
+  for (const auto& [k, v] : labels) add_label(argv, k, v);
+  argv.push_back(name);
+  return argv;
+}
+
+Argv docker_network_rm(const std::string& name) { return {"docker", "network", "rm", name}; }
+
+Argv docker_volume_ls(const std::map<std::string, std::string>& labels) {
+  Argv argv = {"docker", "volume", "ls"};
+  add_label_filters(argv, labels);
+  argv.insert(argv.end(), {"--format", "{{json .}}"});
+  return argv;
+}
+
+Argv docker_volume_rm(const std::string& name) { return {"docker", "volume", "rm", name}; }
+
+Result<std::string> render_env_file(const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (const auto& [key, value] : env) {
+    if (!is_env_key(key)) return fail("env: '" + key + "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    if (value.find_first_of(std::string_view("\n\r\0", 3)) != std::string::npos)
+      return fail("env " + key + ": the value holds a line break or NUL, which docker's --env-file cannot carry");
+    if (!is_utf8(value)) return fail("env " + key + ": the value is not UTF-8, which docker's --env-file refuses");
+    out += key + "=" + value + "\n";
+  }
+  return out;
+}
+
+Argv write_private_file(const std::string& path) {
+  return {"sh", "-c",
+          "umask 077 && mkdir -p -- \"$(dirname -- \"$1\")\" && rm -f -- \"$1.tmp\" && cat > \"$1.tmp\" && "
+          "mv -f -- \"$1.tmp\" \"$1\"",
+          "sh", path};
+}
+
+}  // namespace quarry
