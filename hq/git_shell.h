@@ -1,0 +1,33 @@
+// What the git account's forced command does with one ssh login: serve a
+// push or a fetch of a stack's repository, and nothing else.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "hq/hq_config.h"
+#include "store/store.h"
+
+namespace quarry {
+
+struct GitLogin {
+  std::string home;              // the HQ home
+  std::string key_name;          // whose key logged in (from authorized_keys)
+  std::string original_command;  // $SSH_ORIGINAL_COMMAND; empty for a login shell
+};
+
+// Serves `login` with the real git programs, stdin and stdout passed
+// through untouched (they carry git's protocol; messages go to stderr).
+// A push (git-receive-pack) takes the stack's deploy lock for the whole
+// session, waiting and saying so if another push holds it, creates the bare
+// repository on the first push and runs git-receive-pack with
+// QUARRY_PUSHER=KEY and QUARRY_DEPLOY_LOCK_HELD=STACK in its environment,
+// for the hook. Holding the lock from before git advertises the refs until
+// they are updated is what lets two concurrent pushes both land, one after
+// the other: the second one's client sees the first one's commit. A fetch
+// (git-upload-pack) of an existing stack runs without the lock. Any other
+// command is refused with a User error. Returns git's exit status.
+Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin& login,
+                            const std::function<void(const std::string&)>& say);
+
+}  // namespace quarry

@@ -1,0 +1,30 @@
+// `quarry hq init`: turning a machine into an HQ.
+#pragma once
+
+#include <string>
+
+#include "store/store.h"
+
+namespace quarry {
+
+struct HqInitOptions {
+  std::string home;    // absolute path of the HQ home (the store's root)
+  std::string user;    // the git account, "quarry" by default
+  std::string binary;  // absolute path of the quarry executable hooks and logins run
+};
+
+// Sets the machine up as an HQ, idempotently (re-running repairs):
+//   1. the state directories (etc/keys, stacks, keys, run);
+//   2. the HQ's own SSH key pair keys/hq_ed25519{,.pub}, which the launcher
+//      uses to reach servers (kept when present);
+//   3. the git account (git_account.h), whose home is the HQ home;
+//   4. etc/hq.json and the account's authorized_keys from the registered keys;
+//   5. the whole HQ home handed to the git account, so pushes can write the
+//      stacks' state.
+// Needs root. Each step is reported as a progress line.
+Status init_hq(Store& store, const HqInitOptions& options);
+
+// The absolute path of the running executable (/proc/self/exe).
+Result<std::string> current_executable();
+
+}  // namespace quarry

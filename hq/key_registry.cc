@@ -1,0 +1,95 @@
+#include "hq/key_registry.h"
+
+#include <sys/stat.h>
+
+#include "core/file_io.h"
+#include "core/quote.h"
+#include "hq/git_account.h"
+
+namespace quarry {
+
+namespace {
+
+std::string key_path(const std::string& name) { return "etc/keys/" + name + ".pub"; }
+
+bool fits_in_command_option(const std::string& s) {
+  for (char c : s) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+}  // namespace
+
+Result<std::vector<RegisteredKey>> list_keys(Store& store) {
+  auto names = store.list("etc/keys");
+  if (!names) return std::unexpected(names.error());
+  std::vector<RegisteredKey> out;
+  for (const auto& file : *names) {
+    if (!file.ends_with(".pub")) continue;
+    std::string name = file.substr(0, file.size() - 4);
+    if (!is_key_name(name)) continue;
+    auto text = store.get(key_path(name));
+    if (!text) return std::unexpected(text.error());
+    if (!*text) continue;
+    auto key = parse_public_key(**text);
+    if (!key) return std::unexpected(key.error().context(store.locate(key_path(name))));
+    out.push_back({name, std::move(*key)});
+  }
+  return out;
+}
+
+Status add_key(Store& store, const std::string& name, const PublicKey& key) {
+  if (!is_key_name(name)) {
+    return fail("invalid key name '" + name + "': use 1-64 of letters, digits, '.', '_', '-'");
+  }
+  auto keys = list_keys(store);
+  if (!keys) return std::unexpected(keys.error());
+  for (const auto& k : *keys) {
+    if (k.name == name) return fail("a key named '" + name + "' already exists (remove it first)");
+    if (k.key.base64 == key.base64) return fail("this key is already registered as '" + k.name + "'");
+  }
+  return store.put(key_path(name), key.type + " " + key.base64 + " " + name + "\n");
+}
+
+Status remove_key(Store& store, const std::string& name) {
+  if (!is_key_name(name)) return fail("invalid key name '" + name + "'");
+  auto existing = store.get(key_path(name));
+  if (!existing) return std::unexpected(existing.error());
+  if (!*existing) return fail("no key named '" + name + "' (see `quarry hq keys`)");
+  return store.remove(key_path(name));
+}
+
+Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& keys, const std::string& binary,
+                                           const std::string& home) {
+  for (const auto* path : {&binary, &home}) {
+    if (!fits_in_command_option(*path)) return fail("path cannot appear in authorized_keys: " + *path);
+  }
+  std::string out = "# Written by `quarry hq init|add-key|remove-key`; edits are overwritten.\n";
+  for (const auto& k : keys) {
+    std::string command = shell_join({binary, "--home", home, "hq", "shell", k.name});
+    out += "command=\"" + command +
+           "\",no-pty,no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-user-rc " + k.key.type + " " +
+           k.key.base64 + " " + k.name + "\n";
+  }
+  return out;
+}
+
+Status write_authorized_keys(Store& store, const HqConfig& config, const std::string& home) {
+  auto keys = list_keys(store);
+  if (!keys) return std::unexpected(keys.error());
+  auto text = render_authorized_keys(*keys, config.binary, home);
+  if (!text) return std::unexpected(text.error());
+  std::string dir = parent_dir(config.authorized_keys);
+  if (auto s = make_dirs(dir, 0700); !s) return s;
+  if (chmod(dir.c_str(), 0700) != 0) return fail_remote("chmod " + dir + " failed");
+  if (auto s = write_file_atomic(config.authorized_keys, *text, 0600); !s) return s;
+  return give_to_account(dir, config.user);
+}
+
+}  // namespace quarry

@@ -1,0 +1,47 @@
+// Who may push: one public key per name at etc/keys/NAME.pub in the store,
+// and the git account's authorized_keys rendered from that list. Every line
+// of authorized_keys forces quarry's own command and forbids a pty and all
+// forwarding, in the manner of gitolite and dokku, so a key can push and
+// fetch and do nothing else.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hq/hq_config.h"
+#include "hq/public_key.h"
+#include "store/store.h"
+
+namespace quarry {
+
+struct RegisteredKey {
+  std::string name;
+  PublicKey key;
+};
+
+// Every registered key, sorted by name. A stored file that does not parse is
+// an error naming it.
+Result<std::vector<RegisteredKey>> list_keys(Store& store);
+
+// Registers `key` as `name`. Fails when the name is invalid or taken, or
+// when the same key is already registered under another name (sshd would
+// attribute its pushes to whichever line came first).
+Status add_key(Store& store, const std::string& name, const PublicKey& key);
+
+// Unregisters `name`; an error when there is no such key.
+Status remove_key(Store& store, const std::string& name);
+
+// The authorized_keys text: one line per key,
+//   command="BINARY --home HOME hq shell NAME",no-pty,no-port-forwarding,
+//   no-X11-forwarding,no-agent-forwarding,no-user-rc TYPE BASE64 NAME
+// with BINARY and HOME shell-quoted. Fails when a path holds a character
+// that cannot appear inside command="..." (a '"', a backslash, a control
+// character).
+Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& keys, const std::string& binary,
+                                           const std::string& home);
+
+// Rewrites config.authorized_keys atomically (mode 0600, in a 0700 .ssh
+// directory), owned by the git account when running as root.
+Status write_authorized_keys(Store& store, const HqConfig& config, const std::string& home);
+
+}  // namespace quarry
