@@ -1,0 +1,126 @@
+#include "cli/cluster.h"
+
+#include "cli/router_sync.h"
+#include "cli/server_source.h"
+#include "cloud/digitalocean_provider.h"
+#include "cloud/ec2_provider.h"
+#include "cloud/local_provider.h"
+#include "cloud/provider_config.h"
+#include "core/file_io.h"
+#include "core/subprocess.h"
+#include "core/text.h"
+#include "launcher/hq_engine.h"
+
+namespace quarry {
+
+Cluster::~Cluster() = default;
+
+Result<SshKeyFiles> Cluster::hq_key() {
+  std::string key = ctx_.home() + "/keys/hq_ed25519";
+  if (!path_exists(key)) {
+    if (auto s = make_dirs(ctx_.home() + "/keys", 0700); !s) return std::unexpected(s.error());
+    auto r = run_checked({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "quarry-hq", "-f", key});
+    if (!r) return std::unexpected(r.error().context("make the HQ's SSH key"));
+  }
+  return SshKeyFiles{key, key + ".pub", ""};
+}
+
+HostKeyStore& Cluster::host_keys() {
+  if (!host_keys_) host_keys_ = std::make_unique<HostKeyStore>(ctx_.store());
+  return *host_keys_;
+}
+
+Result<RemoteShell*> Cluster::shell() {
+  if (!shell_) {
+    auto key = hq_key();
+    if (!key) return std::unexpected(key.error());
+    Libssh2Options o;
+    o.key = *key;
+    shell_ = std::make_unique<Libssh2Shell>(o, host_keys());
+  }
+  return shell_.get();
+}
+
+Result<Provider*> Cluster::provider() {
+  if (provider_) return provider_.get();
+  auto text = ctx_.store().get("etc/cloud.json");
+  if (!text) return std::unexpected(text.error());
+  auto config = parse_cloud_config(text->value_or(R"({"provider": "local"})"));
+  if (!config) return std::unexpected(config.error().context(ctx_.store().locate("etc/cloud.json")));
+  if (config->provider == "local") {
+    auto key = hq_key();
+    if (!key) return std::unexpected(key.error());
+    auto pub = read_file(key->public_key);
+    if (!pub) return std::unexpected(pub.error());
+    auto local = config->local;
+    if (local.state_dir.empty()) local.state_dir = ctx_.home() + "/cloud/local";
+    if (local.cluster_id.empty()) local.cluster_id = default_cluster_id(ctx_.home());
+    local.authorized_key = trim(*pub);
+    provider_ = std::make_unique<LocalProvider>(local);
+  } else {
+    http_ = std::make_unique<CurlHttpClient>();
+    if (config->provider == "digitalocean") {
+      provider_ = std::make_unique<DigitalOceanProvider>(config->digitalocean, *http_);
+    } else {
+      provider_ = std::make_unique<Ec2Provider>(config->ec2, *http_);
+    }
+  }
+  return provider_.get();
+}
+
+Result<LocalProvider*> Cluster::local_provider() {
+  auto p = provider();
+  if (!p) return std::unexpected(p.error());
+  auto* local = dynamic_cast<LocalProvider*>(*p);
+  if (!local) return fail("the configured cloud is " + (*p)->name() + ", not the local cloud");
+  return local;
+}
+
+Result<ServerSource*> Cluster::server_source() {
+  if (!source_) {
+    auto p = provider();
+    if (!p) return std::unexpected(p.error());
+    source_ = std::make_unique<ProviderServerSource>(ctx_.store(), **p, host_keys());
+  }
+  return source_.get();
+}
+
+Result<GridPlacer*> Cluster::placer() {
+  if (!placer_) {
+    auto source = server_source();
+    if (!source) return std::unexpected(source.error());
+    placer_ = std::make_unique<GridPlacer>(ctx_.store(), *source);
+  }
+  return placer_.get();
+}
+
+Result<RouterHook*> Cluster::router() {
+  if (!router_) {
+    auto sh = shell();
+    if (!sh) return std::unexpected(sh.error());
+    router_ = std::make_unique<NginxRouterSync>(ctx_.store(), **sh);
+  }
+  return router_.get();
+}
+
+Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options) {
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
+  auto pl = placer();
+  if (!pl) return std::unexpected(pl.error());
+  auto rt = router();
+  if (!rt) return std::unexpected(rt.error());
+  if (!builder_) {
+    auto env = HqEngine(ctx_.home() + "/engine").ensure();
+    if (!env) return std::unexpected(env.error());
+    engine_shell_ = std::make_unique<LocalShell>(*env);
+    builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
+    shipper_ = std::make_unique<ImageShipper>(**sh, *env);
+  }
+  DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt};
+  return std::make_unique<Deployer>(deps, options);
+}
+
+Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }
+
+}  // namespace quarry

@@ -1,0 +1,57 @@
+// The real implementations behind the cluster commands, built on demand:
+// the SSH shell (the HQ's key, host keys pinned in the store), the cloud
+// provider (etc/cloud.json; the local cloud when there is none), the grid,
+// the router and the HQ's build engine. Only cli/ builds these.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "cli/context.h"
+#include "cloud/http_client.h"
+#include "cloud/provider.h"
+#include "launcher/deployer.h"
+#include "launcher/grid_placer.h"
+#include "launcher/host_keys.h"
+#include "launcher/libssh2_shell.h"
+#include "launcher/local_shell.h"
+
+namespace quarry {
+
+class LocalProvider;
+
+class Cluster {
+ public:
+  explicit Cluster(Context& ctx) : ctx_(ctx) {}
+  ~Cluster();
+
+  // The HQ's SSH key pair (keys/hq_ed25519), made on first use.
+  Result<SshKeyFiles> hq_key();
+  Result<RemoteShell*> shell();
+  HostKeyStore& host_keys();
+  // The configured provider; the local cloud by default.
+  Result<Provider*> provider();
+  // The local provider when that is the configured one (cluster down).
+  Result<LocalProvider*> local_provider();
+  Result<ServerSource*> server_source();
+  Result<GridPlacer*> placer();
+  Result<RouterHook*> router();
+  // A deployer wired to all of the above; starts the HQ engine if needed.
+  Result<std::unique_ptr<Deployer>> deployer(const LaunchOptions& options = {});
+  Status stop_engine();
+
+ private:
+  Context& ctx_;
+  std::unique_ptr<HostKeyStore> host_keys_;
+  std::unique_ptr<Libssh2Shell> shell_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<Provider> provider_;
+  std::unique_ptr<ServerSource> source_;
+  std::unique_ptr<GridPlacer> placer_;
+  std::unique_ptr<RouterHook> router_;
+  std::unique_ptr<LocalShell> engine_shell_;
+  std::unique_ptr<ImageBuilder> builder_;
+  std::unique_ptr<ImageShipper> shipper_;
+};
+
+}  // namespace quarry

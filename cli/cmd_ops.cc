@@ -1,0 +1,188 @@
+// Day-to-day operations on a running stack: logs and env.
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "cli/cluster.h"
+#include "cli/command.h"
+#include "cli/table.h"
+#include "core/text.h"
+#include "launcher/container_ops.h"
+#include "launcher/docker_commands.h"
+#include "store/store_json.h"
+
+namespace quarry {
+
+namespace {
+
+struct LogsArgs {
+  std::string stack, node;
+  bool follow = false;
+  int tail = 100;
+};
+
+// Writes whole lines with the container's name in front; a partial line
+// waits for the rest.
+class Prefixer {
+ public:
+  Prefixer(std::string prefix, std::mutex& mu) : prefix_(std::move(prefix)), mu_(mu) {}
+  void feed(std::string_view chunk) {
+    buf_.append(chunk);
+    std::size_t nl;
+    while ((nl = buf_.find('\n')) != std::string::npos) {
+      std::lock_guard lock(mu_);
+      std::cout << prefix_ << buf_.substr(0, nl) << "\n" << std::flush;
+      buf_.erase(0, nl + 1);
+    }
+  }
+  void flush() {
+    if (buf_.empty()) return;
+    std::lock_guard lock(mu_);
+    std::cout << prefix_ << buf_ << "\n";
+    buf_.clear();
+  }
+
+ private:
+  std::string prefix_;
+  std::mutex& mu_;
+  std::string buf_;
+};
+
+Status logs(Context& ctx, const LogsArgs& a) {
+  auto recs = load_containers(ctx.store(), a.stack);
+  if (!recs) return std::unexpected(recs.error());
+  std::vector<ContainerRecord> chosen;
+  std::size_t width = 0;
+  for (const auto& r : *recs) {
+    if (r.node != a.node) continue;
+    chosen.push_back(r);
+    width = std::max(width, r.name.size());
+  }
+  if (chosen.empty()) return fail("stack " + a.stack + " runs no container of '" + a.node + "' (see quarry ps " + a.stack + ")");
+  Cluster cluster(ctx);
+  auto shell = cluster.shell();
+  if (!shell) return std::unexpected(shell.error());
+  std::mutex out_mu;
+  std::vector<std::string> errors(chosen.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const auto& r = chosen[i];
+      auto server = load_server(ctx.store(), r.server);
+      if (!server || !*server) {
+        errors[i] = "server " + r.server + " is unknown";
+        return;
+      }
+      Prefixer out(r.name + std::string(width - r.name.size(), ' ') + " | ", out_mu);
+      Prefixer err(r.name + std::string(width - r.name.size(), ' ') + " | ", out_mu);
+      LogsOptions o;
+      o.follow = a.follow;
+      o.tail = a.tail;
+      Command c;
+      c.argv = docker_logs(r.name, o);
+      c.timeout = a.follow ? std::chrono::hours(24 * 365) : std::chrono::minutes(2);
+      c.on_output = [&](bool is_out, std::string_view chunk) { (is_out ? out : err).feed(chunk); };
+      auto res = run_ok(**shell, endpoint_of(**server), c);
+      out.flush();
+      err.flush();
+      if (!res) errors[i] = res.error().message;
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> failed;
+  for (auto& e : errors) {
+    if (!e.empty()) failed.push_back(e);
+  }
+  if (!failed.empty()) return fail_remote(join(failed, "\n"));
+  return {};
+}
+
+struct EnvArgs {
+  std::string stack;
+  std::vector<std::string> items;
+  bool show = false;
+  bool restart = false;
+};
+
+std::string env_dir(const std::string& stack) { return "stacks/" + stack + "/env"; }
+
+Status restart_if_asked(Context& ctx, const EnvArgs& a) {
+  if (!a.restart) {
+    std::cout << "applied on the next deploy of " << a.stack << " (or now with --restart)\n";
+    return {};
+  }
+  auto current = Deployer::current_release(ctx.store(), a.stack);
+  if (!current) return std::unexpected(current.error());
+  Cluster cluster(ctx);
+  auto deployer = cluster.deployer();
+  if (!deployer) return std::unexpected(deployer.error());
+  auto r = (*deployer)->rollback(a.stack, current->number, "env change");
+  if (!r) return std::unexpected(r.error());
+  std::cout << a.stack << ": release " << r->release << " is live with the new env\n";
+  return {};
+}
+
+Status env_set(Context& ctx, const EnvArgs& a) {
+  if (a.items.empty()) return fail("give KEY=VALUE pairs", ErrorKind::Usage);
+  for (const auto& item : a.items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) return fail("'" + item + "' is not KEY=VALUE", ErrorKind::Usage);
+    if (!is_env_name(item.substr(0, eq))) return fail("invalid env name '" + item.substr(0, eq) + "'", ErrorKind::Usage);
+  }
+  for (const auto& item : a.items) {
+    auto eq = item.find('=');
+    if (auto s = set_env(ctx.store(), env_dir(a.stack), item.substr(0, eq), item.substr(eq + 1)); !s) return s;
+  }
+  return restart_if_asked(ctx, a);
+}
+
+Status env_unset(Context& ctx, const EnvArgs& a) {
+  if (a.items.empty()) return fail("give the KEYs to unset", ErrorKind::Usage);
+  for (const auto& key : a.items) {
+    if (auto s = unset_env(ctx.store(), env_dir(a.stack), key); !s) return s;
+  }
+  return restart_if_asked(ctx, a);
+}
+
+Status env_list(Context& ctx, const EnvArgs& a) {
+  auto env = read_env(ctx.store(), env_dir(a.stack));
+  if (!env) return std::unexpected(env.error());
+  if (ctx.options().json) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : *env) j[k] = a.show ? v : "(hidden)";
+    std::cout << j.dump(2) << "\n";
+    return {};
+  }
+  for (const auto& [k, v] : *env) std::cout << k << "=" << (a.show ? v : "(hidden; --show)") << "\n";
+  return {};
+}
+
+}  // namespace
+
+void register_ops_commands(Registry& r) {
+  auto la = std::make_shared<LogsArgs>();
+  auto* logs_cmd = r.add(r.app(), "logs", "Show the logs of every container of a node, each line prefixed",
+                         [la](Context& c) { return logs(c, *la); });
+  logs_cmd->add_option("stack", la->stack, "Stack")->required();
+  logs_cmd->add_option("node", la->node, "Node or service")->required();
+  logs_cmd->add_flag("-f,--follow", la->follow, "Keep following");
+  logs_cmd->add_option("--tail", la->tail, "Lines from the end of each (default 100; -1 all)");
+
+  auto ea = std::make_shared<EnvArgs>();
+  auto* env = r.app().add_subcommand("env", "A stack's env and secrets (stored with mode 0600)");
+  env->require_subcommand(1);
+  auto* set = r.add(*env, "set", "Set KEY=VALUE ...", [ea](Context& c) { return env_set(c, *ea); });
+  set->add_option("stack", ea->stack, "Stack")->required();
+  set->add_option("items", ea->items, "KEY=VALUE");
+  set->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
+  auto* unset = r.add(*env, "unset", "Remove KEY ...", [ea](Context& c) { return env_unset(c, *ea); });
+  unset->add_option("stack", ea->stack, "Stack")->required();
+  unset->add_option("items", ea->items, "KEY");
+  unset->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
+  auto* list = r.add(*env, "list", "List the keys (values hidden unless --show)", [ea](Context& c) { return env_list(c, *ea); });
+  list->add_option("stack", ea->stack, "Stack")->required();
+  list->add_flag("--show", ea->show, "Show the values");
+  r.json_flag(list);
+}
+
+}  // namespace quarry

@@ -1,0 +1,205 @@
+// The cluster's servers and its grid: servers [add|rm|trust], grid, cluster down.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/cluster.h"
+#include "cli/command.h"
+#include "cli/server_source.h"
+#include "cloud/local_provider.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "grid/grid_file.h"
+#include "grid/grid_json.h"
+#include "grid/grid_picture.h"
+#include "launcher/parallel.h"
+
+namespace quarry {
+
+Status list_servers(Context& ctx);  // cmd_state.cc
+
+namespace {
+
+struct AddArgs {
+  std::string cloud;
+  int memory = 2048;
+  double cpu = 2;
+  int count = 1;
+  std::string role;
+  std::string name;
+  std::string address;  // a server made elsewhere
+  int port = 22;
+  std::string user = "root";
+  bool trust = false;
+};
+
+Status add_servers(Context& ctx, const AddArgs& a) {
+  Cluster cluster(ctx);
+  auto placer = cluster.placer();
+  if (!placer) return std::unexpected(placer.error());
+  std::vector<std::string> tags;
+  if (!a.role.empty()) tags.push_back("role=" + a.role);
+  if (!a.address.empty()) {
+    if (!a.trust) {
+      return fail("a server added by address needs --trust: quarry pins its host key at first contact", ErrorKind::Usage);
+    }
+    ServerRecord r;
+    r.id = a.name.empty() ? "m-" + a.address : a.name;
+    for (auto& c : r.id) c = (c == '.' || c == ':') ? '-' : c;
+    r.name = r.id;
+    r.provider = "manual";
+    r.ip = a.address;
+    r.ssh_port = a.port;
+    r.ssh_user = a.user;
+    r.memory_mb = a.memory;
+    r.cpu = a.cpu;
+    r.tags = tags;
+    r.created_at = static_cast<std::int64_t>(std::time(nullptr));
+    if (auto s = cluster.host_keys().trust_next_key(r.id); !s) return s;
+    auto sh = cluster.shell();
+    if (!sh) return std::unexpected(sh.error());
+    auto hello = run_ok(**sh, endpoint_of(r), Command{{"docker", "version", "--format", "{{.Server.Version}}"}, {}, {}, std::chrono::seconds(30), {}});
+    if (!hello) return std::unexpected(hello.error().context("server " + r.id + " must accept SSH and run docker"));
+    if (auto s = save_server(ctx.store(), r); !s) return s;
+    if (auto s = (*placer)->add_server(r); !s) return s;
+    std::cout << r.id << "  " << r.ip << "  docker " << trim(hello->out) << "\n";
+    return {};
+  }
+  auto source = cluster.server_source();
+  if (!source) return std::unexpected(source.error());
+  auto* pss = static_cast<ProviderServerSource*>(*source);
+  std::vector<Result<ServerRecord>> made(static_cast<std::size_t>(a.count), fail("not made"));
+  parallel_for(made.size(), 8, [&](std::size_t i) {
+    ServerSpec spec;
+    spec.memory_mb = a.memory;
+    spec.cpu = a.cpu;
+    spec.tags = tags;
+    spec.name = a.name.empty() ? "" : (a.count > 1 ? a.name + "-" + std::to_string(i + 1) : a.name);
+    made[i] = pss->create_spec(spec);
+  });
+  std::vector<std::string> errors;
+  for (auto& m : made) {
+    if (!m) {
+      errors.push_back(m.error().message);
+      continue;
+    }
+    if (auto s = (*placer)->add_server(*m); !s) errors.push_back(s.error().message);
+    else std::cout << m->id << "  " << m->ip << "  " << m->memory_mb << "M  " << join(m->tags, ",") << "\n";
+  }
+  if (!errors.empty()) return fail_remote(join(errors, "\n"));
+  return {};
+}
+
+Status remove_server_cmd(Context& ctx, const std::string& id, bool force) {
+  Cluster cluster(ctx);
+  auto server = load_server(ctx.store(), id);
+  if (!server) return std::unexpected(server.error());
+  if (!*server) return fail("unknown server '" + id + "' (see quarry servers)");
+  auto placer = cluster.placer();
+  if (!placer) return std::unexpected(placer.error());
+  auto drained = (*placer)->remove_server(id, force);
+  if (!drained) {
+    return fail(drained.error().message + " (it runs services: move them first, or use --force to drop them)");
+  }
+  if (!drained->moved.empty() || !drained->pending.empty()) {
+    log_info("    its containers go elsewhere on the next deploy of their stacks");
+  }
+  if ((*server)->provider == "manual") {
+    (void)cluster.host_keys().forget(id);
+    return remove_server(ctx.store(), id);
+  }
+  auto source = cluster.server_source();
+  if (!source) return std::unexpected(source.error());
+  return (*source)->destroy(**server);
+}
+
+Status trust_server(Context& ctx, const std::string& id) {
+  auto server = load_server(ctx.store(), id);
+  if (!server) return std::unexpected(server.error());
+  if (!*server) return fail("unknown server '" + id + "'");
+  Cluster cluster(ctx);
+  if (auto s = cluster.host_keys().trust_next_key(id); !s) return s;
+  std::cout << "the next host key " << id << " presents will be pinned\n";
+  return {};
+}
+
+Status show_grid(Context& ctx) {
+  auto state = load_grid(ctx.store(), kGridKey);
+  if (!state) return std::unexpected(state.error());
+  if (ctx.options().json) {
+    std::cout << grid_to_json(*state);
+    return {};
+  }
+  PictureOptions o;
+  winsize w{};
+  if (isatty(1) && ioctl(1, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) o.width = w.ws_col;
+  std::cout << render_grid_picture(*state, o);
+  return {};
+}
+
+Status cluster_down(Context& ctx) {
+  Cluster cluster(ctx);
+  auto local = cluster.local_provider();
+  if (!local) return std::unexpected(local.error());
+  Step step("remove every local server and what it made");
+  if (auto s = (*local)->destroy_all(); !s) return s;
+  auto servers = load_servers(ctx.store());
+  if (servers) {
+    for (const auto& s : *servers) {
+      if (s.provider != "local") continue;
+      (void)cluster.host_keys().forget(s.id);
+      (void)remove_server(ctx.store(), s.id);
+    }
+  }
+  // The books of what ran there are void now.
+  if (auto stacks = list_stacks(ctx.store())) {
+    for (const auto& stack : *stacks) {
+      (void)save_containers(ctx.store(), stack, {});
+    }
+  }
+  (void)ctx.store().remove("grid/grid.json");
+  step.done();
+  Step engine("stop the HQ build engine");
+  return cluster.stop_engine();
+}
+
+}  // namespace
+
+void register_server_commands(Registry& r) {
+  auto* servers = r.add(r.app(), "servers", "List the cluster's servers; add, remove or trust one",
+                        [](Context& c) { return list_servers(c); });
+  r.json_flag(servers);
+  auto a = std::make_shared<AddArgs>();
+  auto* add = r.add(*servers, "add", "Make servers with a cloud provider, or add one by address",
+                    [a](Context& c) { return add_servers(c, *a); });
+  add->add_option("--cloud", a->cloud, "Provider (default: etc/cloud.json, else local)");
+  add->add_option("--memory", a->memory, "Memory in MB (default 2048)");
+  add->add_option("--cpu", a->cpu, "Cores (default 2)");
+  add->add_option("-n,--count", a->count, "How many (default 1)")->check(CLI::Range(1, 50));
+  add->add_option("--role", a->role, "Role tag, e.g. router");
+  add->add_option("--name", a->name, "Name (default: the provider's)");
+  add->add_option("--address", a->address, "Add an existing server at this address instead");
+  add->add_option("--port", a->port, "Its SSH port");
+  add->add_option("--user", a->user, "Its SSH user");
+  add->add_flag("--trust", a->trust, "Pin the host key the server presents at first contact");
+  auto id = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  auto* rm = r.add(*servers, "rm", "Drain a server and give it back", [id, force](Context& c) {
+    return remove_server_cmd(c, *id, *force);
+  });
+  rm->add_option("id", *id, "Server id")->required();
+  rm->add_flag("--force", *force, "Also drop the services it runs");
+  auto* trust = r.add(*servers, "trust", "Accept a server's new host key (after it was rebuilt)",
+                      [id](Context& c) { return trust_server(c, *id); });
+  trust->add_option("id", *id, "Server id")->required();
+
+  auto* grid = r.add(r.app(), "grid", "Draw how containers are packed onto servers",
+                     [](Context& c) { return show_grid(c); });
+  r.json_flag(grid);
+  auto* cluster = r.app().add_subcommand("cluster", "The local development cluster");
+  r.add(*cluster, "down", "Remove every local server, its containers and network, and stop the build engine",
+        [](Context& c) { return cluster_down(c); });
+}
+
+}  // namespace quarry

@@ -1,0 +1,36 @@
+// What every command receives: the parsed global options and the store.
+// cli/ is the composition root: real implementations (DirStore, the SSH
+// shell, cloud providers) are built here and nowhere else.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "store/dir_store.h"
+
+namespace quarry {
+
+struct GlobalOptions {
+  std::string home;     // --home, else $QUARRY_HOME, else /home/quarry
+  bool json = false;    // --json on listing commands
+  bool verbose = false;
+  bool quiet = false;
+};
+
+class Context {
+ public:
+  explicit Context(GlobalOptions options);
+  const GlobalOptions& options() const { return options_; }
+  const std::string& home() const { return options_.home; }
+  Store& store() { return *store_; }
+
+ private:
+  GlobalOptions options_;
+  std::unique_ptr<Store> store_;
+};
+
+// The default home: $QUARRY_HOME, else /home/quarry.
+std::string default_home();
+
+}  // namespace quarry

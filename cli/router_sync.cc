@@ -1,0 +1,92 @@
+#include "cli/router_sync.h"
+
+#include "core/log.h"
+#include "core/text.h"
+#include "launcher/container_ops.h"
+#include "router/router_apply.h"
+
+namespace quarry {
+
+RouterConfig router_config(const std::vector<ServerRecord>& servers, const std::map<std::string, RouteList>& routes,
+                           const std::map<std::string, std::vector<ContainerRecord>>& containers) {
+  std::map<std::string, std::string> ip;
+  for (const auto& s : servers) ip[s.id] = s.ip;
+  RouterConfig config;
+  for (const auto& [stack, list] : routes) {
+    std::map<std::string, Route> by_node;
+    for (const auto& [domain, node] : list) {
+      auto& r = by_node[node];
+      r.stack = stack;
+      r.node = node;
+      r.domains.push_back(domain);
+    }
+    auto it = containers.find(stack);
+    for (auto& [node, route] : by_node) {
+      if (it != containers.end()) {
+        for (const auto& c : it->second) {
+          if (c.node != node || c.weight <= 0 || c.host_port <= 0 || !ip.count(c.server)) continue;
+          route.upstreams.push_back(Upstream{ip[c.server], c.host_port, c.weight});
+        }
+      }
+      config.routes.push_back(route);
+    }
+  }
+  return config;
+}
+
+Result<std::optional<ServerRecord>> NginxRouterSync::router_server() {
+  auto servers = load_servers(store_);
+  if (!servers) return std::unexpected(servers.error());
+  for (const auto& s : *servers) {
+    if (s.has_tag("role=router")) return std::optional<ServerRecord>(s);
+  }
+  return std::optional<ServerRecord>{};
+}
+
+Result<std::string> NginxRouterSync::prefix(const ServerRecord& router) {
+  if (prefix_) return *prefix_;
+  auto home = run_ok(shell_, endpoint_of(router), Command{{"printenv", "HOME"}, {}, {}, std::chrono::seconds(20), {}});
+  if (!home) return std::unexpected(home.error());
+  auto dir = trim(home->out);
+  if (dir.empty() || dir.front() != '/') return fail_remote(router.id + ": the SSH user has no home directory");
+  // Local servers share this machine's filesystem: one directory per server.
+  prefix_ = dir + "/.quarry/router-" + router.id;
+  return *prefix_;
+}
+
+Status NginxRouterSync::sync() {
+  auto router = router_server();
+  if (!router) return std::unexpected(router.error());
+  if (!*router) {
+    if (!warned_) log_info("    (no router server: domains are not routed; add one with `quarry servers add --role router`)");
+    warned_ = true;
+    return {};
+  }
+  auto servers = load_servers(store_);
+  if (!servers) return std::unexpected(servers.error());
+  std::map<std::string, RouteList> routes;
+  std::map<std::string, std::vector<ContainerRecord>> containers;
+  auto stacks = list_stacks(store_);
+  if (!stacks) return std::unexpected(stacks.error());
+  for (const auto& stack : *stacks) {
+    auto r = load_routes(store_, stack);
+    if (!r) return std::unexpected(r.error());
+    auto c = load_containers(store_, stack);
+    if (!c) return std::unexpected(c.error());
+    if (!r->empty()) routes[stack] = *r;
+    containers[stack] = *c;
+  }
+  auto config = router_config(*servers, routes, containers);
+  auto dir = prefix(**router);
+  if (!dir) return std::unexpected(dir.error());
+  NginxRouter::Options options;
+  options.prefix = *dir;
+  options.nginx = "/usr/sbin/nginx";
+  auto nginx = NginxRouter::create(shell_, endpoint_of(**router), options);
+  if (!nginx) return std::unexpected(nginx.error());
+  if (auto s = nginx->ensure_running(); !s) return std::unexpected(s.error().context("router " + (*router)->id));
+  if (auto s = nginx->apply(config); !s) return std::unexpected(s.error().context("router " + (*router)->id));
+  return {};
+}
+
+}  // namespace quarry

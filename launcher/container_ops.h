@@ -1,0 +1,67 @@
+// One container's life on one server: its env assembled and uploaded as a
+// private file, `docker run`, and stop-and-remove. The executors compose
+// these; nothing here decides where or when.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "compiler/instruction.h"
+#include "launcher/docker_commands.h"
+#include "launcher/image_builder.h"
+#include "launcher/remote_shell.h"
+#include "store/records.h"
+
+namespace quarry {
+
+struct LaunchOptions {
+  // Where env files go on a server (relative paths are under the SSH user's
+  // home). The file is removed once docker has read it.
+  std::string env_dir = ".quarry/env";
+  std::string network;               // docker network to join; empty: default
+  std::string bind_address;          // published ports bind here; empty: all
+  int first_host_port = 20000;       // host ports are chosen from here up
+  int drain_ms = 2000;               // between the router switch and stopping old containers
+  int stop_grace_s = 10;
+  std::size_t parallel = 16;         // containers started at once
+  bool link_by_container_ip = false; // service address = container IP (local runs) instead of server IP
+};
+
+struct StartRequest {
+  const Instruction* instruction = nullptr;
+  int index = 0;
+  int release = 0;
+  ServerRecord server;
+  Endpoint endpoint;
+  BuiltImage image;
+  std::map<std::string, std::string> env;  // complete env of the container
+  int weight = 0;
+};
+
+// The endpoint for a server record.
+Endpoint endpoint_of(const ServerRecord& server);
+
+// Starts the container; picks a free host port (from `taken` upward) when
+// the process has a port, retrying the next one when docker finds it taken.
+// The returned record says where it runs and how it is reached.
+Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& request, const LaunchOptions& options,
+                                        const std::function<int(const std::string& server)>& next_port);
+
+// docker stop, then docker rm; a container already gone succeeds.
+Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int grace_s);
+
+// The last lines of a container's log, for error messages ("" if unreadable).
+std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int lines = 10);
+
+// NAME_HOST, NAME_PORT, NAME_ADDR for a linked service ("db" gives DB_HOST).
+void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
+                  int port);
+
+}  // namespace quarry
+
+namespace quarry {
+// The container's address on `network` (docker inspect), for local runs
+// where services are reached on the stack's own network.
+Result<std::string> container_ip(RemoteShell& shell, const Endpoint& endpoint, const std::string& name,
+                                 const std::string& network);
+}  // namespace quarry

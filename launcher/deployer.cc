@@ -1,0 +1,226 @@
+#include "launcher/deployer.h"
+
+#include <ctime>
+#include <set>
+
+#include "compiler/compile.h"
+#include "compiler/instruction_json.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "launcher/reconcile.h"
+#include "store/store_json.h"
+
+namespace quarry {
+
+Result<InstructionList> compile_for_store(Store& store, const Stack& stack) {
+  auto containers = load_containers(store, stack.name);
+  if (!containers) return std::unexpected(containers.error());
+  auto routes = load_routes(store, stack.name);
+  if (!routes) return std::unexpected(routes.error());
+  std::set<std::string> services, nodes, routed;
+  for (const auto& c : *containers) (c.service ? services : nodes).insert(c.node);
+  for (const auto& [domain, node] : *routes) routed.insert(node);
+  DeployedState deployed;
+  deployed.services.assign(services.begin(), services.end());
+  deployed.nodes.assign(nodes.begin(), nodes.end());
+  deployed.routed_nodes.assign(routed.begin(), routed.end());
+  return compile(stack, deployed);
+}
+
+Result<StoreLock> Deployer::lock_stack(const std::string& stack, const std::string& holder) {
+  return deps_.store->lock("stacks/" + stack + "/deploy", holder, std::nullopt, [&](const std::string& who) {
+    log_info("==> waiting for the stack's lock, held by: " + who);
+  });
+}
+
+Status Deployer::reconcile_stack(const std::string& stack) {
+  Step step("reconcile " + stack + " with the servers");
+  auto servers = load_servers(*deps_.store);
+  if (!servers) return std::unexpected(servers.error());
+  auto report = reconcile(*deps_.store, *deps_.shell, *deps_.placer, stack, *servers);
+  if (!report) return std::unexpected(report.error());
+  for (const auto& u : report->unreachable) log_warn("unreachable: " + u);
+  std::string note;
+  if (!report->dropped.empty()) note += "gone: " + join(report->dropped, ", ");
+  if (!report->removed.empty()) note += std::string(note.empty() ? "" : "; ") + "removed strays: " + join(report->removed, ", ");
+  step.done(note);
+  return {};
+}
+
+Result<int> Deployer::next_release(const std::string& stack) {
+  auto releases = load_releases(*deps_.store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  return releases->empty() ? 1 : releases->back().number + 1;
+}
+
+namespace {
+nlohmann::json images_json(const std::map<std::string, BuiltImage>& images) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [p, img] : images) j[p] = {{"tag", img.tag}, {"id", img.id}};
+  return j;
+}
+}  // namespace
+
+Result<DeployResult> Deployer::launch(const std::string& stack, const InstructionList& list,
+                                      const std::map<std::string, BuiltImage>& images, const ReleaseRecord& base,
+                                      int canary) {
+  ReleaseRecord rec = base;
+  for (const auto& [p, img] : images) rec.images[p] = img.id;
+  rec.spec = {{"instructions", nlohmann::json::parse(to_json(list))}, {"images", images_json(images)}};
+  rec.status = "deploying";
+  if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  auto st = launcher.execute(list, rec.number, images, canary);
+  rec.status = st ? (canary > 0 ? "canary" : "deployed") : "failed";
+  if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
+  if (!st) return std::unexpected(st.error().context(stack + " release " + std::to_string(rec.number)));
+  return DeployResult{rec.number, launcher.problems()};
+}
+
+Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
+  const std::string& stack = req.stack.name;
+  auto lock = lock_stack(stack, "deploy of " + stack + (req.commit.empty() ? "" : " " + req.commit.substr(0, 12)) +
+                                    (req.by.empty() ? "" : " by " + req.by));
+  if (!lock) return std::unexpected(lock.error());
+  if (auto s = reconcile_stack(stack); !s) return std::unexpected(s.error());
+  auto number = next_release(stack);
+  if (!number) return std::unexpected(number.error());
+  auto list = compile_for_store(*deps_.store, req.stack);
+  if (!list) return std::unexpected(list.error());
+  if (auto s = deps_.store->put("stacks/" + stack + "/build/instructions.json", to_json(*list)); !s) {
+    return std::unexpected(s.error());
+  }
+  std::map<std::string, BuiltImage> images;
+  {
+    Step step("build images");
+    for (const auto* group : {&req.stack.services, &req.stack.nodes}) {
+      for (const auto& p : *group) {
+        auto img = deps_.builder->build(stack, p, req.source_dir, std::to_string(*number));
+        if (!img) {
+          step.failed(img.error().message);
+          return std::unexpected(img.error());
+        }
+        images[p.name] = *img;
+      }
+    }
+    step.done(std::to_string(images.size()) + " image(s)");
+  }
+  ReleaseRecord base;
+  base.number = *number;
+  base.stack = stack;
+  base.commit = req.commit;
+  base.manifest_hash = req.stack.manifest_hash;
+  base.created_at = static_cast<std::int64_t>(std::time(nullptr));
+  base.by = req.by;
+  return launch(stack, *list, images, base, req.canary_percent);
+}
+
+Result<DeployResult> Deployer::rollback(const std::string& stack, std::optional<int> number, const std::string& by) {
+  auto lock = lock_stack(stack, "rollback of " + stack + (by.empty() ? "" : " by " + by));
+  if (!lock) return std::unexpected(lock.error());
+  auto releases = load_releases(*deps_.store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  if (releases->empty()) return fail("stack " + stack + " has no releases");
+  const ReleaseRecord* target = nullptr;
+  if (number) {
+    for (const auto& r : *releases) {
+      if (r.number == *number) target = &r;
+    }
+    if (!target) return fail("stack " + stack + " has no release " + std::to_string(*number) + " (see quarry releases " + stack + ")");
+  } else {
+    // The newest deployed release before the newest deployed one.
+    std::vector<const ReleaseRecord*> good;
+    for (const auto& r : *releases) {
+      if (r.status == "deployed" || r.status == "rolled-back") good.push_back(&r);
+    }
+    if (good.size() < 2) return fail("stack " + stack + " has no earlier release to roll back to");
+    target = good[good.size() - 2];
+  }
+  if (!target->spec.contains("instructions") || !target->spec.contains("images")) {
+    return fail("release " + std::to_string(target->number) + " of " + stack + " lacks what a rollback needs");
+  }
+  auto list = instructions_from_json(target->spec["instructions"].dump());
+  if (!list) return std::unexpected(list.error().context("release " + std::to_string(target->number)));
+  std::map<std::string, BuiltImage> images;
+  for (const auto& [p, img] : target->spec["images"].items()) {
+    images[p] = BuiltImage{p, img.value("tag", ""), img.value("id", "")};
+  }
+  if (auto s = reconcile_stack(stack); !s) return std::unexpected(s.error());
+  auto next = next_release(stack);
+  if (!next) return std::unexpected(next.error());
+  log_info("==> rolling " + stack + " back to release " + std::to_string(target->number) + " as release " +
+           std::to_string(*next));
+  ReleaseRecord base = *target;
+  base.number = *next;
+  base.created_at = static_cast<std::int64_t>(std::time(nullptr));
+  base.by = by;
+  base.commit = target->commit;
+  base.images.clear();
+  return launch(stack, *list, images, base, 0);
+}
+
+Status Deployer::promote(const std::string& stack, const std::string& by) {
+  auto lock = lock_stack(stack, "promote of " + stack + " by " + by);
+  if (!lock) return std::unexpected(lock.error());
+  auto releases = load_releases(*deps_.store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary to promote");
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Step step("promote release " + std::to_string(releases->back().number));
+  if (auto s = launcher.promote(stack, releases->back().number); !s) return s;
+  auto rec = releases->back();
+  rec.status = "deployed";
+  return save_release(*deps_.store, rec);
+}
+
+Status Deployer::abort_canary(const std::string& stack, const std::string& by) {
+  auto lock = lock_stack(stack, "rollback of the canary of " + stack + " by " + by);
+  if (!lock) return std::unexpected(lock.error());
+  auto releases = load_releases(*deps_.store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary");
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Step step("drop canary release " + std::to_string(releases->back().number));
+  if (auto s = launcher.drop_release(stack, releases->back().number); !s) return s;
+  auto rec = releases->back();
+  rec.status = "dropped";
+  return save_release(*deps_.store, rec);
+}
+
+}  // namespace quarry
+
+namespace quarry {
+
+Result<ReleaseRecord> Deployer::current_release(Store& store, const std::string& stack) {
+  auto releases = load_releases(store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  for (auto it = releases->rbegin(); it != releases->rend(); ++it) {
+    if (it->status == "deployed" || it->status == "canary") return *it;
+  }
+  return fail("stack " + stack + " has no live release (deploy it first)");
+}
+
+Status Deployer::scale(const std::string& stack, const std::string& node, int count, const std::string& by) {
+  if (count < 0) return fail("scale must be 0 or more", ErrorKind::Usage);
+  auto lock = lock_stack(stack, "scale of " + stack + "/" + node + " by " + by);
+  if (!lock) return std::unexpected(lock.error());
+  auto current = current_release(*deps_.store, stack);
+  if (!current) return std::unexpected(current.error());
+  auto list = instructions_from_json(current->spec.value("instructions", nlohmann::json::object()).dump());
+  if (!list) return std::unexpected(list.error().context("release " + std::to_string(current->number)));
+  const Instruction* deploy = nullptr;
+  for (const auto& in : list->instructions) {
+    if (in.op == Op::Deploy && in.target == node) deploy = &in;
+  }
+  if (!deploy) return fail("stack " + stack + " has no node '" + node + "' (services are not scaled)");
+  auto img = current->spec["images"].value(node, nlohmann::json::object());
+  BuiltImage image{node, img.value("tag", ""), img.value("id", "")};
+  if (auto s = reconcile_stack(stack); !s) return s;
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Step step("scale " + stack + "/" + node + " to " + std::to_string(count));
+  auto st = launcher.scale(*deploy, current->number, image, count);
+  if (!st) step.failed(st.error().message);
+  return st;
+}
+
+}  // namespace quarry

@@ -1,0 +1,54 @@
+// The Placer over the slicegrid persisted in the store (grid/grid.json).
+// Each call takes the store's "grid" lock, restores the grid, changes it and
+// saves it, so deploys of different stacks (even from different processes)
+// share one consistent grid. The grid's create and destroy events go to a
+// ServerSource when one is given (autosize); without one a full grid is an
+// error that says to add a server.
+//
+// Grid settings live at etc/grid.json: {"policy": "best-fit", "autosize":
+// true, "min": 0, "max": 10, "block_memory": 2048, "block_cpu": 2}.
+#pragma once
+
+#include "grid/grid.h"
+#include "launcher/seams.h"
+#include "store/store.h"
+
+namespace quarry {
+
+struct GridSettings {
+  std::string policy = "best-fit";
+  bool autosize = true;
+  std::size_t min_blocks = 0;
+  std::size_t max_blocks = 20;
+  Resources block_size{2048, 2000};
+};
+
+Result<GridSettings> load_grid_settings(Store& store);
+
+// The grid's view of a server.
+BlockSpec block_spec(const ServerRecord& server);
+
+class GridPlacer : public Placer {
+ public:
+  // `source` may be null: the grid then never grows by itself.
+  GridPlacer(Store& store, ServerSource* source) : store_(store), source_(source) {}
+
+  Result<std::string> place(const Slice& slice) override;
+  Status release(const std::string& slice_id) override;
+
+  // A server joined or left the cluster by hand (quarry servers add / rm).
+  Status add_server(const ServerRecord& server);
+  // Drains the server (its nodes move elsewhere in the grid's books; the
+  // caller moves the containers) and removes it.
+  Result<DrainResult> remove_server(const std::string& server_id, bool move_services);
+  // Periodic housekeeping: empty blocks past their hysteresis are destroyed.
+  Status tick();
+
+ private:
+  template <class F>
+  auto with_grid(F&& f) -> decltype(f(std::declval<Grid&>()));
+  Store& store_;
+  ServerSource* source_;
+};
+
+}  // namespace quarry

@@ -1,0 +1,39 @@
+// Images on the HQ: `build:` directories are built with docker on the HQ
+// engine; `image:` references must already be there (there is no outside
+// registry to pull from). Either way the result is an image id that the
+// shipper then copies to the servers that lack it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "compiler/stack.h"
+#include "launcher/remote_shell.h"
+
+namespace quarry {
+
+struct BuiltImage {
+  std::string process;  // service or node name
+  std::string tag;      // "quarry/blog-web:r7" or the manifest's image reference
+  std::string id;       // "sha256:..."
+};
+
+class ImageBuilder {
+ public:
+  // `engine` runs docker against the HQ engine (a LocalShell with its env).
+  explicit ImageBuilder(RemoteShell& engine) : engine_(engine) {}
+
+  // Builds (or resolves) the image of one process. `source_dir` is the
+  // directory the manifest's build paths are relative to. A build path
+  // leaving source_dir is refused.
+  Result<BuiltImage> build(const std::string& stack, const Process& process, const std::string& source_dir,
+                           const std::string& release);
+
+ private:
+  // The id of `ref` on the engine; nullopt when the engine lacks it.
+  Result<std::optional<std::string>> image_id(const std::string& ref);
+  RemoteShell& engine_;
+};
+
+}  // namespace quarry

@@ -1,0 +1,457 @@
+#include "launcher/launcher.h"
+
+#include <algorithm>
+#include <numeric>
+#include <thread>
+
+#include "core/log.h"
+#include "core/text.h"
+#include "launcher/health.h"
+#include "launcher/parallel.h"
+#include "store/store_json.h"
+
+namespace quarry {
+
+namespace {
+
+Tags tags_of(const std::vector<std::string>& list) {
+  Tags out;
+  for (const auto& t : list) {
+    auto eq = t.find('=');
+    out[t.substr(0, eq)] = eq == std::string::npos ? "" : t.substr(eq + 1);
+  }
+  return out;
+}
+
+Slice slice_for(const Instruction& in, int release, int index) {
+  Slice s;
+  s.id = slice_id_for(in.stack, in.process.name, in.process.is_service, release, index);
+  s.size.memory_mb = in.process.memory_mb;
+  // A process without a cpu limit still takes a little of a server.
+  s.size.cpu_millis = in.process.cpu > 0 ? static_cast<std::int64_t>(in.process.cpu * 1000 + 0.5) : 100;
+  s.is_service = in.process.is_service;
+  s.required_tags = tags_of(in.process.requires_tags);
+  return s;
+}
+
+std::string replica(const ContainerRecord& r) { return r.node + "#" + std::to_string(r.index) + " on " + r.server; }
+
+}  // namespace
+
+void Launcher::problem(std::string text) {
+  std::lock_guard lock(mu_);
+  log_warn(text);
+  problems_.push_back(std::move(text));
+}
+
+Result<StackRecords*> Launcher::records(const std::string& stack) {
+  std::lock_guard lock(mu_);
+  auto& slot = stacks_[stack];
+  if (!slot) {
+    auto loaded = StackRecords::load(*deps_.store, stack);
+    if (!loaded) return std::unexpected(loaded.error());
+    slot = std::make_unique<StackRecords>(std::move(*loaded));
+  }
+  return slot.get();
+}
+
+Result<ServerRecord> Launcher::server(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = servers_.find(id); it != servers_.end()) return it->second;
+  }
+  auto loaded = load_server(*deps_.store, id);
+  if (!loaded) return std::unexpected(loaded.error());
+  if (!*loaded) return fail_remote("server " + id + " is in the grid but not in the store (servers/" + id + ")");
+  std::lock_guard lock(mu_);
+  servers_[id] = **loaded;
+  return **loaded;
+}
+
+int Launcher::next_port(const std::string& server_id) {
+  std::lock_guard lock(mu_);
+  if (!ports_loaded_) {
+    ports_loaded_ = true;
+    if (auto stacks = list_stacks(*deps_.store)) {
+      for (const auto& stack : *stacks) {
+        if (auto recs = load_containers(*deps_.store, stack)) {
+          for (const auto& r : *recs) {
+            if (r.host_port) ports_[r.server].insert(r.host_port);
+          }
+        }
+      }
+    }
+  }
+  auto& used = ports_[server_id];
+  int port = options_.first_host_port;
+  while (used.count(port)) ++port;
+  used.insert(port);
+  return port;
+}
+
+Result<std::map<std::string, std::string>> Launcher::container_env(const Instruction& in, int release, int index) {
+  auto env = in.process.env;
+  auto stack_env = read_env(*deps_.store, "stacks/" + in.stack + "/env");
+  if (!stack_env) return std::unexpected(stack_env.error());
+  for (const auto& [k, v] : *stack_env) env[k] = v;
+  auto recs = records(in.stack);
+  if (!recs) return std::unexpected(recs.error());
+  for (const auto& link : in.links) {
+    auto live = (*recs)->of(link);
+    if (live.empty()) return fail_remote("service " + link + " of " + in.stack + " is not running");
+    const auto& r = live.front();
+    if (options_.link_by_container_ip) {
+      auto srv = server(r.server);
+      if (!srv) return std::unexpected(srv.error());
+      auto ip = container_ip(*deps_.shell, endpoint_of(*srv), r.name, options_.network);
+      if (!ip) return std::unexpected(ip.error());
+      add_link_env(env, link, *ip, r.container_port);
+    } else {
+      auto srv = server(r.server);
+      if (!srv) return std::unexpected(srv.error());
+      add_link_env(env, link, srv->ip, r.host_port);
+    }
+  }
+  env["QUARRY_STACK"] = in.stack;
+  env["QUARRY_NODE"] = in.process.name;
+  env["QUARRY_RELEASE"] = std::to_string(release);
+  env["QUARRY_INDEX"] = std::to_string(index);
+  return env;
+}
+
+std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int release, const BuiltImage& image,
+                                                      int from, int to, int weight, std::vector<std::string>& errors) {
+  struct Job {
+    int index;
+    std::string server;
+  };
+  std::vector<Job> jobs;
+  // The grid is placed one slice at a time; the containers start in parallel.
+  for (int i = from; i < to; ++i) {
+    auto placed = deps_.placer->place(slice_for(in, release, i));
+    if (!placed) errors.push_back(placed.error().message);
+    else jobs.push_back({i, *placed});
+  }
+  std::vector<std::optional<ContainerRecord>> started(jobs.size());
+  std::mutex err_mu;
+  auto recs = records(in.stack);
+  parallel_for(jobs.size(), options_.parallel, [&](std::size_t k) {
+    const auto& job = jobs[k];
+    auto fail_job = [&](const Error& e) {
+      (void)deps_.placer->release(slice_for(in, release, job.index).id);
+      std::lock_guard lock(err_mu);
+      errors.push_back(e.message);
+    };
+    auto srv = server(job.server);
+    if (!srv) return fail_job(srv.error());
+    auto ep = endpoint_of(*srv);
+    if (deps_.shipper) {
+      auto shipped = deps_.shipper->ensure(ep, image);
+      if (!shipped) return fail_job(shipped.error());
+      if (*shipped) log_info("    shipped " + image.tag + " to " + srv->id);
+    }
+    auto env = container_env(in, release, job.index);
+    if (!env) return fail_job(env.error());
+    StartRequest req{&in, job.index, release, *srv, ep, image, *env, weight};
+    auto rec = start_container(*deps_.shell, req, options_, [this](const std::string& s) { return next_port(s); });
+    if (!rec) return fail_job(rec.error());
+    if (recs) {
+      if (auto s = (*recs)->add(*rec); !s) return fail_job(s.error());
+    }
+    started[k] = *rec;
+  });
+  std::vector<ContainerRecord> out;
+  for (auto& s : started) {
+    if (s) out.push_back(*s);
+  }
+  return out;
+}
+
+Status Launcher::remove_records(const std::vector<ContainerRecord>& list) {
+  auto recs_failed = std::make_shared<std::vector<std::string>>();
+  std::mutex mu;
+  parallel_for(list.size(), options_.parallel, [&](std::size_t k) {
+    const auto& r = list[k];
+    auto srv = server(r.server);
+    Status s = srv ? remove_container(*deps_.shell, endpoint_of(*srv), r.name, options_.stop_grace_s)
+                   : Status(std::unexpected(srv.error()));
+    if (!s) {
+      std::lock_guard lock(mu);
+      recs_failed->push_back("could not remove " + r.name + " (" + replica(r) + "): " + s.error().message);
+      return;
+    }
+    if (auto recs = records(r.stack)) (void)(*recs)->remove(r.name);
+    (void)deps_.placer->release(slice_id_of(r));
+  });
+  for (auto& f : *recs_failed) problem(f);
+  return {};
+}
+
+Status Launcher::set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight) {
+  std::lock_guard lock(mu_);
+  for (auto& [name, recs] : stacks_) {
+    auto s = recs->update([&](const ContainerRecord& r) { return r.node == process; },
+                          [&](ContainerRecord& r) { r.weight = weight(r); });
+    if (!s) return s;
+  }
+  return {};
+}
+
+Status Launcher::sync_router() {
+  if (!deps_.router) return {};
+  return deps_.router->sync();
+}
+
+Status Launcher::ensure_service(const Instruction& in, int release, const BuiltImage& image) {
+  auto recs = records(in.stack);
+  if (!recs) return std::unexpected(recs.error());
+  if (!(*recs)->of(in.process.name).empty()) return {};
+  std::vector<std::string> errors;
+  auto started = start_replicas(in, release, image, 1, 2, 0, errors);
+  if (started.empty()) return fail_remote("service " + in.process.name + ": " + join(errors, "; "));
+  const auto& r = started.front();
+  if (in.process.port > 0) {
+    auto srv = server(r.server);
+    if (!srv) return std::unexpected(srv.error());
+    HealthCheck check = in.process.health.value_or(HealthCheck{});
+    auto report = wait_healthy(srv->ip, r.host_port, check);
+    if (!report.healthy) {
+      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
+      (void)remove_records(started);
+      return fail_remote("service " + in.process.name + " on " + r.server + " did not come up:\n" + report.history() +
+                         "last lines of its log:\n" + logs);
+    }
+  }
+  return {};
+}
+
+Status Launcher::deploy_node(const Instruction& in, int scale, int release, const BuiltImage& image, int canary) {
+  auto recs = records(in.stack);
+  if (!recs) return std::unexpected(recs.error());
+  const std::string& node = in.process.name;
+  std::vector<ContainerRecord> old;
+  for (const auto& r : (*recs)->of(node)) {
+    if (r.release != release) old.push_back(r);
+  }
+  std::vector<ContainerRecord> fresh;
+  std::vector<std::string> errors;
+  std::set<int> have;
+  for (const auto& r : (*recs)->of(node, release)) {
+    if (r.index <= scale) have.insert(r.index);
+    else old.push_back(r);  // a re-run with a smaller scale
+  }
+  for (int i = 1; i <= scale; ++i) {
+    if (have.count(i)) continue;
+    auto got = start_replicas(in, release, image, i, i + 1, 0, errors);
+    fresh.insert(fresh.end(), got.begin(), got.end());
+  }
+  for (const auto& e : errors) problem(node + ": " + e);
+  if (scale > 0 && fresh.empty() && have.empty()) {
+    return fail_remote(node + ": no replica of release " + std::to_string(release) + " could start");
+  }
+  // The health gate: every new replica must answer before any traffic moves.
+  if (in.process.port > 0 && in.process.health) {
+    std::vector<std::string> unhealthy(fresh.size());
+    parallel_for(fresh.size(), options_.parallel, [&](std::size_t k) {
+      auto srv = server(fresh[k].server);
+      if (!srv) {
+        unhealthy[k] = srv.error().message;
+        return;
+      }
+      auto report = wait_healthy(srv->ip, fresh[k].host_port, *in.process.health);
+      if (!report.healthy) {
+        unhealthy[k] = replica(fresh[k]) + " failed its health check (" +
+                       (in.process.health->path.empty() ? "TCP connect" : "GET " + in.process.health->path) + "):\n" +
+                       report.history() + "last lines of its log:\n" +
+                       log_tail(*deps_.shell, endpoint_of(*srv), fresh[k].name);
+      }
+    });
+    std::vector<std::string> bad;
+    for (auto& u : unhealthy) {
+      if (!u.empty()) bad.push_back(u);
+    }
+    if (!bad.empty()) {
+      (void)remove_records(fresh);
+      return fail_remote(node + ": the new release is unhealthy; the old one keeps serving.\n" + join(bad, "\n"));
+    }
+  }
+  std::size_t n_new = (*recs)->of(node, release).size(), n_old = old.size();
+  int w_new = 1, w_old = 0;
+  if (canary > 0 && n_old > 0) {
+    w_new = canary * static_cast<int>(n_old);
+    w_old = (100 - canary) * static_cast<int>(std::max<std::size_t>(n_new, 1));
+    int g = std::gcd(w_new, w_old);
+    w_new /= g;
+    w_old /= g;
+  }
+  auto s = set_weights(node, [&](const ContainerRecord& r) { return r.release == release ? w_new : w_old; });
+  if (!s) return s;
+  if (auto routed = sync_router(); !routed) {
+    // The router kept its old config: traffic still goes to the old release.
+    (void)set_weights(node, [&](const ContainerRecord& r) { return r.release == release ? 0 : 1; });
+    (void)remove_records(fresh);
+    return fail_remote(node + ": the router refused the switch; the old release keeps serving: " + routed.error().message);
+  }
+  if (canary > 0 || old.empty()) return {};
+  if (!in.process.domains.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
+  return remove_records(old);
+}
+
+Status Launcher::kill_process(const std::string& stack, const std::string& process) {
+  auto recs = records(stack);
+  if (!recs) return std::unexpected(recs.error());
+  auto victims = (*recs)->of(process);
+  if (victims.empty()) return {};
+  if (auto s = set_weights(process, [](const ContainerRecord&) { return 0; }); !s) return s;
+  if (auto s = sync_router(); !s) return s;
+  return remove_records(victims);
+}
+
+Status Launcher::route(const Instruction& in) {
+  auto routes = load_routes(*deps_.store, in.stack);
+  if (!routes) return std::unexpected(routes.error());
+  std::erase_if(*routes, [&](const auto& r) { return r.second == in.target; });
+  for (const auto& d : in.domains) routes->emplace_back(d, in.target);
+  if (auto s = save_routes(*deps_.store, in.stack, *routes); !s) return s;
+  return sync_router();
+}
+
+Status Launcher::execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
+                         int canary_percent) {
+  std::map<std::string, int> scale;
+  for (const auto& in : list.instructions) {
+    if (in.op == Op::Scale) scale[in.target] = in.scale;
+  }
+  for (const auto& in : list.instructions) {
+    auto image_of = [&]() -> Result<BuiltImage> {
+      auto it = images.find(in.target);
+      if (it == images.end()) return fail("no image was built for " + in.target);
+      return it->second;
+    };
+    Status s;
+    switch (in.op) {
+      case Op::Ensure: {
+        Step step("ensure service " + in.target);
+        auto image = image_of();
+        s = image ? ensure_service(in, release, *image) : Status(std::unexpected(image.error()));
+        if (!s) step.failed(split_lines(s.error().message).front());
+        break;
+      }
+      case Op::Deploy: {
+        int n = scale.count(in.target) ? scale[in.target] : in.process.scale;
+        Step step("deploy " + in.target + " x" + std::to_string(n) +
+                  (canary_percent > 0 ? " (canary " + std::to_string(canary_percent) + "%)" : ""));
+        auto image = image_of();
+        s = image ? deploy_node(in, n, release, *image, canary_percent) : Status(std::unexpected(image.error()));
+        if (!s) step.failed(split_lines(s.error().message).front());
+        break;
+      }
+      case Op::Route: {
+        Step step("route " + in.target + (in.domains.empty() ? " (none)" : " " + join(in.domains, " ")));
+        s = route(in);
+        if (!s) step.failed(s.error().message);
+        break;
+      }
+      case Op::Kill: {
+        Step step("kill " + in.target);
+        s = kill_process(in.stack, in.target);
+        if (!s) step.failed(s.error().message);
+        break;
+      }
+      case Op::Scale:
+        break;
+    }
+    if (!s) return s;
+  }
+  if (!problems_.empty()) {
+    return fail_remote("release " + std::to_string(release) + " deployed with problems:\n  " + join(problems_, "\n  "));
+  }
+  return {};
+}
+
+Status Launcher::scale(const Instruction& deploy, int release, const BuiltImage& image, int count) {
+  auto recs = records(deploy.stack);
+  if (!recs) return std::unexpected(recs.error());
+  auto live = (*recs)->of(deploy.process.name, release);
+  std::set<int> have;
+  for (const auto& r : live) have.insert(r.index);
+  std::vector<std::string> errors;
+  for (int i = 1; i <= count; ++i) {
+    if (have.count(i)) continue;
+    int weight = deploy.process.domains.empty() ? 0 : 1;
+    auto got = start_replicas(deploy, release, image, i, i + 1, weight, errors);
+    if (!got.empty() && deploy.process.port > 0 && deploy.process.health) {
+      auto srv = server(got[0].server);
+      if (srv && !wait_healthy(srv->ip, got[0].host_port, *deploy.process.health).healthy) {
+        (void)remove_records(got);
+        errors.push_back(replica(got[0]) + " failed its health check");
+      }
+    }
+  }
+  std::vector<ContainerRecord> extra;
+  for (const auto& r : live) {
+    if (r.index > count) extra.push_back(r);
+  }
+  if (!extra.empty()) {
+    (void)set_weights(deploy.process.name, [&](const ContainerRecord& r) {
+      return r.release == release && r.index <= count ? r.weight : 0;
+    });
+  }
+  if (auto s = sync_router(); !s) return s;
+  if (!extra.empty()) {
+    if (!deploy.process.domains.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
+    (void)remove_records(extra);
+  }
+  if (!errors.empty()) return fail_remote(deploy.process.name + ": " + join(errors, "; "));
+  if (!problems_.empty()) return fail_remote(join(problems_, "\n"));
+  return {};
+}
+
+Status Launcher::promote(const std::string& stack, int release) {
+  auto recs = records(stack);
+  if (!recs) return std::unexpected(recs.error());
+  std::vector<ContainerRecord> retire;
+  std::set<std::string> nodes;
+  for (const auto& r : (*recs)->all()) {
+    if (r.service) continue;
+    nodes.insert(r.node);
+    if (r.release != release) retire.push_back(r);
+  }
+  for (const auto& n : nodes) {
+    (void)set_weights(n, [&](const ContainerRecord& r) { return r.release == release ? 1 : 0; });
+  }
+  if (auto s = sync_router(); !s) return s;
+  std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
+  return remove_records(retire);
+}
+
+Status Launcher::drop_release(const std::string& stack, int release) {
+  auto recs = records(stack);
+  if (!recs) return std::unexpected(recs.error());
+  std::vector<ContainerRecord> drop;
+  std::set<std::string> nodes;
+  for (const auto& r : (*recs)->all()) {
+    if (r.service) continue;
+    nodes.insert(r.node);
+    if (r.release == release) drop.push_back(r);
+  }
+  for (const auto& n : nodes) {
+    (void)set_weights(n, [&](const ContainerRecord& r) { return r.release == release ? 0 : 1; });
+  }
+  if (auto s = sync_router(); !s) return s;
+  std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
+  return remove_records(drop);
+}
+
+Status Launcher::destroy_stack(const std::string& stack) {
+  auto recs = records(stack);
+  if (!recs) return std::unexpected(recs.error());
+  auto all = (*recs)->all();
+  if (auto s = save_routes(*deps_.store, stack, {}); !s) return s;
+  if (auto s = sync_router(); !s) return s;
+  if (auto s = remove_records(all); !s) return s;
+  if (!problems_.empty()) return fail_remote(join(problems_, "\n"));
+  return {};
+}
+
+}  // namespace quarry

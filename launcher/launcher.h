@@ -1,0 +1,95 @@
+// The executors: each launch instruction carried out against the servers.
+//
+//   ENSURE  start the service unless it runs (services are never restarted
+//           by a deploy; their data lives in named volumes)
+//   DEPLOY  boot the new release's replicas beside the old ones, health-gate
+//           them, switch the router's weights, drain, then stop the old
+//           ones. A replica that fails its health check stops the node's
+//           deploy: the new replicas are removed, the old keep serving, and
+//           the error shows the probe history and the log's tail.
+//   SCALE   the replica count DEPLOY brings up (and `quarry scale` changes)
+//   ROUTE   the node's domains, handed to the router
+//   KILL    stop and remove every container of the process
+//
+// Every step is written to the store as it happens (StackRecords) and the
+// slices are taken from and given back to the Placer. Instructions are
+// idempotent: running a launch again converges (see reconcile.h).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiler/instruction.h"
+#include "launcher/container_ops.h"
+#include "launcher/image_builder.h"
+#include "launcher/image_shipper.h"
+#include "launcher/seams.h"
+#include "launcher/stack_records.h"
+
+namespace quarry {
+
+struct LaunchDeps {
+  Store* store = nullptr;
+  RemoteShell* shell = nullptr;
+  Placer* placer = nullptr;
+  ImageShipper* shipper = nullptr;   // null: servers already have the images (local runs)
+  RouterHook* router = nullptr;      // null: nothing to route through
+};
+
+class Launcher {
+ public:
+  Launcher(LaunchDeps deps, LaunchOptions options) : deps_(deps), options_(std::move(options)) {}
+
+  // Carries out `list` as release `release`. `images` maps each process to
+  // its image. With canary_percent in 1..99, new node replicas get that
+  // share of the traffic and the old ones keep the rest (and keep running).
+  // Problems that do not stop the launch (a replica on an unreachable
+  // server) are collected in problems(); the Status fails when any
+  // instruction failed.
+  Status execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
+                 int canary_percent = 0);
+
+  // Brings the live replica count of a node's current release to `count`.
+  Status scale(const Instruction& deploy, int release, const BuiltImage& image, int count);
+  // Moves all traffic to `release` of every node and stops the others.
+  Status promote(const std::string& stack, int release);
+  // Stops the replicas of `release` and gives the traffic back to the rest.
+  Status drop_release(const std::string& stack, int release);
+  // Stops and removes every container of the stack.
+  Status destroy_stack(const std::string& stack);
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  Status ensure_service(const Instruction& in, int release, const BuiltImage& image);
+  Status deploy_node(const Instruction& in, int scale, int release, const BuiltImage& image, int canary);
+  Status kill_process(const std::string& stack, const std::string& process);
+  Status route(const Instruction& in);
+
+  // Starts replicas [from, to) of `in` in parallel; returns those that ran.
+  std::vector<ContainerRecord> start_replicas(const Instruction& in, int release, const BuiltImage& image, int from,
+                                              int to, int weight, std::vector<std::string>& errors);
+  Result<std::map<std::string, std::string>> container_env(const Instruction& in, int release, int index);
+  Status remove_records(const std::vector<ContainerRecord>& records);
+  Status set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight);
+  Status sync_router();
+  Result<ServerRecord> server(const std::string& id);
+  int next_port(const std::string& server);
+  Result<StackRecords*> records(const std::string& stack);
+  void problem(std::string text);
+
+  LaunchDeps deps_;
+  LaunchOptions options_;
+  std::mutex mu_;
+  std::map<std::string, ServerRecord> servers_;
+  std::map<std::string, std::set<int>> ports_;  // per server: host ports in use or promised
+  bool ports_loaded_ = false;
+  std::map<std::string, std::unique_ptr<StackRecords>> stacks_;
+  std::vector<std::string> problems_;
+  std::map<std::string, std::string> routed_;  // node -> "yes" when the node has domains
+};
+
+}  // namespace quarry

@@ -1,0 +1,30 @@
+// Makes the store's books of a stack match what the servers really run, so
+// that a launch re-run after a crash (or after a container was removed by
+// hand) converges:
+//   - a record whose container is gone or stopped is dropped and its slice
+//     released (the launch that follows starts a replacement);
+//   - a container with the stack's labels that no record knows (started by a
+//     launch that died before recording it) is removed.
+// Servers that do not answer are reported and their records kept as they
+// are: quarry never forgets a container it cannot see.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "launcher/remote_shell.h"
+#include "launcher/seams.h"
+#include "store/records.h"
+
+namespace quarry {
+
+struct ReconcileReport {
+  std::vector<std::string> dropped;      // records whose container was gone
+  std::vector<std::string> removed;      // unknown containers removed
+  std::vector<std::string> unreachable;  // "s3: connect: ..." per server
+};
+
+Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& placer, const std::string& stack,
+                                  const std::vector<ServerRecord>& servers);
+
+}  // namespace quarry

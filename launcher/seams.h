@@ -1,0 +1,48 @@
+// The launcher's narrow views of the parts it drives but does not own. The
+// CLI (the composition root) implements them over the cloud providers, the
+// grid and the router.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "grid/resources.h"
+#include "grid/slice.h"
+#include "store/records.h"
+
+namespace quarry {
+
+// Makes and removes servers for the grid (its create/destroy events).
+class ServerSource {
+ public:
+  virtual ~ServerSource() = default;
+  // A new server of at least `size` carrying `tags`, already recorded in the
+  // store (servers/ID) with its host key trusted for first contact.
+  virtual Result<ServerRecord> create(const Resources& size, const Tags& tags) = 0;
+  // Gives the server back and forgets it.
+  virtual Status destroy(const ServerRecord& server) = 0;
+};
+
+// Decides where a container runs.
+class Placer {
+ public:
+  virtual ~Placer() = default;
+  // The id of the server that now holds `slice`. Fails when no server can
+  // take it (and none could be made), naming the slice and what it needs.
+  virtual Result<std::string> place(const Slice& slice) = 0;
+  // Frees a slice; an unknown id succeeds (already released).
+  virtual Status release(const std::string& slice_id) = 0;
+};
+
+// Keeps the router in step with what runs: called after every change to
+// the containers or routes of a stack.
+class RouterHook {
+ public:
+  virtual ~RouterHook() = default;
+  virtual Status sync() = 0;
+};
+
+// How a server is reached.
+inline std::string server_label(const ServerRecord& s) { return s.id + " (" + s.ip + ")"; }
+
+}  // namespace quarry
