@@ -30,7 +30,10 @@ const Group kGroups[] = {
     register_server_commands,
     register_deploy_commands,
     register_ops_commands,
+    register_locknet_commands,
     register_hq_commands,
+    register_run_commands,
+    register_router_commands,
 };
 }  // namespace
 

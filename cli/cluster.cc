@@ -18,6 +18,9 @@ Cluster::~Cluster() = default;
 Result<SshKeyFiles> Cluster::hq_key() {
   std::string key = ctx_.home() + "/keys/hq_ed25519";
   if (!path_exists(key)) {
+    // The home stays traversable (local servers' SSH users read below it);
+    // only keys/ is private.
+    if (auto s = make_dirs(ctx_.home(), 0755); !s) return std::unexpected(s.error());
     if (auto s = make_dirs(ctx_.home() + "/keys", 0700); !s) return std::unexpected(s.error());
     auto r = run_checked({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "quarry-hq", "-f", key});
     if (!r) return std::unexpected(r.error().context("make the HQ's SSH key"));
@@ -117,7 +120,10 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
     builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
     shipper_ = std::make_unique<ImageShipper>(**sh, *env);
   }
-  DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt};
+  // Health probes come from the router server when there is one.
+  auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
+  Prober* prober = sync ? sync->prober() : nullptr;
+  DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
   return std::make_unique<Deployer>(deps, options);
 }
 

@@ -87,13 +87,13 @@ Status releases(Context& ctx, const std::string& stack) {
     std::cout << arr.dump(2) << "\n";
     return {};
   }
-  Table t({"RELEASE", "STATUS", "COMMIT", "BY", "WHEN", "MANIFEST"});
+  Table t({"RELEASE", "STATUS", "COMMIT", "BY", "WHEN", "MANIFEST", "ENV"});
   for (const auto& r : *list) {
     char when[32] = "-";
     std::time_t tt = static_cast<std::time_t>(r.created_at);
     if (r.created_at) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&tt));
     t.add({std::to_string(r.number), r.status, r.commit.empty() ? "-" : r.commit.substr(0, 12), r.by, when,
-           r.manifest_hash.substr(0, 12)});
+           r.manifest_hash.substr(0, 12), r.env_hash.empty() ? "-" : r.env_hash.substr(0, 12)});
   }
   std::cout << t.render();
   return {};

@@ -1,5 +1,6 @@
 // quarry hq ...: setting up the HQ and serving git pushes.
-//   hq init                 the state directory, the HQ key pair, the git account
+//   hq init                 the state directory, the HQ key pair, the git account,
+//                           the build engine
 //   hq add-key|keys|remove-key   who may push
 //   hq shell KEYNAME        the git account's forced command (authorized_keys)
 //   hq receive pre STACK    the pre-receive hook of every stack repository
@@ -11,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/table.h"
 #include "core/file_io.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "hq/git_shell.h"
 #include "hq/hq_config.h"
@@ -20,6 +22,7 @@
 #include "hq/process_deploy_runner.h"
 #include "hq/receive.h"
 #include "hq/stack_repo.h"
+#include "launcher/hq_engine.h"
 #include "store/store_json.h"
 
 extern char** environ;
@@ -62,6 +65,17 @@ Status init(Context& ctx, const HqArgs& a) {
   }
   DirStore store(*home);
   if (auto s = init_hq(store, {*home, a.user, binary}); !s) return s;
+  {
+    // Pushes run as the git account, which builds on the engine (docker
+    // group) but cannot start it: root starts it here.
+    Step step("HQ build engine in " + *home + "/engine");
+    auto engine = HqEngine(*home + "/engine").ensure();
+    if (!engine) {
+      step.failed(engine.error().message);
+      return std::unexpected(engine.error());
+    }
+    step.done(engine->at("DOCKER_HOST"));
+  }
   std::cout << "HQ ready in " << *home << " (git account " << a.user << ")\n"
             << "next: quarry --home " << *home << " hq add-key NAME ~/.ssh/id_ed25519.pub\n"
             << "then: git push " << a.user << "@THIS-HOST:APP main\n";

@@ -1,4 +1,5 @@
-// Day-to-day operations on a running stack: logs and env.
+// Day-to-day operations on a running stack: logs and env
+// (`quarry env STACK set KEY=VALUE ...`; `quarry env set STACK ...` too).
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -98,11 +99,33 @@ Status logs(Context& ctx, const LogsArgs& a) {
 }
 
 struct EnvArgs {
-  std::string stack;
+  std::string stack_first;  // `quarry env STACK set ...`
+  std::string stack;        // `quarry env set STACK ...`
   std::vector<std::string> items;
   bool show = false;
   bool restart = false;
 };
+
+// Both word orders name the stack once: with it before the verb, the verb's
+// first word is an item, not the stack.
+Result<EnvArgs> env_args(const EnvArgs& given) {
+  EnvArgs a = given;
+  if (!a.stack_first.empty()) {
+    if (!a.stack.empty()) a.items.insert(a.items.begin(), a.stack);
+    a.stack = a.stack_first;
+  }
+  if (a.stack.empty()) return fail("name the stack: quarry env STACK set|unset|list ...", ErrorKind::Usage);
+  return a;
+}
+
+template <class F>
+Action env_action(std::shared_ptr<EnvArgs> ea, F f) {
+  return [ea, f](Context& c) -> Status {
+    auto a = env_args(*ea);
+    if (!a) return std::unexpected(a.error());
+    return f(c, *a);
+  };
+}
 
 std::string env_dir(const std::string& stack) { return "stacks/" + stack + "/env"; }
 
@@ -169,18 +192,20 @@ void register_ops_commands(Registry& r) {
   logs_cmd->add_option("--tail", la->tail, "Lines from the end of each (default 100; -1 all)");
 
   auto ea = std::make_shared<EnvArgs>();
-  auto* env = r.app().add_subcommand("env", "A stack's env and secrets (stored with mode 0600)");
+  auto* env = r.app().add_subcommand(
+      "env", "A stack's env and secrets (stored with mode 0600): quarry env STACK set|unset|list ...");
   env->require_subcommand(1);
-  auto* set = r.add(*env, "set", "Set KEY=VALUE ...", [ea](Context& c) { return env_set(c, *ea); });
-  set->add_option("stack", ea->stack, "Stack")->required();
+  env->add_option("STACK", ea->stack_first, "Stack (or name it after the verb: quarry env set STACK ...)");
+  auto* set = r.add(*env, "set", "Set KEY=VALUE ...", env_action(ea, env_set));
+  set->add_option("stack", ea->stack, "Stack, unless named before the verb");
   set->add_option("items", ea->items, "KEY=VALUE");
   set->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
-  auto* unset = r.add(*env, "unset", "Remove KEY ...", [ea](Context& c) { return env_unset(c, *ea); });
-  unset->add_option("stack", ea->stack, "Stack")->required();
+  auto* unset = r.add(*env, "unset", "Remove KEY ...", env_action(ea, env_unset));
+  unset->add_option("stack", ea->stack, "Stack, unless named before the verb");
   unset->add_option("items", ea->items, "KEY");
   unset->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
-  auto* list = r.add(*env, "list", "List the keys (values hidden unless --show)", [ea](Context& c) { return env_list(c, *ea); });
-  list->add_option("stack", ea->stack, "Stack")->required();
+  auto* list = r.add(*env, "list", "List the keys (values hidden unless --show)", env_action(ea, env_list));
+  list->add_option("stack", ea->stack, "Stack, unless named before the verb");
   list->add_flag("--show", ea->show, "Show the values");
   r.json_flag(list);
 }

@@ -1,9 +1,12 @@
 #include "cli/router_sync.h"
 
+#include <set>
+
 #include "core/log.h"
 #include "core/text.h"
 #include "launcher/container_ops.h"
 #include "router/router_apply.h"
+#include "store/store_json.h"
 
 namespace quarry {
 
@@ -54,6 +57,36 @@ Result<std::string> NginxRouterSync::prefix(const ServerRecord& router) {
   return *prefix_;
 }
 
+Prober* NginxRouterSync::prober() {
+  if (prober_) return prober_.get();
+  auto router = router_server();
+  if (!router || !*router) return nullptr;
+  prober_ = std::make_unique<RemoteProber>(shell_, endpoint_of(**router));
+  return prober_.get();
+}
+
+namespace {
+
+// etc/tls/DOMAIN.json for the domains `config` routes.
+Status add_tls(Store& store, RouterConfig& config) {
+  auto names = store.list("etc/tls");
+  if (!names) return std::unexpected(names.error());
+  std::set<std::string> routed;
+  for (const auto& r : config.routes) routed.insert(r.domains.begin(), r.domains.end());
+  for (const auto& name : *names) {
+    if (!name.ends_with(".json")) continue;
+    auto domain = name.substr(0, name.size() - 5);
+    if (!routed.count(domain)) continue;
+    auto doc = get_json(store, "etc/tls/" + name);
+    if (!doc) return std::unexpected(doc.error());
+    if (!*doc || !(*doc)->is_object()) continue;
+    config.tls[domain] = TlsCert{(*doc)->value("certificate", ""), (*doc)->value("key", "")};
+  }
+  return {};
+}
+
+}  // namespace
+
 Status NginxRouterSync::sync() {
   auto router = router_server();
   if (!router) return std::unexpected(router.error());
@@ -77,6 +110,7 @@ Status NginxRouterSync::sync() {
     containers[stack] = *c;
   }
   auto config = router_config(*servers, routes, containers);
+  if (auto s = add_tls(store_, config); !s) return s;
   auto dir = prefix(**router);
   if (!dir) return std::unexpected(dir.error());
   NginxRouter::Options options;

@@ -3,10 +3,15 @@
 // (stacks/APP/containers.json) become one RouterConfig, applied with
 // NginxRouter (test, reload, verify; the old config keeps serving when the
 // new one fails). Without a router server there is nothing to apply.
+// Certificates for TLS domains are recorded at etc/tls/DOMAIN.json
+// ({"certificate": PATH, "key": PATH}, paths on the router; see
+// `quarry router tls`); a recorded domain that is not routed is left out.
 #pragma once
 
+#include <memory>
 #include <optional>
 
+#include "launcher/prober.h"
 #include "launcher/remote_shell.h"
 #include "launcher/seams.h"
 #include "router/route_table.h"
@@ -28,10 +33,14 @@ class NginxRouterSync : public RouterHook {
   Result<std::optional<ServerRecord>> router_server();
   // The directory quarry owns on that server.
   Result<std::string> prefix(const ServerRecord& router);
+  // Health probes from the router server, which is where traffic comes
+  // from; null when there is no router server (probes then come from the HQ).
+  Prober* prober();
 
  private:
   Store& store_;
   RemoteShell& shell_;
+  std::unique_ptr<RemoteProber> prober_;
   std::optional<std::string> prefix_;
   bool warned_ = false;
 };

@@ -1,5 +1,7 @@
 #include "cloud/local_provider.h"
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include <thread>
@@ -172,6 +174,11 @@ Result<LocalServerRecord> LocalProvider::reserve(const ServerSpec& spec) {
 
 Result<Server> LocalProvider::create(const ServerSpec& spec) {
   if (auto s = check_cluster_id(config_.cluster_id); !s) return std::unexpected(s.error());
+  if (geteuid() != 0) {
+    // A push runs as the HQ's git account: the local grid cannot grow then.
+    return fail("local cloud: making a server (a network namespace and its daemons) needs root; "
+                "add servers as root with `quarry servers add` before deploying");
+  }
   if (trim(config_.authorized_key).empty()) return fail("local cloud: no authorized key is configured");
   if (config_.state_dir.empty() || config_.state_dir[0] != '/')
     return fail("local cloud: state_dir must be an absolute path");

@@ -4,9 +4,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/subprocess.h"
 
 namespace quarry {
@@ -47,6 +50,18 @@ Status give_to_account(const std::string& path, const std::string& user) {
   if (!ids) return fail("no account named '" + user + "' (run `quarry hq init`)");
   auto r = run_checked({"chown", "-R", std::to_string(ids->uid) + ":" + std::to_string(ids->gid), path});
   if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Status give_home_to_account(const std::string& home, const std::string& user) {
+  if (geteuid() != 0) return {};
+  auto ids = find_account(user);
+  if (!ids) return fail("no account named '" + user + "' (run `quarry hq init`)");
+  if (chown(home.c_str(), ids->uid, ids->gid) != 0) return fail(home + ": chown failed");
+  for (const auto& name : list_dir(home)) {
+    if (std::find(std::begin(kRootOwnedParts), std::end(kRootOwnedParts), name) != std::end(kRootOwnedParts)) continue;
+    if (auto s = give_to_account(home + "/" + name, user); !s) return s;
+  }
   return {};
 }
 

@@ -32,4 +32,13 @@ Status ensure_account(const std::string& user, const std::string& home);
 // chown -R user:group `path`. A no-op unless running as root.
 Status give_to_account(const std::string& path, const std::string& user);
 
+// The parts of an HQ home that stay root's: the build engine's and the local
+// cloud's daemon state (image layers, servers' docker data), whose owners
+// matter to the daemons and which the git account never writes.
+inline constexpr const char* kRootOwnedParts[] = {"engine", "cloud"};
+
+// Gives the HQ home's state to `user`: the home itself and, recursively,
+// every entry but kRootOwnedParts. A no-op unless running as root.
+Status give_home_to_account(const std::string& home, const std::string& user);
+
 }  // namespace quarry

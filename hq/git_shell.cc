@@ -61,7 +61,7 @@ Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin
 
   auto branch = deploy_branch(store, stack);
   if (!branch) return std::unexpected(branch.error());
-  auto lock = store.lock(deploy_lock_name(stack), "push to " + stack + " by " + login.key_name, std::nullopt,
+  auto lock = store.lock(push_lock_name(stack), "push to " + stack + " by " + login.key_name, std::nullopt,
                          [&](const std::string& who) {
                            say("quarry: waiting for the deploy of " + stack + " (held by " + who + ")");
                          });

@@ -18,7 +18,7 @@ struct GitLogin {
 
 // Serves `login` with the real git programs, stdin and stdout passed
 // through untouched (they carry git's protocol; messages go to stderr).
-// A push (git-receive-pack) takes the stack's deploy lock for the whole
+// A push (git-receive-pack) takes the stack's push lock for the whole
 // session, waiting and saying so if another push holds it, creates the bare
 // repository on the first push and runs git-receive-pack with
 // QUARRY_PUSHER=KEY and QUARRY_DEPLOY_LOCK_HELD=STACK in its environment,

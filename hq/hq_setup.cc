@@ -65,7 +65,7 @@ Status init_hq(Store& store, const HqInitOptions& o) {
     return write_authorized_keys(store, config, o.home);
   });
   if (!keys) return keys;
-  return step("hand " + o.home + " to " + o.user, [&] { return give_to_account(o.home, o.user); });
+  return step("hand the state in " + o.home + " to " + o.user, [&] { return give_home_to_account(o.home, o.user); });
 }
 
 }  // namespace quarry

@@ -19,8 +19,9 @@ struct HqInitOptions {
 //      uses to reach servers (kept when present);
 //   3. the git account (git_account.h), whose home is the HQ home;
 //   4. etc/hq.json and the account's authorized_keys from the registered keys;
-//   5. the whole HQ home handed to the git account, so pushes can write the
-//      stacks' state.
+//   5. the HQ home's state handed to the git account, so pushes can write
+//      it (all but the daemons' data, kRootOwnedParts); re-running gives
+//      back what root-run commands (servers add) wrote since.
 // Needs root. Each step is reported as a progress line.
 Status init_hq(Store& store, const HqInitOptions& options);
 

@@ -72,7 +72,7 @@ Result<std::vector<RefUpdate>> parse_ref_updates(std::string_view text) {
   return out;
 }
 
-std::string deploy_lock_name(const std::string& stack) { return "stacks/" + stack + "/deploy"; }
+std::string push_lock_name(const std::string& stack) { return "stacks/" + stack + "/push"; }
 
 Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps) {
   auto branch = deploy_branch(deps.store, options.stack);
@@ -100,7 +100,7 @@ Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& 
   StoreLock lock;
   if (!options.lock_held) {
     std::string holder = "push of " + options.stack + " " + short_id(deploy->new_id) + " by " + options.pusher;
-    auto got = deps.store.lock(deploy_lock_name(options.stack), holder, options.lock_timeout,
+    auto got = deps.store.lock(push_lock_name(options.stack), holder, options.lock_timeout,
                                [&](const std::string& who) {
                                  deps.say("waiting for the deploy of " + options.stack + " (held by " + who + ")");
                                });

@@ -47,7 +47,7 @@ struct ReceiveOptions {
   std::string src_dir;                   // where the deployed tree goes (stacks/STACK/src)
   std::string pusher;                    // key name of who pushed
   // True when the caller (`quarry hq shell`) already holds the stack's
-  // deploy lock for this whole push; the hook must not take it again.
+  // push lock for this whole push; the hook must not take it again.
   bool lock_held = false;
   std::optional<std::chrono::milliseconds> lock_timeout;  // forever if unset
 };
@@ -60,14 +60,17 @@ struct ReceiveDeps {
   std::function<void(const std::string& line)> say;
 };
 
-// The lock that serializes pushes and deploys of one stack.
-std::string deploy_lock_name(const std::string& stack);
+// The lock that serializes pushes of one stack ("stacks/STACK/push"). It is
+// not the deployer's own lock ("stacks/STACK/deploy"): the deploy a push runs
+// is a child process that takes that one, so a push holding it would wait
+// on itself; a `quarry deploy` run by hand still waits for a push's deploy.
+std::string push_lock_name(const std::string& stack);
 
 // Decides a push. Updates of other refs than the deploy branch are accepted
 // as they are ("stored, not deployed"). Deleting the deploy branch is
 // refused. For the deploy branch: quarry.yml must exist at the new commit
 // and validate (each diagnostic is said on its own line); then, under the
-// stack's deploy lock (waiting, and saying so, if another push holds it),
+// stack's push lock (waiting, and saying so, if another push holds it),
 // the tree is exported and deployed. Success means the refs may be
 // accepted; any error means git must reject the whole push.
 Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps);

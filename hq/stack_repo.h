@@ -19,7 +19,7 @@ std::string render_pre_receive_hook(const std::string& binary, const std::string
 // Creates the bare repository on first use (HEAD naming `branch`) and
 // (re)writes its pre-receive hook when missing or different, so a new quarry
 // binary path reaches existing stacks. Idempotent; callers serialize it
-// with the stack's deploy lock.
+// with the stack's push lock.
 Status ensure_stack_repo(const std::string& home, const std::string& stack, const std::string& binary,
                          const std::string& branch);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "compiler/instruction.h"
@@ -25,6 +26,10 @@ struct LaunchOptions {
   int stop_grace_s = 10;
   std::size_t parallel = 16;         // containers started at once
   bool link_by_container_ip = false; // service address = container IP (local runs) instead of server IP
+  // Nodes whose running replicas DEPLOY keeps as they are instead of replacing
+  // them (local runs: image and config unchanged since the last run). Empty
+  // for the cluster, where every deploy replaces every node.
+  std::set<std::string> keep_nodes;
 };
 
 struct StartRequest {

@@ -7,6 +7,7 @@
 #include "compiler/instruction_json.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "launcher/image_pruner.h"
 #include "launcher/reconcile.h"
 #include "store/store_json.h"
 
@@ -59,7 +60,34 @@ nlohmann::json images_json(const std::map<std::string, BuiltImage>& images) {
   for (const auto& [p, img] : images) j[p] = {{"tag", img.tag}, {"id", img.id}};
   return j;
 }
+
+// The stack's env as the release sees it: a hash of KEY=VALUE lines and the
+// keys alone (values are secrets and stay out of the release record).
+Status record_env(Store& store, const std::string& stack, ReleaseRecord& rec) {
+  auto env = read_env(store, "stacks/" + stack + "/env");
+  if (!env) return std::unexpected(env.error());
+  std::string lines;
+  nlohmann::json keys = nlohmann::json::array();
+  for (const auto& [k, v] : *env) {
+    lines += k + "=" + v + "\n";
+    keys.push_back(k);
+  }
+  rec.env_hash = sha256_hex(lines);
+  rec.spec["env_keys"] = keys;
+  return {};
+}
 }  // namespace
+
+void Deployer::prune_images(const std::string& stack) {
+  ImagePruner pruner(*deps_.store, *deps_.shell, deps_.engine);
+  auto report = pruner.prune(stack);
+  if (!report) {
+    log_warn("image retention: " + report.error().message);
+    return;
+  }
+  for (const auto& p : report->problems) log_debug("image retention: " + p);
+  if (report->removed > 0) log_info("    pruned " + std::to_string(report->removed) + " old image tag(s) of " + stack);
+}
 
 Result<DeployResult> Deployer::launch(const std::string& stack, const InstructionList& list,
                                       const std::map<std::string, BuiltImage>& images, const ReleaseRecord& base,
@@ -67,13 +95,15 @@ Result<DeployResult> Deployer::launch(const std::string& stack, const Instructio
   ReleaseRecord rec = base;
   for (const auto& [p, img] : images) rec.images[p] = img.id;
   rec.spec = {{"instructions", nlohmann::json::parse(to_json(list))}, {"images", images_json(images)}};
+  if (auto s = record_env(*deps_.store, stack, rec); !s) return std::unexpected(s.error());
   rec.status = "deploying";
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
   auto st = launcher.execute(list, rec.number, images, canary);
   rec.status = st ? (canary > 0 ? "canary" : "deployed") : "failed";
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
   if (!st) return std::unexpected(st.error().context(stack + " release " + std::to_string(rec.number)));
+  prune_images(stack);
   return DeployResult{rec.number, launcher.problems()};
 }
 
@@ -165,7 +195,7 @@ Status Deployer::promote(const std::string& stack, const std::string& by) {
   auto releases = load_releases(*deps_.store, stack);
   if (!releases) return std::unexpected(releases.error());
   if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary to promote");
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
   Step step("promote release " + std::to_string(releases->back().number));
   if (auto s = launcher.promote(stack, releases->back().number); !s) return s;
   auto rec = releases->back();
@@ -179,7 +209,7 @@ Status Deployer::abort_canary(const std::string& stack, const std::string& by) {
   auto releases = load_releases(*deps_.store, stack);
   if (!releases) return std::unexpected(releases.error());
   if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary");
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
   Step step("drop canary release " + std::to_string(releases->back().number));
   if (auto s = launcher.drop_release(stack, releases->back().number); !s) return s;
   auto rec = releases->back();
@@ -216,7 +246,7 @@ Status Deployer::scale(const std::string& stack, const std::string& node, int co
   auto img = current->spec["images"].value(node, nlohmann::json::object());
   BuiltImage image{node, img.value("tag", ""), img.value("id", "")};
   if (auto s = reconcile_stack(stack); !s) return s;
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router}, options_);
+  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
   Step step("scale " + stack + "/" + node + " to " + std::to_string(count));
   auto st = launcher.scale(*deploy, current->number, image, count);
   if (!st) step.failed(st.error().message);

@@ -5,7 +5,10 @@
 //   3. compile the manifest against what runs now
 //   4. build the images on the HQ engine
 //   5. launch (launcher.h), with a progress line per step and its time
-//   6. record the release (stacks/APP/releases/N.json), failed or not
+//   6. record the release (stacks/APP/releases/N.json), failed or not, with
+//      the hash and the keys (never the values) of the stack's env
+//   7. after a successful launch, prune the stack's images older than the
+//      last N releases (image_pruner.h); a failed prune is only a warning
 #pragma once
 
 #include <optional>
@@ -25,6 +28,8 @@ struct DeployerDeps {
   ImageBuilder* builder = nullptr;    // the HQ engine
   ImageShipper* shipper = nullptr;    // null: the servers share the build engine
   RouterHook* router = nullptr;
+  Prober* prober = nullptr;           // null: health probes come from the HQ
+  RemoteShell* engine = nullptr;      // the HQ engine, for image retention; null: servers only
 };
 
 struct DeployRequest {
@@ -68,6 +73,7 @@ class Deployer {
                               const std::map<std::string, BuiltImage>& images, const ReleaseRecord& base,
                               int canary);
   Result<int> next_release(const std::string& stack);
+  void prune_images(const std::string& stack);
 
   DeployerDeps deps_;
   LaunchOptions options_;

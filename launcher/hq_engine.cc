@@ -1,8 +1,10 @@
 #include "launcher/hq_engine.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -35,7 +37,8 @@ bool answers(const std::map<std::string, std::string>& env) {
 
 bool HqEngine::running() const {
   pid_t pid = read_pid(pid_path());
-  return pid > 0 && kill(pid, 0) == 0;
+  // EPERM: the engine is root's and this is the HQ's git account; it runs.
+  return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 Result<std::map<std::string, std::string>> HqEngine::ensure() {
@@ -45,11 +48,25 @@ Result<std::map<std::string, std::string>> HqEngine::ensure() {
     return env;
   }
   std::map<std::string, std::string> env{{"DOCKER_HOST", "unix://" + socket_path()}, {"DOCKER_BUILDKIT", "0"}};
-  if (running() && answers(env)) return env;
+  bool alive = running();
+  if (alive && answers(env)) return env;
+  if (alive && geteuid() != 0) {
+    return fail_remote("the HQ build engine runs but " + socket_path() +
+                       " does not answer this account: it must be in the docker group (quarry hq init adds it)");
+  }
+  if (geteuid() != 0) {
+    // A push runs as the HQ's git account, which may use the engine (docker
+    // group) but cannot start a dockerd.
+    return fail_remote("the HQ build engine (" + socket_path() + ") is not running and starting it needs root: " +
+                       "run `quarry hq init` as root");
+  }
   if (!have_program("dockerd")) {
     return fail_remote("dockerd is not installed on the HQ (run scripts/install-deps)");
   }
-  if (auto s = make_dirs(dir_, 0700); !s) return std::unexpected(s.error());
+  // Traversable, not listable: the git account reaches the socket (group
+  // docker, mode 0660, dockerd's default); the data below stays root's.
+  if (auto s = make_dirs(dir_, 0711); !s) return std::unexpected(s.error());
+  chmod(dir_.c_str(), 0711);
   // setsid: the engine outlives this command, as a daemon should.
   std::string log = dir_ + "/dockerd.log";
   auto started = run_process({"sh", "-c",

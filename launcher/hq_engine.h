@@ -1,8 +1,10 @@
 // The HQ's docker engine, where images are built before they are shipped to
 // servers. By default quarry runs its own dockerd under $QUARRY_HOME/engine
-// (no bridge, no iptables changes: it only builds), started on first use and
-// stopped by `quarry cluster down`. An operator may point quarry at another
-// engine with QUARRY_BUILD_DOCKER_HOST.
+// (no bridge, no iptables changes: it only builds), started on first use by
+// root (or by `quarry hq init`) and stopped by `quarry cluster down`. Its
+// socket belongs to the docker group, so the HQ's git account builds on it
+// without root; that account cannot start it. An operator may point quarry
+// at another engine with QUARRY_BUILD_DOCKER_HOST.
 #pragma once
 
 #include <map>

@@ -214,7 +214,7 @@ Status Launcher::ensure_service(const Instruction& in, int release, const BuiltI
     auto srv = server(r.server);
     if (!srv) return std::unexpected(srv.error());
     HealthCheck check = in.process.health.value_or(HealthCheck{});
-    auto report = wait_healthy(srv->ip, r.host_port, check);
+    auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
     if (!report.healthy) {
       auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
       (void)remove_records(started);
@@ -229,6 +229,7 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
   auto recs = records(in.stack);
   if (!recs) return std::unexpected(recs.error());
   const std::string& node = in.process.name;
+  if (options_.keep_nodes.count(node) && !(*recs)->of(node).empty()) return {};
   std::vector<ContainerRecord> old;
   for (const auto& r : (*recs)->of(node)) {
     if (r.release != release) old.push_back(r);
@@ -249,8 +250,10 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
   if (scale > 0 && fresh.empty() && have.empty()) {
     return fail_remote(node + ": no replica of release " + std::to_string(release) + " could start");
   }
-  // The health gate: every new replica must answer before any traffic moves.
-  if (in.process.port > 0 && in.process.health) {
+  // The health gate: every new replica must answer before any traffic moves
+  // (a TCP connect when the manifest names no health path).
+  if (in.process.port > 0) {
+    const HealthCheck check = in.process.health.value_or(HealthCheck{});
     std::vector<std::string> unhealthy(fresh.size());
     parallel_for(fresh.size(), options_.parallel, [&](std::size_t k) {
       auto srv = server(fresh[k].server);
@@ -258,10 +261,11 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
         unhealthy[k] = srv.error().message;
         return;
       }
-      auto report = wait_healthy(srv->ip, fresh[k].host_port, *in.process.health);
+      auto report = wait_healthy(prober(), srv->ip, fresh[k].host_port, check);
       if (!report.healthy) {
         unhealthy[k] = replica(fresh[k]) + " failed its health check (" +
-                       (in.process.health->path.empty() ? "TCP connect" : "GET " + in.process.health->path) + "):\n" +
+                       (check.path.empty() ? "TCP connect" : "GET " + check.path) + ", " +
+                       prober().where() + "):\n" +
                        report.history() + "last lines of its log:\n" +
                        log_tail(*deps_.shell, endpoint_of(*srv), fresh[k].name);
       }
@@ -380,9 +384,10 @@ Status Launcher::scale(const Instruction& deploy, int release, const BuiltImage&
     if (have.count(i)) continue;
     int weight = deploy.process.domains.empty() ? 0 : 1;
     auto got = start_replicas(deploy, release, image, i, i + 1, weight, errors);
-    if (!got.empty() && deploy.process.port > 0 && deploy.process.health) {
+    if (!got.empty() && deploy.process.port > 0) {
       auto srv = server(got[0].server);
-      if (srv && !wait_healthy(srv->ip, got[0].host_port, *deploy.process.health).healthy) {
+      auto check = deploy.process.health.value_or(HealthCheck{});
+      if (srv && !wait_healthy(prober(), srv->ip, got[0].host_port, check).healthy) {
         (void)remove_records(got);
         errors.push_back(replica(got[0]) + " failed its health check");
       }

@@ -26,6 +26,7 @@
 #include "launcher/container_ops.h"
 #include "launcher/image_builder.h"
 #include "launcher/image_shipper.h"
+#include "launcher/prober.h"
 #include "launcher/seams.h"
 #include "launcher/stack_records.h"
 
@@ -37,6 +38,7 @@ struct LaunchDeps {
   Placer* placer = nullptr;
   ImageShipper* shipper = nullptr;   // null: servers already have the images (local runs)
   RouterHook* router = nullptr;      // null: nothing to route through
+  Prober* prober = nullptr;          // null: health probes come from the HQ
 };
 
 class Launcher {
@@ -76,6 +78,7 @@ class Launcher {
   Status remove_records(const std::vector<ContainerRecord>& records);
   Status set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight);
   Status sync_router();
+  Prober& prober() { return deps_.prober ? *deps_.prober : hq_prober_; }
   Result<ServerRecord> server(const std::string& id);
   int next_port(const std::string& server);
   Result<StackRecords*> records(const std::string& stack);
@@ -83,6 +86,7 @@ class Launcher {
 
   LaunchDeps deps_;
   LaunchOptions options_;
+  HqProber hq_prober_;
   std::mutex mu_;
   std::map<std::string, ServerRecord> servers_;
   std::map<std::string, std::set<int>> ports_;  // per server: host ports in use or promised

@@ -17,6 +17,8 @@ BOOST_AUTO_TEST_CASE(nearest_suggests_typos_only) {
   std::vector<std::string> keys{"domains", "depends_on", "memory", "image"};
   BOOST_TEST(nearest("domians", keys).value_or("") == "domains");
   BOOST_TEST(nearest("memroy", keys).value_or("") == "memory");
+  BOOST_TEST(nearest("domian", keys).value_or("") == "domains");
+  BOOST_TEST(edit_distance("domian", "domain") == 1u);
   BOOST_TEST(!nearest("zzzzzzzzzzzz", keys).has_value());
 }
 

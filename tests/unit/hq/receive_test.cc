@@ -169,7 +169,7 @@ BOOST_AUTO_TEST_CASE(failed_deploy_rejects_the_push) {
 BOOST_AUTO_TEST_CASE(waits_for_the_stack_lock_and_says_so) {
   PushFixture f;
   auto c = f.commit_manifest("name: blog\n");
-  auto held = f.store.lock(deploy_lock_name("blog"), "push of blog 0123 by bob");
+  auto held = f.store.lock(push_lock_name("blog"), "push of blog 0123 by bob");
   BOOST_REQUIRE(held.has_value());
   std::string waited;
   ReceiveDeps deps{f.store, fake_validate, f.runner, [&](const std::string& line) {
@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(waits_for_the_stack_lock_and_says_so) {
 BOOST_AUTO_TEST_CASE(does_not_retake_a_lock_its_caller_holds) {
   PushFixture f;
   auto c = f.commit_manifest("name: blog\n");
-  auto held = f.store.lock(deploy_lock_name("blog"), "push to blog by alice");
+  auto held = f.store.lock(push_lock_name("blog"), "push to blog by alice");
   BOOST_REQUIRE(held.has_value());
   f.options.lock_held = true;
   f.options.lock_timeout = std::chrono::milliseconds(0);

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# push_bench: push-to-live time of quarry against the floor.
+#
+#   push_bench [QUARRY_BINARY] [ROUNDS]     (default: BUILD/cli/quarry, 3)
+#
+# Setting (not timed): an HQ made by `quarry hq init` with an sshd for its
+# git account on 127.0.0.1, a local cluster of two servers and a router, and
+# examples/hello pushed once. Each round then changes the app (a new file in
+# the image and a new GREETING, so the image really changes) and measures:
+#
+#   quarry  `git push` until the new reply comes back through the router
+#           by domain (validate, export, build, ship, run, health, route,
+#           from the pre-receive hook, as the git account);
+#   floor   a plain script doing the same work by hand: the same docker
+#           build on the HQ engine, `docker save | ssh SERVER docker load`
+#           to both servers, `docker run` of one web container on each, a
+#           wait until both answer, an nginx upstream written on the router
+#           and `nginx -t && nginx -s reload`, until the new reply comes
+#           back through that nginx. ssh connections are shared (ControlMaster).
+#
+# Prints each round and the medians, and the ratio quarry / floor (the aim
+# is 1.5 or less). Needs root, like scripts/demo; removes all it made.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="${1:-$here/../../cli/quarry}"
+rounds="${2:-3}"
+src="$(cd "$here/../.." && sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' CMakeCache.txt 2>/dev/null || true)"
+src="${QUARRY_SOURCE_DIR:-${src:-$(cd "$here/../.." && pwd)}}"
+hello="$src/examples/hello"
+if [ ! -x "$bin" ] || [ ! -x "$hello/hello" ]; then
+  echo "push_bench: needs the quarry binary ($bin) and $hello/hello (make build)" >&2; exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then echo "push_bench: needs root" >&2; exit 1; fi
+
+dir=$(mktemp -d /tmp/qb-XXXXXX)
+chmod 0755 "$dir"
+home="$dir/h"
+account=quarry-bench
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 2290)
+q() { "$bin" --home "$home" -q "$@"; }
+now() { date +%s.%N; }
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
+
+cleanup() {
+  set +e
+  [ -s "$dir/sshd.pid" ] && kill "$(cat "$dir/sshd.pid")" 2>/dev/null
+  for s in "$dir"/ctl/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2>/dev/null; done
+  "$bin" --home "$home" -q cluster down >/dev/null 2>&1
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+echo "push_bench: setting up an HQ and a local cluster in $dir"
+install -m 0755 "$bin" "$dir/quarry"
+bin="$dir/quarry"
+q hq init --user "$account" --binary "$bin" >/dev/null
+ssh-keygen -q -t ed25519 -N '' -C bench -f "$dir/dev"
+q hq add-key dev "$dir/dev.pub" >/dev/null
+q servers add -n 2 --memory 1024 >/dev/null
+q servers add --role router --memory 512 >/dev/null
+q hq init --user "$account" --binary "$bin" >/dev/null
+ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519"
+cat >"$dir/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $port
+HostKey $dir/host_ed25519
+PidFile $dir/sshd.pid
+AllowUsers $account
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+EOF
+/usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"
+export GIT_SSH_COMMAND="ssh -i $dir/dev -p $port -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR"
+
+# servers: "ip port user router?" lines
+servers=$(q servers --json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin):
+    print(s["ip"], s["ssh_port"], s["ssh_user"], "router" if "role=router" in s.get("tags", []) else "worker")')
+router=$(awk '$4 == "router" { print $1 }' <<<"$servers")
+workers=$(awk '$4 == "worker" { print $1 }' <<<"$servers")
+mkdir -p "$dir/ctl"
+on() {  # on IP COMMAND...: over a shared ssh connection with the HQ key
+  local ip=$1; shift
+  local line; line=$(awk -v ip="$ip" '$1 == ip' <<<"$servers")
+  ssh -i "$home/keys/hq_ed25519" -p "$(cut -d' ' -f2 <<<"$line")" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -o ControlMaster=auto \
+    -o ControlPath="$dir/ctl/%h" -o ControlPersist=300 "$(cut -d' ' -f3 <<<"$line")@$ip" "$@"
+}
+
+app="$dir/app"
+mkdir -p "$app"
+cp "$hello/quarry.yml" "$hello/hello" "$app/"
+{ cat "$hello/Dockerfile"; echo "COPY stamp /stamp"; } >"$app/Dockerfile"
+echo 0 >"$app/stamp"
+g() { git -C "$app" -c user.name=Bench -c user.email=bench@quarry.test "$@"; }
+g init -q -b main
+g add -A
+g commit -q -m first
+g remote add hq "$account@127.0.0.1:hello"
+g push -q hq main 2>"$dir/first-push.log" || { cat "$dir/first-push.log"; exit 1; }
+echo "push_bench: first push deployed; router at $router"
+
+reply_has() {  # reply_has URL HOST TEXT: polls until the reply holds TEXT (60 s at most)
+  local end=$((SECONDS + 60))
+  while [ $SECONDS -lt $end ]; do
+    curl -s --max-time 2 -H "Host: $2" "$1" 2>/dev/null | grep -q "$3" && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
+# The floor's own nginx on the router, on port 8081 (started once, not timed).
+fprefix="/tmp/qb-floor-$$"
+on "$router" "mkdir -p $fprefix/logs $fprefix/conf.d && cat > $fprefix/nginx.conf" <<EOF
+pid $fprefix/nginx.pid;
+error_log $fprefix/logs/error.log;
+events { worker_connections 512; }
+http {
+  access_log off;
+  client_body_temp_path $fprefix/tmp; proxy_temp_path $fprefix/tmp;
+  fastcgi_temp_path $fprefix/tmp; uwsgi_temp_path $fprefix/tmp; scgi_temp_path $fprefix/tmp;
+  include $fprefix/conf.d/*.conf;
+  server { listen 8081 default_server; return 404; }
+}
+EOF
+on "$router" "mkdir -p $fprefix/tmp && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log"
+
+floor_round() {  # floor_round N: the same work by a plain script
+  local n=$1 hport=$((21000 + $1)) image="floor:$1" upstream="" ip pids=()
+  DOCKER_HOST="unix://$home/engine/docker.sock" DOCKER_BUILDKIT=0 docker build -q -t "$image" "$app" >/dev/null
+  for ip in $workers; do
+    ( DOCKER_HOST="unix://$home/engine/docker.sock" docker save "$image" | on "$ip" docker load -q >/dev/null
+      on "$ip" docker run -d --name "floor-$n" -p "$ip:$hport:8080" -e "GREETING=floor $n" "$image" --port 8080 >/dev/null
+      reply_has "http://$ip:$hport/up" x "" ) & pids+=($!)
+    upstream+="server $ip:$hport; "
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  echo "upstream floor { $upstream} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
+    on "$router" "cat > $fprefix/conf.d/floor.conf && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
+  reply_has "http://$router:8081/" floor.quarry.test "floor $n"
+}
+
+floor_cleanup() {  # the previous round's containers (not timed)
+  local n=$1 ip
+  for ip in $workers; do on "$ip" "docker rm -f floor-$n >/dev/null 2>&1; true"; done
+}
+
+quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
+  local n=$1
+  echo "$n" >"$app/stamp"
+  sed -i "s/^  GREETING: .*/  GREETING: \"bench $n\"/" "$app/quarry.yml"
+  g commit -q -am "round $n"
+  local t0; t0=$(now)
+  g push -q hq main 2>"$dir/push-$n.log" || { cat "$dir/push-$n.log"; return 1; }
+  reply_has "http://$router/" hello.quarry.test "bench $n"
+  ms "$t0" "$(now)"
+}
+
+qs=() fs=()
+for n in $(seq 1 "$rounds"); do
+  qms=$(quarry_round "$n")
+  echo "floor-$n" >"$app/stamp"  # a real build for the floor too, not a cache hit
+  t0=$(now)
+  floor_round "$n"
+  fms=$(ms "$t0" "$(now)")
+  [ "$n" -gt 1 ] && floor_cleanup $((n - 1))
+  qs+=("$qms") fs+=("$fms")
+  printf 'round %d: quarry %6d ms   floor %6d ms\n' "$n" "$qms" "$fms"
+done
+on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+qm=$(median "${qs[@]}") fm=$(median "${fs[@]}")
+printf 'push-to-live (median of %d): quarry %d ms, floor %d ms, ratio %.2fx (aim: 1.5x or better)\n' \
+  "$rounds" "$qm" "$fm" "$(awk -v a="$qm" -v b="$fm" 'BEGIN { print a / b }')"

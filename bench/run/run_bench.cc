@@ -1,0 +1,236 @@
+// run_bench: `quarry run -d` + `quarry stop` against docker-compose 1.29's
+// `up -d` + `down`, side by side, on one private docker engine.
+//
+// The stack (6 containers, one image built once for both, FROM scratch with
+// the static examples/hello binary):
+//   counter  service, 1 container, named volume at /data, port 9000
+//   web      node, 3 replicas, port 8080, health GET /up, depends on counter
+//   worker   node, 2 replicas, port 8081, health GET /up, depends on counter
+// Every port is published on 127.0.0.1 (a free host port each). No domains,
+// so quarry starts no entry point: both tools do the same work.
+//
+// "Up" ends when every web and worker replica answers GET /up with 200:
+// quarry waits for that itself (its health gate); for compose, whose
+// healthcheck cannot run inside a FROM scratch image, the bench polls the
+// published ports every 50 ms right after `up -d` returns. "Down" removes the
+// containers and the network and keeps the named volume, for both.
+//
+// The engine runs in its own network namespace (tests/e2e/run/docker_lab.h);
+// the bench joins that namespace so that its probes, quarry and compose all
+// see the same 127.0.0.1. Run as root. Usage: run_bench [ROUNDS] (default 3).
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "core/file_io.h"
+#include "core/subprocess.h"
+#include "core/text.h"
+#include "tests/e2e/run/docker_lab.h"
+
+using namespace quarry;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kQuarryYml = R"(name: bench
+services:
+  counter:
+    image: quarry-bench/hello:1
+    command: --mode counter --port 9000 --data /data
+    port: 9000
+    memory: 64
+    volumes: [/data]
+nodes:
+  web:
+    image: quarry-bench/hello:1
+    command: --port 8080
+    port: 8080
+    scale: 3
+    memory: 64
+    health: /up
+    depends_on: [counter]
+  worker:
+    image: quarry-bench/hello:1
+    command: --port 8081
+    port: 8081
+    scale: 2
+    memory: 64
+    health: /up
+    depends_on: [counter]
+)";
+
+const char* kComposeYml = R"(version: "2.4"
+services:
+  counter:
+    image: quarry-bench/hello:1
+    command: ["--mode", "counter", "--port", "9000", "--data", "/data"]
+    ports: ["127.0.0.1::9000"]
+    mem_limit: 64m
+    volumes: ["counter-data:/data"]
+  web:
+    image: quarry-bench/hello:1
+    command: ["--port", "8080"]
+    ports: ["127.0.0.1::8080"]
+    mem_limit: 64m
+    environment: {COUNTER_HOST: counter, COUNTER_PORT: "9000"}
+    depends_on: [counter]
+  worker:
+    image: quarry-bench/hello:1
+    command: ["--port", "8081"]
+    ports: ["127.0.0.1::8081"]
+    mem_limit: 64m
+    environment: {COUNTER_HOST: counter, COUNTER_PORT: "9000"}
+    depends_on: [counter]
+volumes:
+  counter-data: {}
+)";
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+bool http_up(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = false;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    std::string req = "GET /up HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[64] = {};
+      ok = read(fd, buf, sizeof buf - 1) > 12 && std::string(buf).rfind("HTTP/1.1 200", 0) == 0;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+Result<ProcessResult> must(const Argv& argv, const std::map<std::string, std::string>& env) {
+  ProcessOptions o;
+  o.env = env;
+  o.timeout = std::chrono::minutes(5);
+  return run_checked(argv, o);
+}
+
+Result<std::pair<double, double>> quarry_round(const std::string& file, const std::map<std::string, std::string>& env) {
+  const std::string bin = std::getenv("QUARRY_BIN") ? std::getenv("QUARRY_BIN") : QUARRY_BIN_DEFAULT;
+  auto t0 = Clock::now();
+  if (auto r = must({bin, "-q", "run", "-d", "-f", file}, env); !r) return std::unexpected(r.error());
+  double up = seconds_since(t0);
+  t0 = Clock::now();
+  if (auto r = must({bin, "-q", "stop", "-f", file}, env); !r) return std::unexpected(r.error());
+  return std::pair{up, seconds_since(t0)};
+}
+
+Result<std::pair<double, double>> compose_round(const DockerLab& lab, const std::string& file,
+                                                const std::map<std::string, std::string>& env) {
+  Argv base = {"docker-compose", "--no-ansi", "-p", "benchc", "-f", file};
+  auto with = [&](Argv more) {
+    Argv a = base;
+    a.insert(a.end(), more.begin(), more.end());
+    return a;
+  };
+  auto t0 = Clock::now();
+  if (auto r = must(with({"up", "-d", "--scale", "web=3", "--scale", "worker=2"}), env); !r) {
+    return std::unexpected(r.error());
+  }
+  // The published ports of web and worker, then poll until all answer.
+  auto ps = lab.docker({"ps", "--filter", "label=com.docker.compose.project=benchc", "--format", "{{.Ports}}"});
+  std::vector<int> ports;
+  std::regex re(R"(127\.0\.0\.1:(\d+)->(8080|8081)/tcp)");
+  for (auto it = std::sregex_iterator(ps.begin(), ps.end(), re); it != std::sregex_iterator(); ++it) {
+    ports.push_back(std::stoi((*it)[1]));
+  }
+  if (ports.size() != 5) return fail_remote("compose published " + std::to_string(ports.size()) + " ports, not 5: " + ps);
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  for (int p : ports) {
+    while (!http_up(p)) {
+      if (Clock::now() > deadline) return fail_remote("compose: port " + std::to_string(p) + " never answered");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  double up = seconds_since(t0);
+  t0 = Clock::now();
+  if (auto r = must(with({"down"}), env); !r) return std::unexpected(r.error());
+  return std::pair{up, seconds_since(t0)};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  const std::string src = std::getenv("QUARRY_SOURCE_DIR") ? std::getenv("QUARRY_SOURCE_DIR") : QUARRY_SOURCE_DIR_DEFAULT;
+  auto lab = DockerLab::start("quarry-run-bench");
+  if (!lab) {
+    std::cerr << "run_bench: " << lab.error().message << "\n";
+    return 3;
+  }
+  const auto& L = **lab;
+  int ns = open(L.netns_path().c_str(), O_RDONLY);
+  if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) {
+    std::cerr << "run_bench: cannot join " << L.netns_path() << " (run as root)\n";
+    return 3;
+  }
+  close(ns);
+  std::string app = L.dir() + "/app";
+  auto bin = read_file(src + "/examples/hello/hello");
+  auto df = read_file(src + "/examples/hello/Dockerfile");
+  if (!bin || !df) {
+    std::cerr << "run_bench: build the `hello` target first (examples/hello/hello)\n";
+    return 1;
+  }
+  bool staged = make_dirs(app) && write_file_atomic(app + "/hello", *bin, 0755) &&
+                write_file_atomic(app + "/Dockerfile", *df) && write_file_atomic(app + "/quarry.yml", kQuarryYml) &&
+                write_file_atomic(app + "/docker-compose.yml", kComposeYml);
+  std::map<std::string, std::string> env = {{"DOCKER_HOST", L.docker_host()}, {"QUARRY_HOME", L.dir() + "/home"}};
+  if (auto b = must({"docker", "build", "--quiet", "--tag", "quarry-bench/hello:1", app}, env); !staged || !b) {
+    std::cerr << "run_bench: staging the image failed" << (b ? "" : ": " + b.error().message) << "\n";
+    return 3;
+  }
+  std::vector<double> q_up, q_down, c_up, c_down;
+  for (int i = 0; i < rounds; ++i) {
+    auto q = quarry_round(app + "/quarry.yml", env);
+    if (!q) {
+      std::cerr << "run_bench: quarry: " << q.error().message << "\n";
+      return 3;
+    }
+    auto c = compose_round(L, app + "/docker-compose.yml", env);
+    if (!c) {
+      std::cerr << "run_bench: compose: " << c.error().message << "\n";
+      return 3;
+    }
+    q_up.push_back(q->first);
+    q_down.push_back(q->second);
+    c_up.push_back(c->first);
+    c_down.push_back(c->second);
+    std::printf("round %d: quarry up %.2fs down %.2fs | compose up %.2fs down %.2fs\n", i + 1, q->first, q->second,
+                c->first, c->second);
+  }
+  double q = median(q_up) + median(q_down), c = median(c_up) + median(c_down);
+  std::printf("\n6 containers (counter + web x3 + worker x2), median of %d rounds, up to healthy + down:\n", rounds);
+  std::printf("  quarry run -d / quarry stop     up %.2fs  down %.2fs  total %.2fs\n", median(q_up), median(q_down), q);
+  std::printf("  docker-compose up -d / down     up %.2fs  down %.2fs  total %.2fs\n", median(c_up), median(c_down), c);
+  std::printf("  ratio quarry/compose: %.2fx (goal: 0.70x or better)\n", c > 0 ? q / c : 0.0);
+  (void)L.docker({"volume", "rm", "bench-counter-data", "benchc_counter-data"});
+  return 0;
+}
