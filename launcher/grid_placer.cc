@@ -10,16 +10,6 @@ namespace quarry {
 
 namespace {
 
-Tags parse_tags(const std::vector<std::string>& tags) {
-  Tags out;
-  for (const auto& t : tags) {
-    auto eq = t.find('=');
-    if (eq == std::string::npos) out[t] = "";
-    else out[t.substr(0, eq)] = t.substr(eq + 1);
-  }
-  return out;
-}
-
 // Forwards grid events to the ServerSource. Creation is synchronous: the new
 // server becomes a block before add_slice returns.
 class SourceEvents : public GridEvents {

@@ -14,15 +14,6 @@ namespace quarry {
 
 namespace {
 
-Tags tags_of(const std::vector<std::string>& list) {
-  Tags out;
-  for (const auto& t : list) {
-    auto eq = t.find('=');
-    out[t.substr(0, eq)] = eq == std::string::npos ? "" : t.substr(eq + 1);
-  }
-  return out;
-}
-
 Slice slice_for(const Instruction& in, int release, int index) {
   Slice s;
   s.id = slice_id_for(in.stack, in.process.name, in.process.is_service, release, index);
@@ -30,7 +21,7 @@ Slice slice_for(const Instruction& in, int release, int index) {
   // A process without a cpu limit still takes a little of a server.
   s.size.cpu_millis = in.process.cpu > 0 ? static_cast<std::int64_t>(in.process.cpu * 1000 + 0.5) : 100;
   s.is_service = in.process.is_service;
-  s.required_tags = tags_of(in.process.requires_tags);
+  s.required_tags = parse_tags(in.process.requires_tags);
   return s;
 }
 
@@ -241,10 +232,15 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
     if (r.index <= scale) have.insert(r.index);
     else old.push_back(r);  // a re-run with a smaller scale
   }
-  for (int i = 1; i <= scale; ++i) {
-    if (have.count(i)) continue;
-    auto got = start_replicas(in, release, image, i, i + 1, 0, errors);
-    fresh.insert(fresh.end(), got.begin(), got.end());
+  if (have.empty()) {
+    // A fresh release: all replicas start at once.
+    fresh = start_replicas(in, release, image, 1, scale + 1, 0, errors);
+  } else {
+    for (int i = 1; i <= scale; ++i) {
+      if (have.count(i)) continue;
+      auto got = start_replicas(in, release, image, i, i + 1, 0, errors);
+      fresh.insert(fresh.end(), got.begin(), got.end());
+    }
   }
   for (const auto& e : errors) problem(node + ": " + e);
   if (scale > 0 && fresh.empty() && have.empty()) {

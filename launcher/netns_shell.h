@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "launcher/remote_shell.h"
+#include "launcher/local_shell.h"
 
 namespace quarry {
 
@@ -15,10 +15,12 @@ class NetnsShell : public RemoteShell {
   // `namespaces` maps Endpoint::name to a namespace; names not in it are
   // used as they are.
   explicit NetnsShell(std::map<std::string, std::string> namespaces = {}) : namespaces_(std::move(namespaces)) {}
+  // Runs `ip netns exec NS ARGV...` through a LocalShell.
   Result<ProcessResult> run(const Endpoint& host, const Command& cmd) override;
 
  private:
   std::map<std::string, std::string> namespaces_;
+  LocalShell local_;
 };
 
 }  // namespace quarry

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "grid/resources.h"
@@ -41,6 +42,17 @@ class RouterHook {
   virtual ~RouterHook() = default;
   virtual Status sync() = 0;
 };
+
+// Tags written as "key=value" (or a bare "key") in manifests and server
+// records, as the grid's map.
+inline Tags parse_tags(const std::vector<std::string>& list) {
+  Tags out;
+  for (const auto& t : list) {
+    auto eq = t.find('=');
+    out[t.substr(0, eq)] = eq == std::string::npos ? "" : t.substr(eq + 1);
+  }
+  return out;
+}
 
 // How a server is reached.
 inline std::string server_label(const ServerRecord& s) { return s.id + " (" + s.ip + ")"; }

@@ -47,7 +47,7 @@ cleanup() {
   [ -s "$dir/sshd.pid" ] && kill "$(cat "$dir/sshd.pid")" 2>/dev/null
   for s in "$dir"/ctl/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2>/dev/null; done
   "$bin" --home "$home" -q cluster down >/dev/null 2>&1
-  rm -rf "$dir"
+  rm -rf "$dir" "${fprefix:-/nonexistent}"
 }
 trap cleanup EXIT
 
@@ -126,21 +126,21 @@ http {
   server { listen 8081 default_server; return 404; }
 }
 EOF
-on "$router" "mkdir -p $fprefix/tmp && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log"
+on "$router" "mkdir -p $fprefix/tmp && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log"
 
 floor_round() {  # floor_round N: the same work by a plain script
   local n=$1 hport=$((21000 + $1)) image="floor:$1" upstream="" ip pids=()
   DOCKER_HOST="unix://$home/engine/docker.sock" DOCKER_BUILDKIT=0 docker build -q -t "$image" "$app" >/dev/null
   for ip in $workers; do
     ( DOCKER_HOST="unix://$home/engine/docker.sock" docker save "$image" | on "$ip" docker load -q >/dev/null
-      on "$ip" docker run -d --name "floor-$n" -p "$ip:$hport:8080" -e "GREETING=floor $n" "$image" --port 8080 >/dev/null
+      on "$ip" docker run -d --name "floor-$n" -p "$ip:$hport:8080" -e "GREETING=floor-$n" "$image" --port 8080 >/dev/null
       reply_has "http://$ip:$hport/up" x "" ) & pids+=($!)
     upstream+="server $ip:$hport; "
   done
   for p in "${pids[@]}"; do wait "$p"; done
   echo "upstream floor { $upstream} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
-    on "$router" "cat > $fprefix/conf.d/floor.conf && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
-  reply_has "http://$router:8081/" floor.quarry.test "floor $n"
+    on "$router" "cat > $fprefix/conf.d/floor.conf && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
+  reply_has "http://$router:8081/" floor.quarry.test "floor-$n"
 }
 
 floor_cleanup() {  # the previous round's containers (not timed)

@@ -10,9 +10,9 @@
 // so quarry starts no entry point: both tools do the same work.
 //
 // "Up" ends when every web and worker replica answers GET /up with 200:
-// quarry waits for that itself (its health gate); for compose, whose
-// healthcheck cannot run inside a FROM scratch image, the bench polls the
-// published ports every 50 ms right after `up -d` returns. "Down" removes the
+// quarry waits for that itself (its health gate, probing every 50 ms); for
+// compose, whose healthcheck cannot run inside a FROM scratch image, the
+// bench polls the published ports every 50 ms right after `up -d` returns. "Down" removes the
 // containers and the network and keeps the named volume, for both.
 //
 // The engine runs in its own network namespace (tests/e2e/run/docker_lab.h);
@@ -57,7 +57,7 @@ nodes:
     port: 8080
     scale: 3
     memory: 64
-    health: /up
+    health: {path: /up, interval: 50ms, retries: 200}
     depends_on: [counter]
   worker:
     image: quarry-bench/hello:1
@@ -65,7 +65,7 @@ nodes:
     port: 8081
     scale: 2
     memory: 64
-    health: /up
+    health: {path: /up, interval: 50ms, retries: 200}
     depends_on: [counter]
 )";
 

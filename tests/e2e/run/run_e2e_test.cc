@@ -31,7 +31,7 @@ std::string quarry_bin() { return env_or("QUARRY_BIN", "quarry"); }
 std::string source_dir() { return env_or("QUARRY_SOURCE_DIR", "."); }
 
 // The example app, copied so that the test can edit its manifest.
-std::string stage_app(const std::string& dir, const std::string& greeting) {
+std::string stage_app(const std::string& dir, const std::string& greeting, int web_scale = 2) {
   std::string app = dir + "/app";
   BOOST_REQUIRE(make_dirs(app));
   auto yml = read_file(source_dir() + "/examples/hello/quarry.yml");
@@ -40,6 +40,9 @@ std::string stage_app(const std::string& dir, const std::string& greeting) {
   BOOST_REQUIRE(at != std::string::npos);
   std::string text = *yml;
   text.replace(at, std::string("\"hello, world\"").size(), "\"" + greeting + "\"");
+  auto scale = text.find("scale: 2");
+  BOOST_REQUIRE(scale != std::string::npos);
+  text.replace(scale, 8, "scale: " + std::to_string(web_scale));
   BOOST_REQUIRE(write_file_atomic(app + "/quarry.yml", text));
   if (!path_exists(app + "/Dockerfile")) {
     auto df = read_file(source_dir() + "/examples/hello/Dockerfile");
@@ -188,22 +191,23 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   std::string counter_id = L.docker({"inspect", "--format", "{{.Id}}", "hello-counter"});
   BOOST_REQUIRE(!counter_id.empty());
 
-  // 2. An edit, run again (detached): web is replaced, the counter keeps running and counting.
-  file = stage_app(L.dir(), "hello again");
+  // 2. An edit of the node only (its scale), run again (detached): web is
+  // replaced as release 2, the counter keeps running and counting.
+  file = stage_app(L.dir(), "hello, world", 3);
   auto second = L.run({quarry_bin(), "run", "-d", "-f", file}, env);
   BOOST_REQUIRE_MESSAGE(second.ok(), second.out + second.err);
   auto ep2 = parse_endpoints(second.out);
-  BOOST_REQUIRE_MESSAGE(ep2.web.size() == 2u, second.out);
-  reply = get(L, ep2.web[0]);
-  BOOST_TEST(reply.find("hello again from web (release 2), visit ") == 0, reply);
+  BOOST_REQUIRE_MESSAGE(ep2.web.size() == 3u, second.out);
+  reply = get(L, ep2.web[2]);
+  BOOST_TEST(reply.find("hello, world from web (release 2), visit ") == 0, reply);
   int after_edit = visit_number(reply);
   BOOST_TEST(after_edit > visit_number(routed), reply);
   BOOST_TEST(L.docker({"inspect", "--format", "{{.Id}}", "hello-counter"}) == counter_id);
   auto names = L.docker({"ps", "--format", "{{.Names}}", "--filter", "label=quarry.node=web"});
-  BOOST_TEST(names.find("hello-web-r2-1") != std::string::npos, names);
+  BOOST_TEST(names.find("hello-web-r2-3") != std::string::npos, names);
   BOOST_TEST(names.find("-r1-") == std::string::npos, names);
   routed = get(L, ep.entry, "/", "hello.quarry.test");
-  BOOST_TEST(routed.find("hello again from web (release 2)") == 0, routed);
+  BOOST_TEST(routed.find("hello, world from web (release 2)") == 0, routed);
 
   // 3. No change: nothing is replaced.
   auto third = L.run({quarry_bin(), "run", "-d", "-f", file}, env);
@@ -228,12 +232,15 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
     BOOST_TEST(kill(std::atoi(nginx_pid->c_str()), 0) != 0, "the entry point's nginx still runs");
   }
 
-  // 5. A fresh run keeps counting from the named volume; quarry stop tears it down.
+  // 5. A fresh run, with the stack's env edited, keeps counting from the
+  // named volume; quarry stop tears it down.
+  file = stage_app(L.dir(), "hello again", 3);
   auto again = L.run({quarry_bin(), "run", "-d", "-f", file}, env);
   BOOST_REQUIRE_MESSAGE(again.ok(), again.out + again.err);
   auto ep3 = parse_endpoints(again.out);
   BOOST_REQUIRE_MESSAGE(!ep3.web.empty(), again.out);
   reply = get(L, ep3.web[0]);
+  BOOST_TEST(reply.find("hello again from web (release 4), visit ") == 0, reply);
   BOOST_TEST(visit_number(reply) > after_edit, reply);
   auto listed = L.run({quarry_bin(), "ps", "--local"}, env);
   BOOST_TEST(listed.out.find("hello-web-r4-1") != std::string::npos, listed.out);

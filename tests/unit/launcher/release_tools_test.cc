@@ -1,0 +1,107 @@
+// The pure parts of the health gate and of image retention.
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/quote.h"
+#include "launcher/health.h"
+#include "launcher/image_pruner.h"
+#include "launcher/prober.h"
+
+using namespace quarry;
+
+BOOST_AUTO_TEST_SUITE(release_tools)
+
+BOOST_AUTO_TEST_CASE(remote_probe_command_is_golden) {
+  BOOST_TEST(shell_join(remote_probe_argv("10.77.1.2", 20001, "/up", 5000)) ==
+             "curl -sS -o /dev/null -w '%{http_code} %{time_connect}' --connect-timeout 5.000 --max-time 5.000 "
+             "-H 'User-Agent: quarry-health' http://10.77.1.2:20001/up");
+  // A path without its slash gets one; a TCP check asks for "/".
+  BOOST_TEST(remote_probe_argv("h", 1, "up", 1000).back() == "http://h:1/up");
+  BOOST_TEST(remote_probe_argv("h", 1, "", 1000).back() == "http://h:1/");
+}
+
+struct ProbeCase {
+  const char* path;
+  int exit_code;
+  const char* out;
+  bool ok;
+  const char* detail_prefix;
+};
+
+BOOST_AUTO_TEST_CASE(remote_probe_answers_are_read) {
+  const ProbeCase cases[] = {
+      {"/up", 0, "200 0.001", true, "GET /up: HTTP 200"},
+      {"/up", 0, "404 0.001", false, "GET /up: HTTP 404"},
+      {"/up", 7, "000 0.000", false, "GET /up: "},
+      {"", 0, "200 0.001", true, "TCP connect"},
+      {"", 52, "000 0.002", true, "TCP connect"},  // connected, then no HTTP: still a TCP success
+      {"", 7, "000 0.000", false, "connect: "},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT("path '" << c.path << "' out '" << c.out << "'") {
+      HealthCheck check;
+      check.path = c.path;
+      ProbeAttempt a;
+      read_remote_probe(ProcessResult{c.exit_code, c.out, "curl: (7) Failed to connect", false}, check, a);
+      BOOST_TEST(a.ok == c.ok);
+      BOOST_TEST(a.detail.rfind(c.detail_prefix, 0) == 0u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(hq_probe_history_names_every_attempt) {
+  // A port nobody listens on: every attempt fails, quickly, and is kept.
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(s);
+  HealthCheck check;
+  check.retries = 3;
+  check.interval_ms = 1;
+  check.timeout_ms = 500;
+  auto report = wait_healthy("127.0.0.1", port, check);
+  BOOST_TEST(!report.healthy);
+  BOOST_REQUIRE(report.attempts.size() == 3u);
+  auto history = report.history();
+  BOOST_TEST(history.find("probe 1: connect: Connection refused") == 0u);
+  BOOST_TEST(history.find("probe 3: connect: Connection refused") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(image_list_is_parsed) {
+  auto refs = parse_image_list("quarry/blog-web:r3 sha256:aa\nnot a line at all\nbusybox:latest sha256:bb\n");
+  BOOST_REQUIRE(refs.size() == 2u);
+  BOOST_TEST(refs[0].tag == "quarry/blog-web:r3");
+  BOOST_TEST(refs[1].id == "sha256:bb");
+}
+
+BOOST_AUTO_TEST_CASE(retention_keeps_the_newest_releases_that_did_not_fail) {
+  std::vector<ReleaseRecord> releases;
+  const char* statuses[] = {"deployed", "deployed", "failed", "deployed", "deployed"};
+  for (int n = 1; n <= 5; ++n) {
+    ReleaseRecord r;
+    r.number = n;
+    r.stack = "blog";
+    r.status = statuses[n - 1];
+    r.spec = {{"images", {{"web", {{"tag", "quarry/blog-web:r" + std::to_string(n)}, {"id", "x"}}}}}};
+    releases.push_back(r);
+  }
+  std::vector<ImageRef> present;
+  for (int n = 1; n <= 5; ++n) present.push_back({"quarry/blog-web:r" + std::to_string(n), "x"});
+  present.push_back({"quarry/other-web:r1", "y"});  // another stack's
+  present.push_back({"quarry/blog-web:latest", "z"});  // not a release tag
+  // keep 2: releases 5 and 4 stay; 3 failed (pruned), 2 and 1 pruned.
+  auto doomed = images_to_prune("blog", releases, present, 2);
+  BOOST_TEST(doomed == (std::vector<std::string>{"quarry/blog-web:r1", "quarry/blog-web:r2", "quarry/blog-web:r3"}));
+  BOOST_TEST(images_to_prune("blog", releases, present, 10).size() == 1u);  // only the failed one
+}
+
+BOOST_AUTO_TEST_SUITE_END()
