@@ -16,6 +16,7 @@
 #include "core/file_io.h"
 #include "core/subprocess.h"
 #include "core/text.h"
+#include "launcher/hq_engine.h"
 #include "tests/e2e/support/sshd_fixture.h"
 
 using namespace quarry;
@@ -100,6 +101,8 @@ struct Hq {
   }
   ~Hq() {
     sshd.reset();
+    // hq init started the HQ's build engine; it is this test's to stop.
+    if (!home.empty()) (void)HqEngine(home + "/engine").stop();
     if (!root.empty()) (void)remove_all(root);
   }
 
