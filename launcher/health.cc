@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "core/text.h"
 
@@ -115,21 +114,6 @@ ProbeAttempt probe_once(const std::string& address, int port, const HealthCheck&
   }
   a.ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   return a;
-}
-
-HealthReport wait_healthy(const std::string& address, int port, const HealthCheck& check) {
-  HealthReport report;
-  int tries = check.retries > 0 ? check.retries : 1;
-  for (int i = 1; i <= tries; ++i) {
-    auto a = probe_once(address, port, check, i);
-    report.attempts.push_back(a);
-    if (a.ok) {
-      report.healthy = true;
-      return report;
-    }
-    if (i < tries) std::this_thread::sleep_for(std::chrono::milliseconds(check.interval_ms));
-  }
-  return report;
 }
 
 }  // namespace quarry

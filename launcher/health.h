@@ -29,7 +29,4 @@ struct HealthReport {
 // One attempt against address:port.
 ProbeAttempt probe_once(const std::string& address, int port, const HealthCheck& check, int number);
 
-// Up to check.retries attempts, check.interval_ms apart, until one succeeds.
-HealthReport wait_healthy(const std::string& address, int port, const HealthCheck& check);
-
 }  // namespace quarry

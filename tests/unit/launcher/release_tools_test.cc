@@ -68,7 +68,8 @@ BOOST_AUTO_TEST_CASE(hq_probe_history_names_every_attempt) {
   check.retries = 3;
   check.interval_ms = 1;
   check.timeout_ms = 500;
-  auto report = wait_healthy("127.0.0.1", port, check);
+  HqProber hq;
+  auto report = wait_healthy(hq, "127.0.0.1", port, check);
   BOOST_TEST(!report.healthy);
   BOOST_REQUIRE(report.attempts.size() == 3u);
   auto history = report.history();
