@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(remote_probe_command_is_golden) {
   // A path with curl's range syntax is one literal URL, never a thousand.
   auto argv = remote_probe_argv("h", 1, "/up[1-1000]{a,b}", 1000);
   BOOST_TEST(argv.back() == "http://h:1/up[1-1000]{a,b}");
-  BOOST_TEST(std::find(argv.begin(), argv.end(), "--globoff") != argv.end());
+  BOOST_TEST((std::find(argv.begin(), argv.end(), "--globoff") != argv.end()));
 }
 
 BOOST_AUTO_TEST_CASE(image_builds_are_isolated_and_bounded) {
