@@ -40,6 +40,8 @@ struct ContainerPlacement {
   std::string bind_address;       // address the published port binds to; empty: all
   std::string network;            // docker network to join; empty: docker's default
   std::vector<std::string> network_aliases;  // names on that network
+  std::vector<std::string> extra_hosts;      // "NAME:ADDRESS" entries for the container's /etc/hosts
+  std::string files_mount;                   // server directory mounted read-only at /etc/quarry; empty: none
 };
 
 // The container's name: "STACK-SERVICE" for a service (one, kept across
