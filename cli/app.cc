@@ -31,6 +31,7 @@ const Group kGroups[] = {
     register_deploy_commands,
     register_ops_commands,
     register_locknet_commands,
+    register_config_commands,
     register_hq_commands,
     register_store_commands,
     register_run_commands,
