@@ -68,7 +68,10 @@ Status init(Context& ctx, const HqArgs& a) {
     if (!self) return std::unexpected(self.error());
     binary = *self;
   }
-  DirStore store(*home);
+  DirStore dir(*home);
+  // With --store etcd://..., the state goes there; the key pair, the git
+  // account and the repositories stay in the home directory.
+  Store& store = ctx.options().store.empty() ? static_cast<Store&>(dir) : ctx.store();
   if (auto s = init_hq(store, {*home, a.user, binary}); !s) return s;
   {
     // Pushes run as the git account, which builds on the engine (docker

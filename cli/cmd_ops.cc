@@ -110,7 +110,7 @@ Status logs(Context& ctx, const LogsArgs& a) {
       o.follow = a.follow;
       o.tail = a.tail;
       Command c;
-      c.argv = docker_logs(r.name, o);
+      c.argv = docker_logs(container_ref(r), o);
       c.timeout = a.follow ? std::chrono::hours(24 * 365) : std::chrono::minutes(2);
       c.on_output = [&](bool is_out, std::string_view chunk) { (is_out ? out : err).feed(chunk); };
       auto res = run_ok(**shell, endpoint_of(**server), c);

@@ -5,6 +5,7 @@
 
 #include "core/file_io.h"
 #include "core/text.h"
+#include "launcher/docker_commands.h"
 
 namespace quarry {
 
@@ -58,7 +59,7 @@ Result<BuiltImage> ImageBuilder::build(const std::string& stack, const Process& 
   if (!path_exists(*context + "/Dockerfile")) {
     return fail(process.name + ": no Dockerfile in build directory " + *context);
   }
-  out.tag = "quarry/" + stack + "-" + process.name + ":r" + release;
+  out.tag = image_tag(stack, process.name, release);
   Command c;
   c.argv = image_build_argv(out.tag, *context);
   c.timeout = kBuildTimeout;

@@ -16,7 +16,7 @@ namespace quarry {
 
 struct BuiltImage {
   std::string process;  // service or node name
-  std::string tag;      // "quarry/blog-web:r7" or the manifest's image reference
+  std::string tag;      // "quarry/blog_web:r7" (image_tag) or the manifest's image reference
   std::string id;       // "sha256:..."
 };
 

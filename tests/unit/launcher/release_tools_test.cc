@@ -118,4 +118,35 @@ BOOST_AUTO_TEST_CASE(retention_keeps_the_newest_releases_that_did_not_fail) {
   BOOST_TEST(images_to_prune("blog", releases, present, 10).size() == 1u);  // only the failed one
 }
 
+// Before names were joined with '_', stack "a" with process "b-c" and stack
+// "a-b" with process "c" both tagged "quarry/a-b-c:rN". Pruning one stack
+// must leave what the other's releases record, whatever the repository.
+BOOST_AUTO_TEST_CASE(retention_never_removes_what_another_stack_records) {
+  auto release = [](const std::string& stack, int n, const std::string& process, const std::string& tag,
+                    const std::string& id) {
+    ReleaseRecord r;
+    r.number = n;
+    r.stack = stack;
+    r.status = "deployed";
+    r.spec = {{"images", {{process, {{"tag", tag}, {"id", id}}}}}};
+    return r;
+  };
+  std::vector<ReleaseRecord> mine = {release("a", 1, "b-c", "quarry/a-b-c:r1", "sha256:a1"),
+                                     release("a", 2, "b-c", "quarry/a_b-c:r2", "sha256:a2"),
+                                     release("a", 3, "b-c", "quarry/a_b-c:r3", "sha256:a3")};
+  std::vector<ReleaseRecord> theirs = {release("a-b", 1, "c", "quarry/a-b-c:r1", "sha256:b1"),
+                                       release("a-b", 2, "c", "quarry/a-b_c:r2", "sha256:b2")};
+  std::vector<ImageRef> present = {{"quarry/a-b-c:r1", "sha256:b1"},  // retagged by a-b's build
+                                   {"quarry/a_b-c:r2", "sha256:a2"},
+                                   {"quarry/a_b-c:r3", "sha256:a3"},
+                                   {"quarry/a-b_c:r2", "sha256:b2"},
+                                   {"quarry/a_b-c:r9", "sha256:zz"}};  // no release of a recorded it
+  // keep 1: a's r3 stays; r2 goes; r1's tag is a-b's (recorded by it, and
+  // now on a-b's id): it stays; r9 was never recorded: it stays.
+  auto doomed = images_to_prune("a", mine, present, 1, recorded_tags(theirs));
+  BOOST_TEST(doomed == (std::vector<std::string>{"quarry/a_b-c:r2"}));
+  // Without the other stack's records the id check alone still protects r1.
+  BOOST_TEST(images_to_prune("a", mine, present, 1) == (std::vector<std::string>{"quarry/a_b-c:r2"}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
