@@ -24,6 +24,7 @@
 #include "hq/process_deploy_runner.h"
 #include "hq/receive.h"
 #include "hq/stack_repo.h"
+#include "launcher/domain_owners.h"
 #include "launcher/hq_engine.h"
 #include "store/store_json.h"
 
@@ -222,8 +223,10 @@ Status receive_cmd(Context& ctx, const HqArgs& a) {
   // (same words); sshd's SetEnv can set it for integration tests.
   ProcessDeployRunner runner(env_or("QUARRY_DEPLOY_COMMAND", binary), ctx.home());
   ReceiveDeps deps{ctx.store(),
-                   [&](const std::string& text, const std::string& stack) {
-                     return validate_pushed_manifest(text, stack, *global_env);
+                   [&](const std::string& text, const std::string& stack) -> Status {
+                     if (auto s = validate_pushed_manifest(text, stack, *global_env); !s) return s;
+                     ManifestOptions o{kManifestFile, stack, *global_env};
+                     return check_manifest_domains(ctx.store(), text, o);
                    },
                    runner, say_line};
   return pre_receive(*updates, options, deps);

@@ -40,6 +40,13 @@ bool is_container_name(std::string_view s) {
   return true;
 }
 
+// Every container gets these (docs/manifest.md): at most this many
+// processes, and this CPU weight when `cpu:` sets no limit (1024 is docker's
+// default for a full share; a process without `cpu:` counts as 0.1 core in
+// the grid). Always --security-opt no-new-privileges besides.
+constexpr int kDefaultPids = 1024;
+constexpr int kDefaultCpuShares = 102;
+
 std::string format_cpus(double cpu) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", cpu);
@@ -160,7 +167,10 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   if (!pl.env_file.empty()) argv.insert(argv.end(), {"--env-file", pl.env_file});
   if (pl.memory_mb > 0) argv.insert(argv.end(), {"--memory", std::to_string(pl.memory_mb) + "m"});
   if (pl.cpu > 0) argv.insert(argv.end(), {"--cpus", format_cpus(pl.cpu)});
+  else argv.insert(argv.end(), {"--cpu-shares", std::to_string(kDefaultCpuShares)});
   add_publish(argv, ins, pl);
+  argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
+  argv.insert(argv.end(), {"--pids-limit", std::to_string(kDefaultPids)});
   argv.insert(argv.end(), {"--restart", "unless-stopped"});
   if (auto s = add_volumes(argv, ins, pl); !s) return fail(s.error());
   if (!pl.network.empty()) argv.insert(argv.end(), {"--network", pl.network});

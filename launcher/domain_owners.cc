@@ -42,6 +42,16 @@ Result<std::map<std::string, RouteList>> load_all_routes(Store& store) {
   return all;
 }
 
+Status save_routes_checked(Store& store, const std::string& stack, const RouteList& routes) {
+  auto held = store.lock("router", "routes of " + stack);
+  if (!held) return std::unexpected(held.error());
+  auto all = load_all_routes(store);
+  if (!all) return std::unexpected(all.error());
+  if (auto conflict = domain_conflict(stack, routes, *all); !conflict.empty())
+    return fail(stack + ": " + conflict + "; nothing was changed");
+  return save_routes(store, stack, routes);
+}
+
 std::string scalar_position(std::string_view text, std::string_view word) {
   auto lines = split_lines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -35,6 +35,11 @@ Status check_domain_owners(Store& store, const Stack& stack, std::string_view ma
 // checks its domains as check_domain_owners does: the HQ's pre-receive check.
 Status check_manifest_domains(Store& store, std::string_view manifest_text, const ManifestOptions& options);
 
+// Saves `routes` as the stack's, under the store's "router" lock, unless
+// another stack routes one of the domains (then nothing changes): for a
+// cluster without a router server to apply them to.
+Status save_routes_checked(Store& store, const std::string& stack, const RouteList& routes);
+
 // "LINE:COL" (1-based) of the first place `word` appears in `text` as a
 // whole YAML scalar outside a comment; "1:1" when it does not.
 std::string scalar_position(std::string_view text, std::string_view word);

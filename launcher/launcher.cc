@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "launcher/domain_owners.h"
 #include "launcher/health.h"
 #include "launcher/parallel.h"
 #include "store/store_json.h"
@@ -310,10 +311,18 @@ Status Launcher::kill_process(const std::string& stack, const std::string& proce
 Status Launcher::route(const Instruction& in) {
   auto routes = load_routes(*deps_.store, in.stack);
   if (!routes) return std::unexpected(routes.error());
+  const RouteList before = *routes;
   std::erase_if(*routes, [&](const auto& r) { return r.second == in.target; });
   for (const auto& d : in.domains) routes->emplace_back(d, in.target);
-  if (auto s = save_routes(*deps_.store, in.stack, *routes); !s) return s;
-  return sync_router();
+  std::sort(routes->begin(), routes->end());
+  // Refused, changing nothing, when another stack routes one of the domains.
+  if (auto s = save_routes_checked(*deps_.store, in.stack, *routes); !s) return s;
+  if (auto s = sync_router(); !s) {
+    // The router refused: the stack's routes go back to what it serves.
+    (void)save_routes(*deps_.store, in.stack, before);
+    return s;
+  }
+  return {};
 }
 
 Status Launcher::execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,

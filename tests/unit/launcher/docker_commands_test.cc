@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(run_a_node) {
              " --label quarry.stack=blog --label quarry.node=web --label quarry.release=7"
              " --label quarry.index=2 --label quarry.kind=node"
              " --env-file /var/lib/quarry/env/blog-web-r7-2.env --memory 512m --cpus 0.5"
-             " --publish 10.77.0.5:31002:8080 --restart unless-stopped --network quarry-blog"
+             " --publish 10.77.0.5:31002:8080 --security-opt no-new-privileges --pids-limit 1024"
+             " --restart unless-stopped --network quarry-blog"
              " registry.local/blog-web:abc123 bundle exec puma -p 8080");
 }
 
@@ -84,8 +85,8 @@ BOOST_AUTO_TEST_CASE(run_a_service_with_volumes_and_alias) {
   BOOST_TEST(shell_join(*argv) ==
              "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
-             " --label quarry.index=1 --label quarry.kind=service --memory 1024m"
-             " --restart unless-stopped --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
+             " --label quarry.index=1 --label quarry.kind=service --memory 1024m --cpu-shares 102"
+             " --security-opt no-new-privileges --pids-limit 1024 --restart unless-stopped --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
              " --network quarry-blog --network-alias db postgres:16");
 }
 
@@ -106,7 +107,8 @@ BOOST_AUTO_TEST_CASE(placement_image_wins_and_ipv6_bind_is_bracketed) {
              "docker run --detach --name blog_web_r7_2"
              " --label quarry.stack=blog --label quarry.node=web --label quarry.release=7"
              " --label quarry.index=2 --label quarry.kind=node --memory 512m --cpus 2"
-             " --publish '[::1]:31002:8080' --restart unless-stopped hq:5000/blog/web@sha256:0123");
+             " --publish '[::1]:31002:8080' --security-opt no-new-privileges --pids-limit 1024"
+             " --restart unless-stopped hq:5000/blog/web@sha256:0123");
 }
 
 struct RunError {
