@@ -32,6 +32,12 @@ class Planner {
   RepackPlan run();
 
  private:
+  struct Combo {
+    std::uint32_t n;
+    std::uint32_t ids[2];
+    Resources size;
+    double weight;
+  };
   struct Swap {
     double gain = 0;
     std::uint32_t bin = 0;
@@ -53,6 +59,7 @@ class Planner {
   std::vector<Item> items_;
   std::vector<Bin> bins_;
   std::vector<std::uint32_t> pool_;
+  mutable std::vector<Combo> outs_, ins_;  // scratch for best_swap
   std::vector<std::pair<std::uint32_t, std::uint32_t>> journal_;  // (item, bin it left)
   std::uint32_t emptying_ = kAir;
   std::size_t occupied_ = 0;
@@ -173,32 +180,35 @@ bool Planner::place_pool() {
 std::optional<Planner::Swap> Planner::best_swap(std::uint32_t b) const {
   const auto& bin = bins_[b];
   if (b == emptying_ || bin.items.empty() || bin.router) return std::nullopt;
-  std::vector<std::vector<std::uint32_t>> outs, ins;
-  std::vector<std::uint32_t> movable;
-  for (auto i : bin.items)
-    if (!items_[i].pinned) movable.push_back(i);
-  for (std::size_t x = 0; x < movable.size(); ++x) {
-    outs.push_back({movable[x]});
-    for (std::size_t y = x + 1; y < movable.size(); ++y) outs.push_back({movable[x], movable[y]});
-  }
-  for (std::size_t x = 0; x < pool_.size(); ++x) {
-    ins.push_back({pool_[x]});
-    for (std::size_t y = x + 1; y < pool_.size(); ++y)
-      if (items_[pool_[x]].node != items_[pool_[y]].node) ins.push_back({pool_[x], pool_[y]});
-  }
+  // Sets of one or two items with their total size, built without allocating.
+  auto sets = [&](const std::vector<std::uint32_t>& from, bool distinct_nodes, std::vector<Combo>& out) {
+    out.clear();
+    for (std::size_t x = 0; x < from.size(); ++x) {
+      const auto& a = items_[from[x]];
+      if (a.bin != kAir && a.pinned) continue;
+      out.push_back(Combo{1, {from[x], 0}, a.slice->size, a.weight});
+      for (std::size_t y = x + 1; y < from.size(); ++y) {
+        const auto& c = items_[from[y]];
+        if ((c.bin != kAir && c.pinned) || (distinct_nodes && c.node == a.node)) continue;
+        out.push_back(Combo{2, {from[x], from[y]}, a.slice->size + c.slice->size, a.weight + c.weight});
+      }
+    }
+  };
+  sets(bin.items, false, outs_);
+  sets(pool_, true, ins_);
   std::optional<Swap> best;
-  for (const auto& out : outs) {
-    Resources room = bin.free;
-    double out_w = 0;
-    for (auto i : out) room += items_[i].slice->size, out_w += items_[i].weight;
-    for (const auto& in : ins) {
-      Resources need;
-      double in_w = 0;
-      for (auto i : in) need += items_[i].slice->size, in_w += items_[i].weight;
-      double gain = in_w - out_w;
-      if (gain <= 1e-12 || (best && gain <= best->gain) || !room.holds(need)) continue;
-      if (!std::all_of(in.begin(), in.end(), [&](std::uint32_t i) { return may_hold(b, i, out); })) continue;
-      best = Swap{gain, b, out, in};
+  for (const auto& out : outs_) {
+    if (out.n == bin.items.size()) continue;  // the bin must keep something
+    Resources room = bin.free + out.size;
+    for (const auto& in : ins_) {
+      double gain = in.weight - out.weight;
+      if (gain <= 1e-12 || (best && gain <= best->gain) || !room.holds(in.size)) continue;
+      static const std::vector<std::uint32_t> kNone;
+      bool ok = true;
+      for (std::uint32_t k = 0; k < in.n && ok; ++k) ok = may_hold(b, in.ids[k], kNone);
+      if (!ok) continue;
+      best = Swap{gain, b, std::vector<std::uint32_t>(out.ids, out.ids + out.n),
+                  std::vector<std::uint32_t>(in.ids, in.ids + in.n)};
     }
   }
   return best;
