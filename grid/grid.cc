@@ -10,14 +10,23 @@ namespace quarry {
 namespace {
 const SystemClock kSystemClock;
 
+bool requires_router(const Slice& slice) { return is_router(slice.required_tags); }
+
 std::string describe(const Resources& r) {
   return std::to_string(r.memory_mb) + "MB/" + std::to_string(r.cpu_millis) + "m";
 }
 }  // namespace
 
+std::optional<RouterUse> parse_router_use(std::string_view text) {
+  if (text == "last-resort") return RouterUse::LastResort;
+  if (text == "never") return RouterUse::Never;
+  return std::nullopt;
+}
+
 Grid::Grid(GridOptions options, std::unique_ptr<PlacementPolicy> policy, GridDeps deps)
     : options_(std::move(options)),
       policy_(std::move(policy)),
+      router_policy_(policy_->fresh()),
       events_(deps.events),
       clock_(deps.clock ? deps.clock : &kSystemClock),
       store_(deps.store) {}
@@ -48,6 +57,7 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
   rec.block.tags = spec.tags;
   rec.block.created_ms = now();
   rec.alive = true;
+  rec.router = is_router(spec.tags);
   update_low(rec);
   block_ids_.emplace(spec.id, b);
   ++live_blocks_;
@@ -89,13 +99,13 @@ void Grid::release_node(std::uint32_t n) {
 void Grid::unindex(std::uint32_t b) {
   auto& rec = blocks_[b];
   if (!rec.indexed) return;
-  policy_->erase(b, rec.block.free());
+  policy_of(b).erase(b, rec.block.free());
   rec.indexed = false;
 }
 
 void Grid::reindex(std::uint32_t b) {
   auto& rec = blocks_[b];
-  policy_->insert(b, rec.block.free(), rec.block.tags);
+  policy_of(b).insert(b, rec.block.free(), rec.block.tags);
   rec.indexed = true;
 }
 
@@ -124,7 +134,7 @@ void Grid::attach(std::uint32_t s, std::uint32_t b) {
     ++node.counts[it - node.blocks.begin()];
   }
   update_low(rec);
-  if (rec.indexed) policy_->update(b, rec.block.free());
+  if (rec.indexed) policy_of(b).update(b, rec.block.free());
 }
 
 void Grid::detach(std::uint32_t s) {
@@ -146,20 +156,35 @@ void Grid::detach(std::uint32_t s) {
   }
   sl.block = kNone;
   update_low(rec);
-  if (rec.indexed) policy_->update(b, rec.block.free());
+  if (rec.indexed) policy_of(b).update(b, rec.block.free());
 }
 
 bool Grid::fits(std::uint32_t s, std::uint32_t b) const {
   const auto& rec = blocks_[b];
   const auto& slice = slices_[s].slice;
-  return rec.alive && rec.block.free().holds(slice.size) && tags_satisfy(rec.block.tags, slice.required_tags);
+  return rec.alive && rec.block.free().holds(slice.size) && tags_satisfy(rec.block.tags, slice.required_tags) &&
+         may_use(s, b);
+}
+
+bool Grid::may_use(std::uint32_t s, std::uint32_t b) const {
+  return !blocks_[b].router || options_.router == RouterUse::LastResort || requires_router(slices_[s].slice);
 }
 
 std::optional<std::uint32_t> Grid::choose(std::uint32_t s) const {
   const auto& sl = slices_[s];
   PlacementRequest request{sl.slice.size, sl.slice.required_tags.empty() ? nullptr : &sl.slice.required_tags,
                            nodes_[sl.node].blocks};
+  // The router server only when no other block fits (or never, by setting);
+  // anti-affinity still comes first: a router that keeps replicas apart
+  // beats a server that would join one.
   auto b = policy_->choose(request);
+  auto avoided = [&](std::optional<BlockSlot> x) {
+    return x && std::find(request.avoid.begin(), request.avoid.end(), *x) != request.avoid.end();
+  };
+  if ((!b || avoided(b)) && (options_.router == RouterUse::LastResort || requires_router(sl.slice))) {
+    auto r = router_policy_->choose(request);
+    if (r && (!b || !avoided(r))) b = r;
+  }
   // The policy is trusted for quality, never for safety.
   if (!b || *b >= blocks_.size() || !blocks_[*b].indexed || !fits(s, *b)) return std::nullopt;
   return b;
@@ -344,8 +369,8 @@ Status Grid::apply_move(const Move& move) {
 }
 
 RepackPlan Grid::plan_repack() const {
-  return quarry::plan_repack(snapshot(), RepackOptions{now(), options_.low_watermark, options_.low_for_ms,
-                                                       options_.min_age_ms, options_.min_blocks});
+  return quarry::plan_repack(snapshot(),
+                             RepackOptions{now(), options_.min_age_ms, options_.min_blocks, options_.repack_max_moves});
 }
 
 std::optional<Placement> Grid::placement(std::string_view slice_id) const {

@@ -63,6 +63,9 @@ Result<GridSettings> load_grid_settings(Store& store) {
     s.max_blocks = static_cast<std::size_t>(max);
     s.block_size.memory_mb = j.value("block_memory", s.block_size.memory_mb);
     s.block_size.cpu_millis = static_cast<std::int64_t>(std::lround(j.value("block_cpu", 2.0) * 1000));
+    auto router = parse_router_use(j.value("router", std::string("last-resort")));
+    if (!router) return fail(store.locate("etc/grid.json") + ": \"router\" must be \"last-resort\" or \"never\"");
+    s.router = *router;
   } catch (const nlohmann::json::exception&) {
     return fail(store.locate("etc/grid.json") + ": a setting has the wrong type");
   }
@@ -93,6 +96,7 @@ auto GridPlacer::with_grid(F&& f) -> decltype(f(std::declval<Grid&>())) {
   options.min_blocks = settings->min_blocks;
   options.max_blocks = settings->max_blocks;
   options.block_size = settings->block_size;
+  options.router = settings->router;
   options.file = std::string(kGridKey);
   SourceEvents events(store_, source_);
   auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, nullptr, &store_});

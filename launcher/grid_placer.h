@@ -23,6 +23,7 @@ struct GridSettings {
   std::size_t min_blocks = 0;
   std::size_t max_blocks = 20;
   Resources block_size{2048, 2000};
+  RouterUse router = RouterUse::LastResort;  // "router": "last-resort" | "never"
 };
 
 Result<GridSettings> load_grid_settings(Store& store);
