@@ -74,6 +74,10 @@ Status init(Context& ctx, const HqArgs& a) {
   // account and the repositories stay in the home directory.
   Store& store = ctx.options().store.empty() ? static_cast<Store&>(dir) : ctx.store();
   if (auto s = init_hq(store, {*home, a.user, binary}); !s) return s;
+  if (!ctx.options().store.empty()) {
+    auto s = write_file_atomic(*home + "/" + std::string(kStoreUrlFile), ctx.options().store + "\n", 0644);
+    if (!s) return s;
+  }
   {
     // Pushes run as the git account, which builds on the engine (docker
     // group) but cannot start it: root starts it here.

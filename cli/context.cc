@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "core/file_io.h"
+#include "core/text.h"
 #include "store/store_url.h"
 
 namespace quarry {
@@ -17,6 +19,12 @@ std::string default_store() {
 }
 
 Result<Context> Context::open(GlobalOptions options) {
+  if (options.store.empty()) {
+    // An HQ set up with `hq init --store URL` records it, so that the
+    // commands git and sshd run with --home alone find the same store.
+    auto recorded = read_file(options.home + "/" + std::string(kStoreUrlFile));
+    if (recorded) options.store = trim(*recorded);
+  }
   if (options.store.empty()) return Context(std::move(options));
   auto store = open_store(options.store);
   if (!store) return std::unexpected(store.error().context("--store"));

@@ -13,7 +13,7 @@ namespace quarry {
 
 struct GlobalOptions {
   std::string home;     // --home, else $QUARRY_HOME, else /home/quarry
-  std::string store;    // --store URL, else $QUARRY_STORE, else dir:HOME (docs/store.md)
+  std::string store;    // --store URL, else $QUARRY_STORE, else HOME/store.url, else dir:HOME (docs/store.md)
   bool json = false;    // --json on listing commands
   bool verbose = false;
   bool quiet = false;
@@ -33,6 +33,10 @@ class Context {
   GlobalOptions options_;
   std::unique_ptr<Store> store_;
 };
+
+// In the home of an HQ set up with `hq init --store URL`: that URL. Used
+// when neither --store nor $QUARRY_STORE is given.
+inline constexpr std::string_view kStoreUrlFile = "store.url";
 
 // The default home: $QUARRY_HOME, else /home/quarry.
 std::string default_home();

@@ -10,7 +10,7 @@ bool is_disk_only(std::string_view key) {
   auto parts = split(key, '/');
   if (parts.empty()) return false;
   const auto& top = parts[0];
-  if (top == "keys" || top == "engine" || top == "local" || top == ".ssh") return true;
+  if (top == "keys" || top == "engine" || top == "local" || top == ".ssh" || top == "store.url") return true;
   if (top == "run" && parts.size() > 1 && parts[1] == "locks") return true;
   if (top == "cloud" && parts.size() > 1 && parts[1] == "local") return true;
   if (top == "stacks" && parts.size() > 2) {

@@ -13,7 +13,7 @@
 namespace quarry {
 
 // Paths that stay on the HQ's disk whatever the store: run/locks (live
-// locks), keys/ (the HQ's private key), engine/, local/, cloud/local (local
+// locks), keys/ (the HQ's private key), store.url, engine/, local/, cloud/local (local
 // servers), .ssh, and each stack's src/, build/ and repo.git.
 bool is_disk_only(std::string_view key);
 
