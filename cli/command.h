@@ -46,5 +46,6 @@ void register_config_commands(Registry& r);     // config put|rm|ls
 void register_hq_commands(Registry& r);         // hq init|receive|add-key|keys|remove-key
 void register_run_commands(Registry& r);        // run, stop (the stack on this machine)
 void register_router_commands(Registry& r);     // router tls
+void register_store_commands(Registry& r);      // store migrate, hq status (after hq)
 
 }  // namespace quarry

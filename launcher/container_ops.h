@@ -53,14 +53,22 @@ struct StartRequest {
 // The endpoint for a server record.
 Endpoint endpoint_of(const ServerRecord& server);
 
-// Starts the container; picks a free host port (from `taken` upward) when
+// Starts the container (its image by id); picks a free host port (from `taken` upward) when
 // the process has a port, retrying the next one when docker finds it taken.
-// The returned record says where it runs and how it is reached.
+// The returned record says where it runs and how it is reached. A service
+// first takes over the volumes of its earlier containers on the server
+// (found by their quarry.stack/quarry.node labels, whatever their names),
+// which are then removed.
 Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& request, const LaunchOptions& options,
                                         const std::function<int(const std::string& server)>& next_port);
 
-// docker stop, then docker rm; a container already gone succeeds.
-Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int grace_s);
+// How docker commands name a recorded container: its id, or its name for a
+// record written before ids were kept.
+std::string container_ref(const ContainerRecord& record);
+
+// docker stop, then docker rm of `ref` (an id, see container_ref); a
+// container already gone succeeds.
+Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& ref, int grace_s);
 
 // The last lines of a container's log, for error messages ("" if unreadable).
 std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int lines = 10);
