@@ -9,7 +9,9 @@
 
 #include "cli/context.h"
 #include "cloud/http_client.h"
+#include "cli/server_source.h"
 #include "cloud/provider.h"
+#include "cloud/server_fleet.h"
 #include "launcher/deployer.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
@@ -33,7 +35,7 @@ class Cluster {
   Result<Provider*> provider();
   // The local provider when that is the configured one (cluster down).
   Result<LocalProvider*> local_provider();
-  Result<ServerSource*> server_source();
+  Result<ProviderServerSource*> server_source();
   Result<GridPlacer*> placer();
   Result<RouterHook*> router();
   // A deployer wired to all of the above; starts the HQ engine if needed.
@@ -46,7 +48,9 @@ class Cluster {
   std::unique_ptr<Libssh2Shell> shell_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Provider> provider_;
-  std::unique_ptr<ServerSource> source_;
+  std::unique_ptr<ProviderServerSource> source_;
+  std::string cluster_id_;
+  FleetOptions fleet_options_;
   std::unique_ptr<GridPlacer> placer_;
   std::unique_ptr<RouterHook> router_;
   std::unique_ptr<LocalShell> engine_shell_;
