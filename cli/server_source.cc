@@ -211,6 +211,12 @@ Result<ServerRecord> ProviderServerSource::create_spec(ServerSpec spec) {
                        "net.ipv4.ip_unprivileged_port_start=0"});
   }
   auto rec = record_of(*server);
+  if (on_change_) {
+    if (auto s = on_change_(); !s) {
+      step.failed(s.error().message);
+      return std::unexpected(s.error().context("server " + rec.id + " is recorded but gets no containers"));
+    }
+  }
   step.done(rec.id + " at " + rec.ip);
   return rec;
 }
@@ -230,7 +236,7 @@ Status ProviderServerSource::destroy(const ServerRecord& server) {
     return s;
   }
   step.done();
-  return {};
+  return on_change_ ? on_change_() : Status{};
 }
 
 }  // namespace quarry

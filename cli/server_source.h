@@ -9,6 +9,7 @@
 #pragma once
 
 #include <mutex>
+#include <functional>
 
 #include "cloud/provider.h"
 #include "cloud/server_fleet.h"
@@ -55,6 +56,10 @@ class ProviderServerSource : public ServerSource {
   Result<ServerRecord> create_spec(ServerSpec spec);
   ServerFleet& fleet() { return fleet_; }
 
+  // Called once a made server is recorded (before it is handed out) and once
+  // a destroyed one is forgotten: a failure fails the create or destroy.
+  void on_membership_change(std::function<Status()> hook) { on_change_ = std::move(hook); }
+
  private:
   Result<std::string> next_name();
 
@@ -65,6 +70,7 @@ class ProviderServerSource : public ServerSource {
   std::string cluster_id_;
   std::mutex mu_;
   int last_number_ = -1;   // -1: not read from the store yet
+  std::function<Status()> on_change_;
 };
 
 // The store's record of a provider's server.

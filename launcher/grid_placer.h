@@ -6,7 +6,9 @@
 // error that says to add a server.
 //
 // Grid settings live at etc/grid.json: {"policy": "best-fit", "autosize":
-// true, "min": 0, "max": 10, "block_memory": 2048, "block_cpu": 2}.
+// true, "min": 0, "max": 10, "block_memory": 2048, "block_cpu": 2}. "max"
+// is at least 1 and at least "min": there is no "unlimited" (a 0 that once
+// meant it is refused, naming the file).
 #pragma once
 
 #include "grid/grid.h"
@@ -35,6 +37,8 @@ class GridPlacer : public Placer {
 
   Result<std::string> place(const Slice& slice) override;
   Status release(const std::string& slice_id) override;
+  // Placed and pending slices, read from the store without changing it.
+  Result<std::vector<std::string>> slices(const std::string& prefix) override;
 
   // A server joined or left the cluster by hand (quarry servers add / rm).
   Status add_server(const ServerRecord& server);

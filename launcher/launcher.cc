@@ -94,7 +94,7 @@ Result<std::map<std::string, std::string>> Launcher::container_env(const Instruc
     if (options_.link_by_container_ip) {
       auto srv = server(r.server);
       if (!srv) return std::unexpected(srv.error());
-      auto ip = container_ip(*deps_.shell, endpoint_of(*srv), r.name, options_.network);
+      auto ip = container_ip(*deps_.shell, endpoint_of(*srv), container_ref(r), options_.network);
       if (!ip) return std::unexpected(ip.error());
       add_link_env(env, link, *ip, r.container_port);
     } else {
@@ -164,7 +164,7 @@ Status Launcher::remove_records(const std::vector<ContainerRecord>& list) {
   parallel_for(list.size(), options_.parallel, [&](std::size_t k) {
     const auto& r = list[k];
     auto srv = server(r.server);
-    Status s = srv ? remove_container(*deps_.shell, endpoint_of(*srv), r.name, options_.stop_grace_s)
+    Status s = srv ? remove_container(*deps_.shell, endpoint_of(*srv), container_ref(r), options_.stop_grace_s)
                    : Status(std::unexpected(srv.error()));
     if (!s) {
       std::lock_guard lock(mu);
@@ -207,7 +207,7 @@ Status Launcher::ensure_service(const Instruction& in, int release, const BuiltI
     HealthCheck check = in.process.health.value_or(HealthCheck{});
     auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
     if (!report.healthy) {
-      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
+      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), container_ref(r));
       (void)remove_records(started);
       return fail_remote("service " + in.process.name + " on " + r.server + " did not come up:\n" + report.history() +
                          "last lines of its log:\n" + logs);
@@ -263,7 +263,7 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
                        (check.path.empty() ? "TCP connect" : "GET " + check.path) + ", " +
                        prober().where() + "):\n" +
                        report.history() + "last lines of its log:\n" +
-                       log_tail(*deps_.shell, endpoint_of(*srv), fresh[k].name);
+                       log_tail(*deps_.shell, endpoint_of(*srv), container_ref(fresh[k]));
       }
     });
     std::vector<std::string> bad;

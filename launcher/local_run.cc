@@ -301,7 +301,7 @@ Status LocalRunner::restart_services(const std::string& stack, const std::set<st
       continue;
     }
     Step step("restart service " + r.node + " (its image or config changed; its volumes are kept)");
-    if (auto s = remove_container(engine_, kLocal, r.name, options_.stop_grace_s); !s) {
+    if (auto s = remove_container(engine_, kLocal, container_ref(r), options_.stop_grace_s); !s) {
       step.failed(s.error().message);
       return s;
     }
@@ -390,7 +390,7 @@ Status LocalRunner::down(const std::string& stack, bool force) {
   if (!recs) return std::unexpected(recs.error());
   if (force) {
     parallel_for(recs->size(), options_.parallel, [&](std::size_t k) {
-      (void)engine_.run(kLocal, docker(docker_rm((*recs)[k].name, true)));
+      (void)engine_.run(kLocal, docker(docker_rm(container_ref((*recs)[k]), true)));
     });
   } else if (!recs->empty()) {
     LocalPlacer placer;
@@ -445,7 +445,7 @@ void LocalRunner::follow_logs(const std::vector<ContainerRecord>& containers, bo
       LineSplitter out(emit), err(emit);
       LogsOptions o;
       o.follow = true;
-      Command c = docker(docker_logs(containers[i].name, o), std::chrono::hours(24 * 365));
+      Command c = docker(docker_logs(container_ref(containers[i]), o), std::chrono::hours(24 * 365));
       c.on_output = [&](bool is_stdout, std::string_view chunk) { (is_stdout ? out : err).feed(chunk); };
       (void)engine_.run(kLocal, c);
       out.flush();

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(apply_stages_tests_switches_reloads_and_verifies) {
       kReadLive,
       reset(gen),
       upload(gen, "conf.d/00-default.conf"),
-      upload(gen, "conf.d/blog__web.conf"),
+      upload(gen, "conf.d/blog_web.conf"),
       upload(gen, "nginx.conf"),
       test_cmd(gen),
       switch_to(gen),
