@@ -11,7 +11,9 @@
 #include "cli/context.h"
 #include "cli/network_keep.h"
 #include "cloud/http_client.h"
+#include "cli/server_source.h"
 #include "cloud/provider.h"
+#include "cloud/server_fleet.h"
 #include "launcher/deployer.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
@@ -35,7 +37,7 @@ class Cluster {
   Result<Provider*> provider();
   // The local provider when that is the configured one (cluster down).
   Result<LocalProvider*> local_provider();
-  Result<ServerSource*> server_source();
+  Result<ProviderServerSource*> server_source();
   Result<GridPlacer*> placer();
   Result<RouterHook*> router();
   // A deployer wired to all of the above; starts the HQ engine if needed.
@@ -52,7 +54,9 @@ class Cluster {
   std::unique_ptr<Libssh2Shell> shell_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Provider> provider_;
-  std::unique_ptr<ServerSource> source_;
+  std::unique_ptr<ProviderServerSource> source_;
+  std::string cluster_id_;
+  FleetOptions fleet_options_;
   std::unique_ptr<GridPlacer> placer_;
   std::unique_ptr<RouterHook> router_;
   std::unique_ptr<LocalShell> engine_shell_;
