@@ -134,6 +134,8 @@ struct PushCluster {
   ~PushCluster() {
     sshd.reset();
     if (cluster_made) (void)run({bin, "--home", home, "cluster", "down"});
+    // hq init made the git account; a fresh machine must not need it.
+    if (!root.empty()) (void)run({"userdel", kUser});
     if (!root.empty()) (void)remove_all(root);
   }
 

@@ -110,6 +110,8 @@ struct Hq {
     sshd.reset();
     // hq init started the HQ's build engine; it is this test's to stop.
     if (!home.empty()) (void)HqEngine(home + "/engine").stop();
+    // hq init made the git account; a fresh machine must not need it.
+    if (!home.empty()) (void)run({"userdel", kUser});
     if (!root.empty()) (void)remove_all(root);
   }
 
