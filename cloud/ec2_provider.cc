@@ -73,7 +73,7 @@ Result<std::unique_ptr<pugi::xml_document>> parse(std::string_view xml) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view data) {
+std::string openssl_base64(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
@@ -125,7 +125,7 @@ Result<Ec2Params> ec2_run_instances_params(const Ec2Config& config, const Server
       {"InstanceType", type},
       {"MinCount", "1"},
       {"MaxCount", "1"},
-      {"UserData", base64_encode(render_cloud_init(ci))},
+      {"UserData", openssl_base64(render_cloud_init(ci))},
   };
   if (!spec.token.empty()) p.emplace_back("ClientToken", spec.token);
   if (!config.key_name.empty()) p.emplace_back("KeyName", config.key_name);

@@ -105,6 +105,6 @@ Result<std::vector<Server>> ec2_parse_instances(std::string_view xml, const Ec2C
 std::pair<std::string, std::string> ec2_error_of(std::string_view xml);
 
 // Base64 (standard, padded) through OpenSSL.
-std::string base64_encode(std::string_view data);
+std::string openssl_base64(std::string_view data);
 
 }  // namespace quarry

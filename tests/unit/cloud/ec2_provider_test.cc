@@ -100,9 +100,9 @@ BOOST_AUTO_TEST_CASE(run_instances_parameters) {
 }
 
 BOOST_AUTO_TEST_CASE(base64_through_openssl) {
-  BOOST_TEST(base64_encode("") == "");
-  BOOST_TEST(base64_encode("f") == "Zg==");
-  BOOST_TEST(base64_encode("foobar") == "Zm9vYmFy");
+  BOOST_TEST(openssl_base64("") == "");
+  BOOST_TEST(openssl_base64("f") == "Zg==");
+  BOOST_TEST(openssl_base64("foobar") == "Zm9vYmFy");
 }
 
 BOOST_AUTO_TEST_CASE(throttling_is_retried_without_a_second_instance) {
