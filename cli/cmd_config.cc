@@ -38,7 +38,7 @@ Result<unsigned> parse_mode(const std::string& text, const std::string& file) {
 
 Status report_sync(Cluster& cluster) {
   auto changed = cluster.network().keep_files();
-  if (!changed) return std::unexpected(changed.error().context("the file is stored; the control loop retries"));
+  if (!changed) return std::unexpected(changed.error().context("stored; `quarry config sync` writes it again"));
   std::cout << "written to " << changed->size() << " server(s)\n";
   return {};
 }
@@ -108,6 +108,11 @@ void register_config_commands(Registry& r) {
   p->add_option("--mode", a->mode, "Octal mode on the servers (default: the local file's)");
   auto* del = r.add(*config, "rm", "Remove a file from the store and every server", [a](Context& c) { return rm(c, *a); });
   del->add_option("path", a->path, "Path under /etc/quarry/files")->required();
+  r.add(*config, "sync", "Write the files and the hosts file to every server where they differ",
+        [](Context& c) {
+          Cluster cluster(c);
+          return report_sync(cluster);
+        });
   auto* list = r.add(*config, "ls", "List the files and whether every server has them", [](Context& c) { return ls(c); });
   r.json_flag(list);
 }

@@ -184,6 +184,19 @@ BOOST_AUTO_TEST_CASE(a_config_file_and_the_hosts_file_reach_every_server) {
   }
   auto ls = nlohmann::json::parse(c.quarry({"config", "ls", "--json"}).out);
   for (const auto& r : ls.at("servers")) BOOST_TEST(r.at("ok").get<bool>());
+  // The web node resolves the service's stable name and sees the files.
+  const auto* web = c.server(s.web.server);
+  BOOST_REQUIRE(web);
+  auto names = c.engine_containers(*web, "hello");
+  BOOST_REQUIRE(names.has_value());
+  std::string web_name;
+  for (const auto& line : *names)
+    if (line.find("web") != std::string::npos) web_name = split(line, ' ')[0];
+  auto inspect = run_process({"docker", "-H", "unix://" + web->dir + "/docker.sock", "inspect", "--format",
+                              "{{json .HostConfig.ExtraHosts}} {{json .HostConfig.Binds}}", web_name});
+  BOOST_REQUIRE(inspect.has_value());
+  BOOST_TEST(inspect->out.find("counter.hello.quarry:" + s.counter.ip) != std::string::npos, inspect->out);
+  BOOST_TEST(inspect->out.find(web->dir + "/files:/etc/quarry:ro") != std::string::npos, inspect->out);
 }
 
 BOOST_AUTO_TEST_CASE(a_server_added_later_is_locked_in_and_has_the_files) {
