@@ -251,7 +251,7 @@ BOOST_AUTO_TEST_CASE(down_removes_containers_strays_and_network_and_keeps_volume
   BOOST_REQUIRE(runner.down("hello", false));
   auto cmds = shell.commands();
   auto has = [&](const std::string& c) { return std::find(cmds.begin(), cmds.end(), c) != cmds.end(); };
-  BOOST_TEST(has("docker stop -t 10 hello-counter"));
+  BOOST_TEST(has("docker stop hello-counter"));
   BOOST_TEST(has("docker rm --force hello-web-r1-1"));
   BOOST_TEST(has("docker rm --force abc123"));
   BOOST_TEST(has("docker network rm quarry-hello"));
