@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
 #include "cli/table.h"
 #include "core/log.h"

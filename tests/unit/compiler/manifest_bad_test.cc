@@ -186,7 +186,7 @@ const BadCase kBad[] = {
      "quarry.yml:6:5: unknown key 'memroy' in node 'web'; did you mean 'memory'?\n"
      "quarry.yml:7:3: node 'worker' needs 'image' or 'build'\n"
      "quarry.yml:8:5: unknown key 'replicas' in node 'worker' (valid keys: build, command, cpu, depends_on, domains, "
-     "env, health, image, memory, port, requires, scale, volumes)"},
+     "env, health, image, init, memory, port, requires, scale, stop_signal, stop_timeout, volumes)"},
 };
 
 }  // namespace
