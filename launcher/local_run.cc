@@ -392,11 +392,15 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
   std::vector<std::string> names;
   for (const auto& r : *recs) names.push_back(r.name);
   // Containers of the stack the books lost (an interrupted run): by label and network.
-  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--quiet", "--filter", "label=quarry.stack=" + stack,
-                                            "--filter", "network=" + local_network(stack)}));
+  // By name, so that a container is given once (docker refuses to remove
+  // one container twice in a call).
+  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--format", "{{.Names}}", "--filter",
+                                            "label=quarry.stack=" + stack, "--filter", "network=" + local_network(stack)}));
   if (strays && strays->ok()) {
-    for (const auto& id : split_lines(strays->out))
-      if (!trim(id).empty()) names.push_back(trim(id));
+    for (const auto& line : split_lines(strays->out)) {
+      auto name = trim(line);
+      if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
   }
   if (names.empty()) return {};
   if (!force) {
@@ -415,7 +419,8 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
   if (!removed) return std::unexpected(removed.error());
   if (!removed->ok()) {
     for (const auto& line : split_lines(removed->err)) {
-      if (!trim(line).empty() && line.find("No such container") == std::string::npos) {
+      if (!trim(line).empty() && line.find("No such container") == std::string::npos &&
+          line.find("already in progress") == std::string::npos) {
         return fail_remote("docker rm: " + trim(line));
       }
     }

@@ -244,7 +244,7 @@ BOOST_AUTO_TEST_CASE(down_removes_containers_strays_and_network_and_keeps_volume
   BOOST_REQUIRE(save_containers(store, "hello", {rec("counter", true, 1), rec("web", false, 1)}));
   BOOST_REQUIRE(save_routes(store, "hello", {{"hello.quarry.test", "web"}}));
   FakeShell shell;
-  shell.on_out("docker ps --all --quiet", "abc123\n");
+  shell.on_out("docker ps --all", "abc123\nhello-web-r1-1\n");
   LaunchOptions o;
   o.network = "quarry-hello";
   LocalRunner runner(shell, store, nullptr, o);
