@@ -25,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "bench/common/bench_report.h"
@@ -41,8 +42,13 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// The cluster, so that die() takes it down too (std::exit runs no destructor
+// of main's locals).
+std::unique_ptr<TestCluster> g_cluster;
+
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "scale_bench: %s\n", what.c_str());
+  g_cluster.reset();  // `quarry cluster down`
   std::exit(1);
 }
 
@@ -161,9 +167,11 @@ int main(int argc, char** argv) {
   setenv("QUARRY_SOURCE_DIR", QUARRY_BENCH_SOURCE_DIR, 0);
   if (auto why = TestCluster::missing_prerequisite(); !why.empty()) die(why);
   FILE* out = json ? stderr : stdout;
-  TestCluster c;  // its destructor runs `quarry cluster down`
+  g_cluster = std::make_unique<TestCluster>();  // its destructor runs `quarry cluster down`
+  TestCluster& c = *g_cluster;
   auto made = Clock::now();
-  if (auto s = c.start(n_servers, 512, R"({"policy": "spread", "autosize": false})", false); !s) die(s.error().message);
+  std::string grid = R"({"policy": "spread", "autosize": false, "max": )" + std::to_string(n_servers + 8) + "}";
+  if (auto s = c.start(n_servers, 512, grid, false); !s) die(s.error().message);
   double create_s = since(made);
   const auto& servers = c.servers();
   if (static_cast<int>(servers.size()) != n_servers) die("the cloud made " + std::to_string(servers.size()) + " servers");
@@ -197,6 +205,7 @@ int main(int argc, char** argv) {
     r.figure("hq_peak_rss_mb_first", static_cast<double>(first.peak_kb) / 1024.0);
     r.figure("hq_peak_rss_mb", static_cast<double>(warm.peak_kb) / 1024.0);
     r.print();
+    g_cluster.reset();
     return 0;
   }
   std::printf("scale_bench: %d servers, %d containers (web x%d, worker x%d)\n", n_servers, n_containers,
@@ -208,5 +217,6 @@ int main(int argc, char** argv) {
               warm.seconds / n_containers, static_cast<double>(warm.peak_kb) / 1024.0);
   std::printf("  floor: %d docker runs        %7.2f s\n", n_containers, floor_s);
   std::printf("  quarry / floor               %7.2fx  (aim: within 1.3x)\n", ratio);
+  g_cluster.reset();
   return 0;
 }

@@ -30,7 +30,7 @@ struct Lab {
 
   Lab() {
     auto started = DockerLab::start("quarry-images");
-    BOOST_REQUIRE_MESSAGE(started.has_value(), started ? "" : started.error().message);
+    BOOST_REQUIRE_MESSAGE(started.has_value(), (started ? std::string() : started.error().message));
     lab = std::move(*started);
     std::string app = lab->dir() + "/app";
     std::string src = env_or("QUARRY_SOURCE_DIR", ".") + "/examples/hello";
