@@ -86,6 +86,7 @@ Timed run_watched(const Argv& argv) {
   pid_t pid = fork();
   if (pid < 0) die("fork failed");
   if (pid == 0) {
+    dup2(STDERR_FILENO, STDOUT_FILENO);  // quarry's lines go with the progress, not into --json
     execv(c[0], c.data());
     _exit(127);
   }
