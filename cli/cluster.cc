@@ -1,11 +1,13 @@
 #include "cli/cluster.h"
 
+#include "cli/network_keep.h"
 #include "cli/router_sync.h"
 #include "cli/server_source.h"
 #include "cloud/digitalocean_provider.h"
 #include "cloud/ec2_provider.h"
 #include "cloud/local_provider.h"
 #include "cloud/provider_config.h"
+#include "cloud/server_names.h"
 #include "core/file_io.h"
 #include "core/subprocess.h"
 #include "core/text.h"
@@ -50,23 +52,41 @@ Result<Provider*> Cluster::provider() {
   if (!text) return std::unexpected(text.error());
   auto config = parse_cloud_config(text->value_or(R"({"provider": "local"})"));
   if (!config) return std::unexpected(config.error().context(ctx_.store().locate("etc/cloud.json")));
+  // Every provider puts the HQ's key in authorized_keys on first boot.
+  auto key = hq_key();
+  if (!key) return std::unexpected(key.error());
+  auto pub = read_file(key->public_key);
+  if (!pub) return std::unexpected(pub.error());
+  const std::string hq_public = trim(*pub);
+  auto cluster_of = [&](const std::string& set) { return set.empty() ? default_cluster_id(ctx_.home()) : set; };
   if (config->provider == "local") {
-    auto key = hq_key();
-    if (!key) return std::unexpected(key.error());
-    auto pub = read_file(key->public_key);
-    if (!pub) return std::unexpected(pub.error());
     auto local = config->local;
     if (local.state_dir.empty()) local.state_dir = ctx_.home() + "/cloud/local";
-    if (local.cluster_id.empty()) local.cluster_id = default_cluster_id(ctx_.home());
-    local.authorized_key = trim(*pub);
+    local.cluster_id = cluster_of(local.cluster_id);
+    local.authorized_key = hq_public;
+    cluster_id_ = local.cluster_id;
     provider_ = std::make_unique<LocalProvider>(local);
+    return provider_.get();
+  }
+  http_ = std::make_unique<CurlHttpClient>();
+  if (config->provider == "digitalocean") {
+    auto c = config->digitalocean;
+    c.authorized_key = hq_public;
+    cluster_id_ = cluster_of(c.cluster_id);
+    c.tag = cluster_tag(c.tag, cluster_id_);
+    fleet_options_.boot_timeout = c.create_timeout;
+    fleet_options_.probe_ssh = c.wait_for_ssh;
+    fleet_options_.destroy_unknown = c.gc_destroy_unknown;
+    provider_ = std::make_unique<DigitalOceanProvider>(c, *http_);
   } else {
-    http_ = std::make_unique<CurlHttpClient>();
-    if (config->provider == "digitalocean") {
-      provider_ = std::make_unique<DigitalOceanProvider>(config->digitalocean, *http_);
-    } else {
-      provider_ = std::make_unique<Ec2Provider>(config->ec2, *http_);
-    }
+    auto c = config->ec2;
+    c.authorized_key = hq_public;
+    cluster_id_ = cluster_of(c.cluster_id);
+    c.tag = cluster_tag(c.tag, cluster_id_);
+    fleet_options_.boot_timeout = c.create_timeout;
+    fleet_options_.probe_ssh = c.wait_for_ssh;
+    fleet_options_.destroy_unknown = c.gc_destroy_unknown;
+    provider_ = std::make_unique<Ec2Provider>(c, *http_);
   }
   return provider_.get();
 }
@@ -79,11 +99,14 @@ Result<LocalProvider*> Cluster::local_provider() {
   return local;
 }
 
-Result<ServerSource*> Cluster::server_source() {
+Result<ProviderServerSource*> Cluster::server_source() {
   if (!source_) {
     auto p = provider();
     if (!p) return std::unexpected(p.error());
-    source_ = std::make_unique<ProviderServerSource>(ctx_.store(), **p, host_keys());
+    source_ = std::make_unique<ProviderServerSource>(ctx_.store(), **p, host_keys(), cluster_id_, fleet_options_);
+    // A server joins locked and with the cluster's files, before the grid
+    // gives it containers; when one leaves, the others stop admitting it.
+    source_->on_membership_change([this] { return keep_network(); });
   }
   return source_.get();
 }
@@ -124,7 +147,22 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
   Prober* prober = sync ? sync->prober() : nullptr;
   DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
-  return std::make_unique<Deployer>(deps, options);
+  LaunchOptions with_files = options;
+  with_files.files_root = [this](const ServerRecord& s) { return network().files_root_of(s); };
+  with_files.extra_hosts = [this] { return network().host_entries(); };
+  return std::make_unique<Deployer>(deps, with_files);
+}
+
+NetworkKeeper& Cluster::network() {
+  if (!network_) network_ = std::make_unique<NetworkKeeper>(ctx_, *this);
+  return *network_;
+}
+
+Status Cluster::keep_network() {
+  std::lock_guard g(network_mu_);
+  auto kept = network().keep();
+  if (!kept) return std::unexpected(kept.error().context("lock the cluster's servers and write their files"));
+  return {};
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

@@ -5,11 +5,15 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "cli/context.h"
+#include "cli/network_keep.h"
 #include "cloud/http_client.h"
+#include "cli/server_source.h"
 #include "cloud/provider.h"
+#include "cloud/server_fleet.h"
 #include "launcher/deployer.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
@@ -33,12 +37,16 @@ class Cluster {
   Result<Provider*> provider();
   // The local provider when that is the configured one (cluster down).
   Result<LocalProvider*> local_provider();
-  Result<ServerSource*> server_source();
+  Result<ProviderServerSource*> server_source();
   Result<GridPlacer*> placer();
   Result<RouterHook*> router();
   // A deployer wired to all of the above; starts the HQ engine if needed.
   Result<std::unique_ptr<Deployer>> deployer(const LaunchOptions& options = {});
   Status stop_engine();
+  // Locknet and the replicated files, kept in step with the servers.
+  NetworkKeeper& network();
+  // network().keep(), one caller at a time (parallel server adds).
+  Status keep_network();
 
  private:
   Context& ctx_;
@@ -46,12 +54,16 @@ class Cluster {
   std::unique_ptr<Libssh2Shell> shell_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<Provider> provider_;
-  std::unique_ptr<ServerSource> source_;
+  std::unique_ptr<ProviderServerSource> source_;
+  std::string cluster_id_;
+  FleetOptions fleet_options_;
   std::unique_ptr<GridPlacer> placer_;
   std::unique_ptr<RouterHook> router_;
   std::unique_ptr<LocalShell> engine_shell_;
   std::unique_ptr<ImageBuilder> builder_;
   std::unique_ptr<ImageShipper> shipper_;
+  std::unique_ptr<NetworkKeeper> network_;
+  std::mutex network_mu_;
 };
 
 }  // namespace quarry

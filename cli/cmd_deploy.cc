@@ -7,8 +7,10 @@
 #include "cli/command.h"
 #include "cli/manifest_input.h"
 #include "cli/table.h"
+#include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "launcher/domain_owners.h"
 
 namespace quarry {
 
@@ -35,6 +37,10 @@ struct DeployArgs {
 Status deploy(Context& ctx, const DeployArgs& a) {
   auto m = load_manifest(ctx, a.file, a.name);
   if (!m) return std::unexpected(m.error());
+  // A domain another stack routes: refused before anything starts.
+  auto text = read_file(m->path);
+  if (!text) return std::unexpected(text.error());
+  if (auto s = check_domain_owners(ctx.store(), m->stack, *text, m->path); !s) return s;
   Cluster cluster(ctx);
   LaunchOptions options;
   options.drain_ms = a.drain_ms;

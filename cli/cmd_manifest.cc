@@ -6,6 +6,7 @@
 #include "compiler/instruction_json.h"
 #include "compiler/starter.h"
 #include "core/file_io.h"
+#include "launcher/domain_owners.h"
 #include "launcher/plan.h"
 #include "store/records.h"
 
@@ -38,6 +39,10 @@ Status init(Context&, const ManifestArgs& a) {
 Status check(Context& ctx, const ManifestArgs& a) {
   auto m = load_manifest(ctx, a.file);
   if (!m) return std::unexpected(m.error());
+  // The router is shared: a domain another stack routes is refused here too.
+  auto text = read_file(m->path);
+  if (!text) return std::unexpected(text.error());
+  if (auto s = check_domain_owners(ctx.store(), m->stack, *text, a.file); !s) return s;
   std::cout << a.file << ": ok (stack " << m->stack.name << ": " << m->stack.services.size() << " service(s), "
             << m->stack.nodes.size() << " node(s))\n";
   return {};
@@ -52,10 +57,11 @@ Status build(Context& ctx, const ManifestArgs& a) {
   std::string path;
   if (!a.out_dir.empty()) {
     path = a.out_dir + "/instructions.json";
-    if (auto s = write_file_atomic(path, json); !s) return s;
+    // 0600 here and in the store: the instructions hold env values.
+    if (auto s = write_file_atomic(path, json, 0600); !s) return s;
   } else {
     std::string key = "stacks/" + m->stack.name + "/build/instructions.json";
-    if (auto s = ctx.store().put(key, json); !s) return s;
+    if (auto s = ctx.store().put(key, json, 0600); !s) return s;
     path = ctx.store().locate(key);
   }
   std::cout << "wrote " << path << " (" << list->instructions.size() << " instructions)\n";

@@ -7,6 +7,8 @@
 #include "cli/cluster.h"
 #include "cli/command.h"
 #include "cli/server_source.h"
+#include "cloud/fleet_cost.h"
+#include "cloud/server_names.h"
 #include "cloud/local_provider.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -32,6 +34,7 @@ struct AddArgs {
   int port = 22;
   std::string user = "root";
   bool trust = false;
+  std::string size;     // a provider size slug
 };
 
 Status add_servers(Context& ctx, const AddArgs& a) {
@@ -62,21 +65,32 @@ Status add_servers(Context& ctx, const AddArgs& a) {
     auto hello = run_ok(**sh, endpoint_of(r), Command{{"docker", "version", "--format", "{{.Server.Version}}"}, {}, {}, std::chrono::seconds(30), {}});
     if (!hello) return std::unexpected(hello.error().context("server " + r.id + " must accept SSH and run docker"));
     if (auto s = save_server(ctx.store(), r); !s) return s;
+    if (auto s = cluster.keep_network(); !s) return s;
     if (auto s = (*placer)->add_server(r); !s) return s;
     std::cout << r.id << "  " << r.ip << "  docker " << trim(hello->out) << "\n";
     return {};
   }
+  auto provider = cluster.provider();
+  if (!provider) return std::unexpected(provider.error());
+  if (!a.cloud.empty() && a.cloud != (*provider)->name())
+    return fail("--cloud " + a.cloud + ": etc/cloud.json configures " + (*provider)->name() +
+                " (docs/cloud.md says how to set " + a.cloud + " up)", ErrorKind::Usage);
   auto source = cluster.server_source();
   if (!source) return std::unexpected(source.error());
-  auto* pss = static_cast<ProviderServerSource*>(*source);
+  // Checked before any call: a bad name or tag changes nothing.
+  for (const auto& t : tags)
+    if (auto s = check_server_tag(t); !s) return s;
+  if (!a.name.empty())
+    if (auto s = check_server_name(a.count > 1 ? a.name + "-" + std::to_string(a.count) : a.name); !s) return s;
   std::vector<Result<ServerRecord>> made(static_cast<std::size_t>(a.count), fail("not made"));
   parallel_for(made.size(), 8, [&](std::size_t i) {
     ServerSpec spec;
     spec.memory_mb = a.memory;
     spec.cpu = a.cpu;
     spec.tags = tags;
+    spec.size = a.size;
     spec.name = a.name.empty() ? "" : (a.count > 1 ? a.name + "-" + std::to_string(i + 1) : a.name);
-    made[i] = pss->create_spec(spec);
+    made[i] = (*source)->create_spec(spec);
   });
   std::vector<std::string> errors;
   for (auto& m : made) {
@@ -107,11 +121,115 @@ Status remove_server_cmd(Context& ctx, const std::string& id, bool force) {
   }
   if ((*server)->provider == "manual") {
     (void)cluster.host_keys().forget(id);
-    return remove_server(ctx.store(), id);
+    if (auto s = remove_server(ctx.store(), id); !s) return s;
+    return cluster.keep_network();
   }
   auto source = cluster.server_source();
   if (!source) return std::unexpected(source.error());
   return (*source)->destroy(**server);
+}
+
+// `quarry servers`: the records (cmd_state.cc), then for a cloud provider
+// what is still being made or leaked, and the monthly cost.
+Status show_servers(Context& ctx) {
+  if (auto s = list_servers(ctx); !s) return s;
+  if (ctx.options().json) return {};
+  Cluster cluster(ctx);
+  auto source = cluster.server_source();
+  if (!source) return std::unexpected(source.error());
+  auto provider = cluster.provider();
+  if (!provider || (*provider)->name() == "local") return {};
+  StoreServerLedger ledger(ctx.store(), cluster.host_keys());
+  if (auto entries = ledger.entries())
+    for (const auto& e : *entries)
+      std::cout << e.state << "  " << (e.server.id.empty() ? e.token : e.server.id) << "  " << e.server.name
+                << (e.note.empty() ? "" : "  (" + e.note + ")") << "\n";
+  auto servers = ledger.ready();
+  auto prices = (*provider)->sizes();
+  if (!servers || !prices) {
+    std::cout << "monthly cost: unknown (" << (prices ? servers.error().message : prices.error().message) << ")\n";
+    return {};
+  }
+  std::vector<Server> mine;
+  for (const auto& sv : *servers)
+    if (sv.provider == (*provider)->name()) mine.push_back(sv);
+  auto cost = cost_change(*prices, {}, mine);
+  std::cout << "monthly cost: " << format_usd(-cost.delta_usd) << " for " << mine.size() << " "
+            << (*provider)->name() << " server(s)" << (cost.complete ? "" : " (some prices unknown)") << "\n";
+  return {};
+}
+
+void print_servers(const char* what, const std::vector<Server>& servers) {
+  for (const auto& s : servers) std::cout << what << "  " << s.id << "  " << s.name << "  " << s.ip << "\n";
+}
+
+Status gc_servers(Context& ctx, bool dry_run, bool destroy_unknown) {
+  Cluster cluster(ctx);
+  auto source = cluster.server_source();
+  if (!source) return std::unexpected(source.error());
+  const bool give_back = destroy_unknown || (*source)->fleet().options().destroy_unknown;
+  auto report = (*source)->fleet().audit(dry_run, give_back);
+  if (!report) return std::unexpected(report.error());
+  print_servers(dry_run ? "would adopt" : "adopted", report->adopted);
+  for (const auto& t : report->dropped) std::cout << (dry_run ? "would drop" : "dropped") << "  create " << t << " (never made)\n";
+  print_servers("unknown", report->unknown);
+  print_servers(dry_run ? "would destroy" : "destroyed", report->destroyed);
+  print_servers("gone", report->gone);
+  if (!report->unknown.empty() && !give_back)
+    std::cout << report->unknown.size() << " server(s) carry this cluster's tag but no record: "
+              << "quarry servers gc --destroy-unknown gives them back\n";
+  if (!report->problems.empty()) return fail_remote(join(report->problems, "\n"));
+  if (report->adopted.empty() && report->dropped.empty() && report->unknown.empty() && report->destroyed.empty() &&
+      report->gone.empty())
+    std::cout << "no leaks: the provider's servers match the records\n";
+  return {};
+}
+
+// Resizes a server through its provider, then its block in the grid.
+Status resize_server_cmd(Context& ctx, const std::string& id, const std::string& size, bool force) {
+  Cluster cluster(ctx);
+  auto server = load_server(ctx.store(), id);
+  if (!server) return std::unexpected(server.error());
+  if (!*server) return fail("unknown server '" + id + "' (see quarry servers)");
+  auto provider = cluster.provider();
+  if (!provider) return std::unexpected(provider.error());
+  if ((*server)->provider != (*provider)->name())
+    return fail("server " + id + " belongs to " + (*server)->provider + ", not the configured " + (*provider)->name());
+  auto sizes = (*provider)->sizes();
+  if (!sizes) return std::unexpected(sizes.error());
+  auto wanted = std::find_if(sizes->begin(), sizes->end(), [&](const SizePrice& p) { return p.slug == size; });
+  if (wanted == sizes->end()) return fail("unknown size '" + size + "' for " + (*provider)->name());
+  auto lock = ctx.store().lock("grid", "resize " + id);
+  if (!lock) return std::unexpected(lock.error());
+  auto grid = load_grid(ctx.store(), kGridKey);
+  if (!grid) return std::unexpected(grid.error());
+  auto block = std::find_if(grid->blocks.begin(), grid->blocks.end(), [&](const BlockState& b) { return b.block.id == id; });
+  Resources capacity{static_cast<std::int64_t>(wanted->memory_mb), static_cast<std::int64_t>(wanted->cpu * 1000)};
+  if (block != grid->blocks.end()) {
+    const Resources used = block->block.used;
+    if (used.memory_mb > capacity.memory_mb || used.cpu_millis > capacity.cpu_millis)
+      return fail("server " + id + " holds more than " + size + " has: move containers off it first");
+    if (!block->slices.empty() && !force)
+      return fail("server " + id + " runs " + std::to_string(block->slices.size()) +
+                  " container(s), which stop while it is resized: move them first, or use --force");
+  }
+  Step step("resize server " + id + " to " + size);
+  auto resized = (*provider)->resize(server_of(**server), size);
+  if (!resized) {
+    step.failed(resized.error().message);
+    return std::unexpected(resized.error());
+  }
+  auto rec = **server;
+  rec.memory_mb = wanted->memory_mb;
+  rec.cpu = wanted->cpu;
+  if (!resized->ip.empty()) rec.ip = resized->ip;
+  if (auto s = save_server(ctx.store(), rec); !s) return s;
+  if (block != grid->blocks.end()) {
+    block->block.capacity = capacity;
+    if (auto s = save_grid(ctx.store(), kGridKey, *grid); !s) return s;
+  }
+  step.done(std::to_string(wanted->memory_mb) + " MB, " + format_usd(wanted->monthly_usd) + "/month");
+  return {};
 }
 
 Status trust_server(Context& ctx, const std::string& id) {
@@ -168,7 +286,7 @@ Status cluster_down(Context& ctx) {
 
 void register_server_commands(Registry& r) {
   auto* servers = r.add(r.app(), "servers", "List the cluster's servers; add, remove or trust one",
-                        [](Context& c) { return list_servers(c); });
+                        [](Context& c) { return show_servers(c); });
   r.json_flag(servers);
   auto a = std::make_shared<AddArgs>();
   auto* add = r.add(*servers, "add", "Make servers with a cloud provider, or add one by address",
@@ -183,6 +301,21 @@ void register_server_commands(Registry& r) {
   add->add_option("--port", a->port, "Its SSH port");
   add->add_option("--user", a->user, "Its SSH user");
   add->add_flag("--trust", a->trust, "Pin the host key the server presents at first contact");
+  add->add_option("--size", a->size, "Provider size slug (default: the smallest with --memory and --cpu)");
+  auto dry = std::make_shared<bool>(false);
+  auto destroy_unknown = std::make_shared<bool>(false);
+  auto* gc = r.add(*servers, "gc", "Find servers the provider bills but quarry does not record, and the reverse",
+                   [dry, destroy_unknown](Context& c) { return gc_servers(c, *dry, *destroy_unknown); });
+  gc->add_flag("--dry-run", *dry, "Report only; change nothing");
+  gc->add_flag("--destroy-unknown", *destroy_unknown, "Also give back servers with the cluster's tag and no record");
+  auto rid = std::make_shared<std::string>();
+  auto size = std::make_shared<std::string>();
+  auto rforce = std::make_shared<bool>(false);
+  auto* resize = r.add(*servers, "resize", "Change a server's size through its provider",
+                       [rid, size, rforce](Context& c) { return resize_server_cmd(c, *rid, *size, *rforce); });
+  resize->add_option("id", *rid, "Server id")->required();
+  resize->add_option("--size", *size, "The new size slug (see the provider's sizes)")->required();
+  resize->add_flag("--force", *rforce, "Resize even though its containers stop meanwhile");
   auto id = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   auto* rm = r.add(*servers, "rm", "Drain a server and give it back", [id, force](Context& c) {

@@ -13,6 +13,7 @@ namespace quarry {
 
 struct GlobalOptions {
   std::string home;     // --home, else $QUARRY_HOME, else /home/quarry
+  std::string store;    // --store URL, else $QUARRY_STORE, else HOME/store.url, else dir:HOME (docs/store.md)
   bool json = false;    // --json on listing commands
   bool verbose = false;
   bool quiet = false;
@@ -20,6 +21,9 @@ struct GlobalOptions {
 
 class Context {
  public:
+  // Opens the store options.store names (a DirStore on `home` when empty).
+  // A bad URL is a Usage error.
+  static Result<Context> open(GlobalOptions options);
   explicit Context(GlobalOptions options);
   const GlobalOptions& options() const { return options_; }
   const std::string& home() const { return options_.home; }
@@ -30,7 +34,13 @@ class Context {
   std::unique_ptr<Store> store_;
 };
 
+// In the home of an HQ set up with `hq init --store URL`: that URL. Used
+// when neither --store nor $QUARRY_STORE is given.
+inline constexpr std::string_view kStoreUrlFile = "store.url";
+
 // The default home: $QUARRY_HOME, else /home/quarry.
 std::string default_home();
+// The default store URL: $QUARRY_STORE, else empty (dir:HOME).
+std::string default_store();
 
 }  // namespace quarry

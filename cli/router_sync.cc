@@ -1,23 +1,50 @@
 #include "cli/router_sync.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/log.h"
 #include "core/text.h"
 #include "launcher/container_ops.h"
+#include "launcher/domain_owners.h"
 #include "router/router_apply.h"
 #include "store/store_json.h"
 
 namespace quarry {
 
+namespace {
+
+// The route alone passes validation (names, domains, addresses, ports).
+bool route_valid(const Route& route) {
+  RouterConfig alone;
+  alone.routes = {route};
+  return validate(alone).has_value();
+}
+
+}  // namespace
+
 RouterConfig router_config(const std::vector<ServerRecord>& servers, const std::map<std::string, RouteList>& routes,
-                           const std::map<std::string, std::vector<ContainerRecord>>& containers) {
+                           const std::map<std::string, std::vector<ContainerRecord>>& containers,
+                           std::vector<std::string>* left_out) {
+  auto leave = [&](const std::string& what) {
+    if (left_out) left_out->push_back(what);
+  };
   std::map<std::string, std::string> ip;
   for (const auto& s : servers) ip[s.id] = s.ip;
   RouterConfig config;
+  std::set<std::string> taken;  // domains already given to a route
   for (const auto& [stack, list] : routes) {
     std::map<std::string, Route> by_node;
     for (const auto& [domain, node] : list) {
+      Route probe{stack, node, {domain}, {}};
+      if (!route_valid(probe)) {
+        leave(stack + "/" + node + " " + domain + ": invalid");
+        continue;
+      }
+      if (!taken.insert(domain).second) {
+        leave(stack + "/" + node + " " + domain + ": routed by another stack");
+        continue;
+      }
       auto& r = by_node[node];
       r.stack = stack;
       r.node = node;
@@ -28,7 +55,13 @@ RouterConfig router_config(const std::vector<ServerRecord>& servers, const std::
       if (it != containers.end()) {
         for (const auto& c : it->second) {
           if (c.node != node || c.weight <= 0 || c.host_port <= 0 || !ip.count(c.server)) continue;
-          route.upstreams.push_back(Upstream{ip[c.server], c.host_port, c.weight});
+          Upstream u{ip[c.server], c.host_port, std::min(c.weight, 1000)};
+          Route one{stack, node, route.domains, {u}};
+          if (!route_valid(one)) {
+            leave(stack + "/" + node + " upstream " + u.address + ":" + std::to_string(u.port) + ": invalid");
+            continue;
+          }
+          route.upstreams.push_back(u);
         }
       }
       config.routes.push_back(route);
@@ -87,7 +120,21 @@ Status add_tls(Store& store, RouterConfig& config) {
 
 }  // namespace
 
+Result<StoreLock> NginxRouterSync::lock(const std::string& why) {
+  return store_.lock("router", why, std::nullopt, [](const std::string& who) {
+    log_info("    (waiting for the router, held by: " + who + ")");
+  });
+}
+
 Status NginxRouterSync::sync() {
+  auto held = lock("router update");
+  if (!held) return std::unexpected(held.error());
+  auto routes = load_all_routes(store_);
+  if (!routes) return std::unexpected(routes.error());
+  return apply_locked(*routes);
+}
+
+Status NginxRouterSync::apply_locked(const std::map<std::string, RouteList>& routes) {
   auto router = router_server();
   if (!router) return std::unexpected(router.error());
   if (!*router) {
@@ -97,19 +144,15 @@ Status NginxRouterSync::sync() {
   }
   auto servers = load_servers(store_);
   if (!servers) return std::unexpected(servers.error());
-  std::map<std::string, RouteList> routes;
   std::map<std::string, std::vector<ContainerRecord>> containers;
-  auto stacks = list_stacks(store_);
-  if (!stacks) return std::unexpected(stacks.error());
-  for (const auto& stack : *stacks) {
-    auto r = load_routes(store_, stack);
-    if (!r) return std::unexpected(r.error());
+  for (const auto& [stack, list] : routes) {
     auto c = load_containers(store_, stack);
     if (!c) return std::unexpected(c.error());
-    if (!r->empty()) routes[stack] = *r;
     containers[stack] = *c;
   }
-  auto config = router_config(*servers, routes, containers);
+  std::vector<std::string> left_out;
+  auto config = router_config(*servers, routes, containers, &left_out);
+  for (const auto& l : left_out) log_warn("router: left out " + l);
   if (auto s = add_tls(store_, config); !s) return s;
   auto dir = prefix(**router);
   if (!dir) return std::unexpected(dir.error());

@@ -3,6 +3,13 @@
 // (stacks/APP/containers.json) become one RouterConfig, applied with
 // NginxRouter (test, reload, verify; the old config keeps serving when the
 // new one fails). Without a router server there is nothing to apply.
+//
+// The router is shared by every stack. One update at a time, across
+// processes: the store's "router" lock is held from reading the routes and
+// weights to the end of the apply and its verification, so two deploys of
+// different stacks cannot undo each other's switch. A stack's routes are
+// checked against every other stack's before they are saved (a domain has
+// one owner: launcher/domain_owners.h).
 // Certificates for TLS domains are recorded at etc/tls/DOMAIN.json
 // ({"certificate": PATH, "key": PATH}, paths on the router; see
 // `quarry router tls`); a recorded domain that is not routed is left out.
@@ -20,9 +27,15 @@
 namespace quarry {
 
 // The whole routing table from the store (pure over the records given).
+// Always valid (validate() passes), whatever the records hold: a domain a
+// second stack also routes stays with the first (in stack name order), and
+// an invalid name, domain, address or port is left out with its route or
+// upstream; each is named in `left_out` when given. Weights are capped at
+// 1000.
 RouterConfig router_config(const std::vector<ServerRecord>& servers,
                            const std::map<std::string, RouteList>& routes,
-                           const std::map<std::string, std::vector<ContainerRecord>>& containers);
+                           const std::map<std::string, std::vector<ContainerRecord>>& containers,
+                           std::vector<std::string>* left_out = nullptr);
 
 class NginxRouterSync : public RouterHook {
  public:
@@ -38,6 +51,10 @@ class NginxRouterSync : public RouterHook {
   Prober* prober();
 
  private:
+  Result<StoreLock> lock(const std::string& why);
+  // Applies the routes of every stack; the caller holds the router lock.
+  Status apply_locked(const std::map<std::string, RouteList>& routes);
+
   Store& store_;
   RemoteShell& shell_;
   std::unique_ptr<RemoteProber> prober_;

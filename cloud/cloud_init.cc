@@ -1,33 +1,39 @@
 #include "cloud/cloud_init.h"
 
-#include "core/quote.h"
+#include <nlohmann/json.hpp>
 
 namespace quarry {
 
+namespace {
+
+std::string q(const std::string& s) { return nlohmann::json(s).dump(); }
+
+}  // namespace
+
 std::string render_cloud_init(const CloudInitOptions& o) {
-  const std::string user = shell_quote(o.ssh_user);
-  std::string s;
-  s += "#!/bin/sh\n";
-  s += "# quarry first boot: docker, sshd, the SSH user and the HQ's key.\n";
-  s += "set -eu\n";
-  s += "export DEBIAN_FRONTEND=noninteractive\n";
-  s += "if command -v apt-get >/dev/null; then\n";
-  s += "  apt-get update -q\n";
-  s += "  apt-get install -y -q docker.io openssh-server\n";
-  s += "elif command -v dnf >/dev/null; then\n";
-  s += "  dnf install -y docker openssh-server\n";
-  s += "fi\n";
-  s += "getent group docker >/dev/null || groupadd docker\n";
-  s += "id -u " + user + " >/dev/null 2>&1 || useradd -m -s /bin/sh -G docker " + user + "\n";
-  s += "usermod -a -G docker " + user + "\n";
+  std::string s = "#cloud-config\n";
+  if (!o.hostname.empty()) s += "hostname: " + q(o.hostname) + "\n";
+  s += "users:\n";
+  s += "  - name: " + q(o.ssh_user) + "\n";
+  s += "    shell: \"/bin/sh\"\n";
+  s += "    groups: [\"docker\"]\n";
   // A locked password blocks key logins when sshd runs without PAM.
-  s += "usermod -p '*' " + user + "\n";
-  s += "home=$(getent passwd " + user + " | cut -d: -f6)\n";
-  s += "install -d -m 0700 -o " + user + " -g " + user + " \"$home/.ssh\"\n";
-  s += "printf '%s\\n' " + shell_quote(o.authorized_key) + " > \"$home/.ssh/authorized_keys\"\n";
-  s += "chown " + user + ":" + user + " \"$home/.ssh/authorized_keys\"\n";
-  s += "chmod 0600 \"$home/.ssh/authorized_keys\"\n";
-  s += "systemctl enable --now docker 2>/dev/null || service docker start\n";
+  s += "    lock_passwd: false\n";
+  s += "    passwd: \"*\"\n";
+  s += "    ssh_authorized_keys:\n";
+  s += "      - " + q(o.authorized_key) + "\n";
+  s += "groups: [\"docker\"]\n";
+  if (!o.host_key_private.empty()) {
+    s += "ssh_deletekeys: true\n";
+    s += "ssh_genkeytypes: []\n";
+    s += "ssh_keys:\n";
+    s += "  ed25519_private: " + q(o.host_key_private) + "\n";
+    s += "  ed25519_public: " + q(o.host_key_public) + "\n";
+  }
+  s += "package_update: true\n";
+  s += "packages: [\"docker.io\", \"openssh-server\"]\n";
+  s += "runcmd:\n";
+  s += "  - [\"sh\", \"-c\", \"systemctl enable --now docker || service docker start\"]\n";
   return s;
 }
 

@@ -1,8 +1,16 @@
-// The first-boot script a cloud server runs (user data, executed by
-// cloud-init on DigitalOcean's and EC2's Debian and Ubuntu images): it installs
-// docker and sshd, creates the unprivileged SSH user in the docker group and
-// authorizes the HQ's key. Everything the script needs comes in as quoted
-// values; the result is a pure function of its inputs.
+// The first-boot configuration of a cloud server (user data, read by
+// cloud-init on DigitalOcean's and EC2's Debian and Ubuntu images), as a
+// "#cloud-config" document:
+//   users:    the unprivileged SSH user, in group docker, with the HQ's key
+//             in its authorized_keys (and the key for root's, too: some
+//             images read only the default user's)
+//   ssh_keys: the server's SSH host key, generated on the HQ, so quarry has
+//             pinned it before the first connection
+//   runcmd:   installs and starts docker and sshd
+// The only secret in it is that host key (the HQ keeps the other half of
+// nothing: a host key's private part is the server's own). Every value is
+// written as a JSON string, which YAML reads as a double-quoted scalar, so
+// no value can change the document's structure. Pure.
 #pragma once
 
 #include <string>
@@ -12,9 +20,11 @@ namespace quarry {
 struct CloudInitOptions {
   std::string ssh_user = "quarry";     // created if missing, in group docker, shell /bin/sh
   std::string authorized_key;          // one OpenSSH public key line (the HQ's)
+  std::string host_key_private;        // OpenSSH ed25519 private key (PEM-like text); empty: the image's own
+  std::string host_key_public;         // its "ssh-ed25519 AAAA..." line
+  std::string hostname;                // empty: the provider's
 };
 
-// A "#!/bin/sh" script; every value passes through shell_quote.
 std::string render_cloud_init(const CloudInitOptions& options);
 
 }  // namespace quarry

@@ -2,8 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
+
+#include <pugixml.hpp>
+
 #include "cloud/cloud_init.h"
 #include "cloud/instance_sizes.h"
+#include "cloud/server_names.h"
 #include "cloud/sigv4.h"
 #include "core/text.h"
 
@@ -12,14 +17,7 @@ namespace quarry {
 namespace {
 
 constexpr std::string_view kVersion = "2016-11-15";
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
+constexpr std::string_view kCreateTag = "quarry-create";
 
 std::string endpoint_of(const Ec2Config& c) {
   return c.endpoint.empty() ? "https://ec2." + c.region + ".amazonaws.com" : c.endpoint;
@@ -40,81 +38,96 @@ std::string path_of(const std::string& url) {
   return slash == std::string::npos ? "/" : url.substr(slash);
 }
 
-Server to_server(const XmlNode& item, const Ec2Config& config) {
+std::string text_of(const pugi::xml_node& n, const char* child) { return trim(n.child(child).text().as_string()); }
+
+Server to_server(const pugi::xml_node& item, const Ec2Config& config) {
   Server s;
   s.provider = "ec2";
-  s.provider_ref = item.child_text("instanceId");
+  s.provider_ref = text_of(item, "instanceId");
   s.id = s.provider_ref;
   s.ssh_user = config.ssh_user;
-  s.ip = config.use_private_ip ? item.child_text("privateIpAddress") : item.child_text("ipAddress");
-  if (auto size = find_size(ec2_instance_types(), item.child_text("instanceType")); size) {
+  s.ip = config.use_private_ip ? text_of(item, "privateIpAddress") : text_of(item, "ipAddress");
+  s.size = text_of(item, "instanceType");
+  s.status = text_of(item.child("instanceState"), "name");
+  if (auto size = find_size(ec2_instance_types(), s.size); size) {
     s.memory_mb = size->memory_mb;
     s.cpu = size->cpu;
   }
-  if (const XmlNode* tags = item.child("tagSet")) {
-    for (const auto& t : tags->children) {
-      auto key = t.child_text("key");
-      auto value = t.child_text("value");
-      if (key == "Name") s.name = value;
-      else if (key != config.tag) s.tags.push_back(value.empty() ? key : key + "=" + value);
-    }
+  for (auto t : item.child("tagSet").children("item")) {
+    auto key = text_of(t, "key");
+    auto value = text_of(t, "value");
+    if (key == "Name") s.name = value;
+    else if (key != config.tag && key != kCreateTag) s.tags.push_back(value.empty() ? key : key + "=" + value);
   }
   return s;
 }
 
-std::string state_of(const XmlNode& item) {
-  const XmlNode* st = item.child("instanceState");
-  return st ? st->child_text("name") : std::string();
-}
-
-// The first instance item of an answer, or nullptr.
-const XmlNode* first_instance(const XmlNode& response) {
-  const XmlNode* set = response.find("instancesSet");
-  return set ? set->child("item") : nullptr;
+// One parsed answer; pugixml's document is neither copied nor moved.
+Result<std::unique_ptr<pugi::xml_document>> parse(std::string_view xml) {
+  auto doc = std::make_unique<pugi::xml_document>();
+  auto r = doc->load_buffer(xml.data(), xml.size());
+  if (!r) return fail_remote(std::string("EC2 answer is not XML: ") + r.description() + " at byte " +
+                             std::to_string(r.offset));
+  return doc;
 }
 
 }  // namespace
 
-std::string ec2_error_text(const XmlNode& response) {
-  const XmlNode* e = response.name == "Error" ? &response : response.find("Error");
-  if (!e) return "";
-  auto code = e->child_text("Code");
-  auto message = e->child_text("Message");
-  if (code.empty() && message.empty()) return "";
-  return code + (message.empty() ? "" : ": " + message);
+std::string base64_encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
 }
 
-std::vector<Server> ec2_parse_instances(const XmlNode& response, const Ec2Config& config) {
+std::pair<std::string, std::string> ec2_error_of(std::string_view xml) {
+  auto doc = parse(xml);
+  if (!doc) return {};
+  auto e = (*doc)->select_node("//Error").node();
+  if (!e) return {};
+  auto code = text_of(e, "Code");
+  auto message = text_of(e, "Message");
+  if (code.empty() && message.empty()) return {};
+  return {code, code + (message.empty() ? std::string() : ": " + message)};
+}
+
+Result<std::vector<Server>> ec2_parse_instances(std::string_view xml, const Ec2Config& config) {
+  auto doc = parse(xml);
+  if (!doc) return std::unexpected(doc.error());
   std::vector<Server> out;
-  auto add_set = [&](const XmlNode& set) {
-    for (const auto& item : set.children)
-      if (item.name == "item") out.push_back(to_server(item, config));
+  auto root = (*doc)->document_element();
+  auto add_set = [&](const pugi::xml_node& set) {
+    for (auto item : set.children("item")) out.push_back(to_server(item, config));
   };
-  if (const XmlNode* reservations = response.child("reservationSet")) {
-    for (const auto& r : reservations->children)
-      if (const XmlNode* set = r.child("instancesSet")) add_set(*set);
-  } else if (const XmlNode* set = response.child("instancesSet")) {
-    add_set(*set);
+  if (auto reservations = root.child("reservationSet")) {
+    for (auto r : reservations.children("item")) add_set(r.child("instancesSet"));
+  } else {
+    add_set(root.child("instancesSet"));
   }
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> ec2_run_instances_params(const Ec2Config& config,
-                                                                                  const ServerSpec& spec) {
+Result<Ec2Params> ec2_run_instances_params(const Ec2Config& config, const ServerSpec& spec) {
   if (config.image_id.empty()) return fail("ec2: image_id is not set");
-  std::string type = config.instance_type;
+  if (auto s = check_server_name(spec.name); !s) return std::unexpected(s.error());
+  for (const auto& t : spec.tags)
+    if (auto s = check_server_tag(t); !s) return std::unexpected(s.error());
+  std::string type = !spec.size.empty() ? spec.size : config.instance_type;
   if (type.empty()) {
     auto picked = pick_size(ec2_instance_types(), spec.memory_mb, spec.cpu);
     if (!picked) return std::unexpected(picked.error().context("ec2"));
     type = picked->name;
   }
-  std::vector<std::pair<std::string, std::string>> p = {
+  CloudInitOptions ci{config.ssh_user, config.authorized_key, spec.host_key_private, spec.host_key_public, spec.name};
+  Ec2Params p = {
       {"ImageId", config.image_id},
       {"InstanceType", type},
       {"MinCount", "1"},
       {"MaxCount", "1"},
-      {"UserData", base64(render_cloud_init({config.ssh_user, config.authorized_key}))},
+      {"UserData", base64_encode(render_cloud_init(ci))},
   };
+  if (!spec.token.empty()) p.emplace_back("ClientToken", spec.token);
   if (!config.key_name.empty()) p.emplace_back("KeyName", config.key_name);
   if (!config.subnet_id.empty()) p.emplace_back("SubnetId", config.subnet_id);
   for (std::size_t i = 0; i < config.security_group_ids.size(); ++i)
@@ -122,6 +135,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ec2_run_instances_param
   const std::string ts = "TagSpecification.1.";
   p.emplace_back(ts + "ResourceType", "instance");
   std::vector<std::pair<std::string, std::string>> tags = {{"Name", spec.name}, {config.tag, ""}};
+  if (!spec.token.empty()) tags.emplace_back(std::string(kCreateTag), spec.token);
   for (const auto& t : spec.tags) {
     auto eq = t.find('=');
     tags.emplace_back(t.substr(0, eq), eq == std::string::npos ? "" : t.substr(eq + 1));
@@ -134,10 +148,14 @@ Result<std::vector<std::pair<std::string, std::string>>> ec2_run_instances_param
   return p;
 }
 
+bool Ec2Provider::Answer::retryable() const {
+  return status == 0 || retryable_status(status) || retryable_ec2_code(code);
+}
+
 Ec2Provider::Ec2Provider(Ec2Config config, HttpClient& http, WaitDeps deps)
     : config_(std::move(config)), http_(http), deps_(std::move(deps)) {}
 
-Result<XmlNode> Ec2Provider::call(const std::string& action, const Params& params) {
+Ec2Provider::Answer Ec2Provider::send_once(const std::string& action, const Ec2Params& params) {
   const std::string what = "ec2: " + action;
   std::vector<std::string> parts = {"Action=" + aws_uri_encode(action), "Version=" + std::string(kVersion)};
   for (const auto& [k, v] : params) parts.push_back(aws_uri_encode(k) + "=" + aws_uri_encode(v));
@@ -161,91 +179,169 @@ Result<XmlNode> Ec2Provider::call(const std::string& action, const Params& param
   req.headers.emplace_back("Authorization",
                            sigv4_authorization(sr, {config_.access_key_id, config_.secret_access_key}, scope));
   req.body = body;
+  Answer a;
   auto r = http_.send(req);
-  if (!r) return std::unexpected(r.error().context("ec2"));
-  auto doc = parse_xml(r->body);
-  if (r->status < 200 || r->status > 299) {
-    std::string detail = doc ? ec2_error_text(*doc) : std::string();
-    if (detail.empty()) detail = trim(r->body.substr(0, 200));
-    return fail_remote(what + ": HTTP " + std::to_string(r->status) + (detail.empty() ? "" : ": " + detail));
+  if (!r) {
+    a.error = r.error().context("ec2").message;
+    return a;
   }
-  if (!doc) return std::unexpected(doc.error().context(what));
-  return doc;
+  a.status = r->status;
+  a.body = std::move(r->body);
+  if (!a.ok()) {
+    auto [code, detail] = ec2_error_of(a.body);
+    a.code = code;
+    if (detail.empty()) detail = trim(a.body.substr(0, 200));
+    a.error = what + ": HTTP " + std::to_string(a.status) + (detail.empty() ? "" : ": " + detail);
+  }
+  return a;
 }
 
-Result<Server> Ec2Provider::create(const ServerSpec& spec) {
+Ec2Provider::Answer Ec2Provider::call(const std::string& action, const Ec2Params& params, bool idempotent) {
+  Answer last;
+  Retrier{config_.retry, deps_}.run([&](int, std::optional<std::chrono::milliseconds>&) {
+    last = send_once(action, params);
+    if (last.ok() || !last.retryable()) return AttemptOutcome::Done;
+    // Throttling says the request was refused, so even a create may repeat.
+    bool refused = retryable_ec2_code(last.code) && last.code != "InternalError" && last.code != "Unavailable" &&
+                   last.code != "ServiceUnavailable" && last.code != "InternalFailure";
+    return idempotent || refused ? AttemptOutcome::Retry : AttemptOutcome::Done;
+  });
+  return last;
+}
+
+Result<std::vector<Server>> Ec2Provider::describe(const Ec2Params& filters) {
+  std::vector<Server> out;
+  std::string next;
+  for (int page = 0; page < 1000; ++page) {
+    Ec2Params p = filters;
+    p.emplace_back("MaxResults", "1000");
+    if (!next.empty()) p.emplace_back("NextToken", next);
+    auto a = call("DescribeInstances", p);
+    if (!a.ok()) return fail_remote(a.error);
+    auto servers = ec2_parse_instances(a.body, config_);
+    if (!servers) return std::unexpected(servers.error().context("ec2: DescribeInstances"));
+    for (auto& s : *servers) out.push_back(std::move(s));
+    auto doc = parse(a.body);
+    next = doc ? text_of((*doc)->document_element(), "nextToken") : std::string();
+    if (next.empty()) break;
+  }
+  return out;
+}
+
+Result<Server> Ec2Provider::launch(const ServerSpec& spec) {
+  if (spec.token.empty()) return fail("ec2: a create needs a token");
   auto params = ec2_run_instances_params(config_, spec);
   if (!params) return std::unexpected(params.error());
-  auto doc = call("RunInstances", *params);
-  if (!doc) return std::unexpected(doc.error());
-  const XmlNode* item = first_instance(*doc);
-  if (!item || item->child_text("instanceId").empty()) return fail_remote("ec2: RunInstances: answer has no instance");
-  Server made = to_server(*item, config_);
-  auto ready = wait_running(made.provider_ref, spec);
-  if (!ready) {
-    (void)destroy(made);
-    return std::unexpected(ready.error());
-  }
-  return ready;
+  Result<Server> out = fail_remote("ec2: RunInstances: not sent");
+  Retrier{config_.retry, deps_}.run([&](int, std::optional<std::chrono::milliseconds>&) {
+    auto a = call("RunInstances", *params, false);
+    if (a.ok()) {
+      auto servers = ec2_parse_instances(a.body, config_);
+      if (!servers) out = std::unexpected(servers.error().context("ec2: RunInstances"));
+      else if (servers->empty() || servers->front().provider_ref.empty())
+        out = fail_remote("ec2: RunInstances: answer has no instance");
+      else out = servers->front();
+      return AttemptOutcome::Done;
+    }
+    out = fail_remote(a.error);
+    if (!a.retryable()) return AttemptOutcome::Done;
+    // The instance may exist (the answer was lost or the server failed half
+    // way): look before asking again. The ClientToken makes a repeat safe on
+    // EC2 itself; the look makes it safe on any endpoint.
+    auto found = find_launched(spec.token);
+    if (found && *found) {
+      out = **found;
+      return AttemptOutcome::Done;
+    }
+    if (!found) {
+      out = std::unexpected(found.error().context("after an unknown outcome of RunInstances"));
+      return AttemptOutcome::Done;
+    }
+    return AttemptOutcome::Retry;
+  });
+  if (out && out->name.empty()) out->name = spec.name;
+  return out;
 }
 
-Result<Server> Ec2Provider::wait_running(const std::string& instance_id, const ServerSpec& spec) {
-  const std::string what = "ec2: instance " + instance_id;
+Result<std::optional<Server>> Ec2Provider::find_launched(const std::string& token) {
+  auto found = describe({{"Filter.1.Name", "tag:" + std::string(kCreateTag)}, {"Filter.1.Value.1", token}});
+  if (!found) return std::unexpected(found.error());
+  for (auto& s : *found)
+    if (s.status != "terminated" && s.status != "shutting-down") return std::optional<Server>(s);
+  return std::optional<Server>();
+}
+
+Result<Server> Ec2Provider::wait_state(const Server& server, const std::string& want) {
+  const std::string what = "ec2: instance " + server.provider_ref;
   auto deadline = deps_.now() + config_.create_timeout;
   std::string state = "pending";
   while (true) {
-    auto doc = call("DescribeInstances", {{"InstanceId.1", instance_id}});
+    auto a = call("DescribeInstances", {{"InstanceId.1", server.provider_ref}});
     // Right after RunInstances the instance may not be visible yet.
-    bool not_yet = !doc && doc.error().message.find("InvalidInstanceID.NotFound") != std::string::npos;
-    if (!doc && !not_yet) return std::unexpected(doc.error());
-    if (doc) {
-      auto servers = ec2_parse_instances(*doc, config_);
-      const XmlNode* reservations = doc->child("reservationSet");
-      const XmlNode* item = reservations ? reservations->find("instancesSet") : nullptr;
-      item = item ? item->child("item") : nullptr;
-      if (item) state = state_of(*item);
-      if (state == "running" && !servers.empty() && !servers.front().ip.empty()) {
-        Server s = servers.front();
-        if (s.name.empty()) s.name = spec.name;
-        if (!config_.wait_for_ssh) return s;
-        while (!deps_.tcp_accepts(s.ip, s.ssh_port, std::chrono::seconds(3))) {
-          if (deps_.now() >= deadline) return fail_remote(what + ": port 22 of " + s.ip + " did not open in time");
-          deps_.sleep(config_.poll_interval);
-        }
-        return s;
+    if (!a.ok() && a.code != "InvalidInstanceID.NotFound")
+      return fail_remote(a.error + " (" + what + " left as it is: it may be healthy)");
+    if (a.ok()) {
+      auto servers = ec2_parse_instances(a.body, config_);
+      if (!servers) return std::unexpected(servers.error().context(what));
+      if (!servers->empty()) {
+        Server s = servers->front();
+        state = s.status;
+        if (s.name.empty()) s.name = server.name;
+        if (state == want && (want != "running" || !s.ip.empty())) return s;
+        if (state == "terminated" || state == "shutting-down")
+          return fail_remote(what + ": state \"" + state + "\" while waiting for " + want);
       }
-      if (state == "terminated" || state == "shutting-down" || state == "stopped" || state == "stopping")
-        return fail_remote(what + ": state \"" + state + "\" while waiting for running");
     }
-    if (deps_.now() >= deadline) return fail_remote(what + ": not running in time (last state \"" + state + "\")");
+    if (deps_.now() >= deadline) return fail_remote(what + ": not " + want + " in time (last state \"" + state + "\")");
     deps_.sleep(config_.poll_interval);
   }
 }
 
+Result<Server> Ec2Provider::wait_ready(const Server& server) {
+  auto s = wait_state(server, "running");
+  if (!s || !config_.wait_for_ssh) return s;
+  auto deadline = deps_.now() + config_.create_timeout;
+  while (!deps_.tcp_accepts(s->ip, s->ssh_port, std::chrono::seconds(3))) {
+    if (deps_.now() >= deadline)
+      return fail_remote("ec2: instance " + s->provider_ref + ": port 22 of " + s->ip + " did not open in time");
+    deps_.sleep(config_.poll_interval);
+  }
+  return s;
+}
+
 Status Ec2Provider::destroy(const Server& server) {
   if (server.provider_ref.empty()) return fail("ec2: server " + server.id + " has no instance id");
-  auto doc = call("TerminateInstances", {{"InstanceId.1", server.provider_ref}});
-  if (!doc && doc.error().message.find("InvalidInstanceID.NotFound") != std::string::npos) return {};
-  if (!doc) return std::unexpected(doc.error());
-  return {};
+  auto a = call("TerminateInstances", {{"InstanceId.1", server.provider_ref}});
+  if (a.ok() || a.code == "InvalidInstanceID.NotFound") return {};
+  return fail_remote(a.error);
 }
 
 Result<std::vector<Server>> Ec2Provider::list() {
-  std::vector<Server> out;
-  std::string next;
-  for (int page = 0; page < 1000; ++page) {
-    Params p = {{"Filter.1.Name", "tag-key"},
-                {"Filter.1.Value.1", config_.tag},
-                {"Filter.2.Name", "instance-state-name"},
-                {"Filter.2.Value.1", "pending"},
-                {"Filter.2.Value.2", "running"},
-                {"MaxResults", "1000"}};
-    if (!next.empty()) p.emplace_back("NextToken", next);
-    auto doc = call("DescribeInstances", p);
-    if (!doc) return std::unexpected(doc.error());
-    for (auto& s : ec2_parse_instances(*doc, config_)) out.push_back(std::move(s));
-    next = doc->child_text("nextToken");
-    if (next.empty()) break;
+  return describe({{"Filter.1.Name", "tag-key"},
+                   {"Filter.1.Value.1", config_.tag},
+                   {"Filter.2.Name", "instance-state-name"},
+                   {"Filter.2.Value.1", "pending"},
+                   {"Filter.2.Value.2", "running"},
+                   {"Filter.2.Value.3", "stopping"},
+                   {"Filter.2.Value.4", "stopped"}});
+}
+
+Result<Server> Ec2Provider::resize(const Server& server, const std::string& size) {
+  if (auto known = find_size(ec2_instance_types(), size); !known) return std::unexpected(known.error().context("ec2"));
+  const Ec2Params id = {{"InstanceId.1", server.provider_ref}};
+  if (auto a = call("StopInstances", id); !a.ok()) return fail_remote(a.error);
+  if (auto s = wait_state(server, "stopped"); !s) return std::unexpected(s.error());
+  auto m = call("ModifyInstanceAttribute", {{"InstanceId", server.provider_ref}, {"InstanceType.Value", size}});
+  if (!m.ok()) return fail_remote(m.error);
+  if (auto a = call("StartInstances", id); !a.ok()) return fail_remote(a.error);
+  return wait_ready(server);
+}
+
+Result<std::vector<SizePrice>> Ec2Provider::sizes() {
+  std::vector<SizePrice> out;
+  for (const auto& s : ec2_instance_types()) {
+    auto price = config_.monthly_prices.find(s.name);
+    out.push_back({s.name, s.memory_mb, s.cpu, price == config_.monthly_prices.end() ? 0.0 : price->second});
   }
   return out;
 }

@@ -46,6 +46,10 @@ class LocalProvider : public Provider {
   // Thread-safe and safe across processes sharing state_dir (a FileLock
   // serializes the bridge and the choice of index).
   Result<Server> create(const ServerSpec& spec) override;
+  Result<Server> launch(const ServerSpec& spec) override { return create(spec); }
+  // A local create undoes itself when it fails and destroy_all() finds what
+  // a crash left by name, so no launch is ever half known: nothing to find.
+  Result<std::optional<Server>> find_launched(const std::string&) override { return std::optional<Server>(); }
 
   // Stops the server's dockerd (which stops its containers) and sshd,
   // kills whatever still runs in its namespace or cgroup, unmounts what is

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <set>
 
 #include "core/text.h"
@@ -36,6 +37,16 @@ class Reader {
     for (const auto& e : v) {
       if (!e.is_string()) return bad(key, "a list of strings");
       out.push_back(e.get<std::string>());
+    }
+  }
+  void prices(const char* key, std::map<std::string, double>& out) {
+    seen_.insert(key);
+    if (!j_.contains(key)) return;
+    const json& v = j_[key];
+    if (!v.is_object()) return bad(key, "an object of instance type to monthly USD");
+    for (const auto& [k, p] : v.items()) {
+      if (!p.is_number() || p.get<double>() < 0) return bad(key, "an object of instance type to monthly USD");
+      out[k] = p.get<double>();
     }
   }
   void integer(const char* key, int& out, int lo, int hi) {
@@ -126,9 +137,13 @@ Status read_digitalocean(Reader& r, DigitalOceanConfig& c) {
   r.str("ssh_user", c.ssh_user);
   r.str("tag", c.tag);
   r.str("base_url", c.base_url);
+  r.str("cluster_id", c.cluster_id);
+  r.check(c.cluster_id.empty() || check_cluster_id(c.cluster_id).has_value(), "cluster_id",
+          "1-6 characters of [a-z0-9]");
   r.seconds("poll_interval", c.poll_interval);
   r.seconds("create_timeout", c.create_timeout);
   r.boolean("wait_for_ssh", c.wait_for_ssh);
+  r.boolean("gc_destroy_unknown", c.gc_destroy_unknown);
   r.check(is_user_name(c.ssh_user), "ssh_user", "a user name of [a-z0-9_-]");
   r.check(is_tag(c.tag), "tag", "a tag of [A-Za-z0-9_:.-]");
   r.check(is_http_url(c.base_url), "base_url", "an http:// or https:// URL");
@@ -150,9 +165,14 @@ Status read_ec2(Reader& r, Ec2Config& c) {
   r.str("ssh_user", c.ssh_user);
   r.str("tag", c.tag);
   r.boolean("use_private_ip", c.use_private_ip);
+  r.prices("monthly_prices", c.monthly_prices);
+  r.str("cluster_id", c.cluster_id);
+  r.check(c.cluster_id.empty() || check_cluster_id(c.cluster_id).has_value(), "cluster_id",
+          "1-6 characters of [a-z0-9]");
   r.seconds("poll_interval", c.poll_interval);
   r.seconds("create_timeout", c.create_timeout);
   r.boolean("wait_for_ssh", c.wait_for_ssh);
+  r.boolean("gc_destroy_unknown", c.gc_destroy_unknown);
   r.check(is_user_name(c.ssh_user), "ssh_user", "a user name of [a-z0-9_-]");
   r.check(is_tag(c.tag), "tag", "a tag of [A-Za-z0-9_:.-]");
   r.check(c.endpoint.empty() || is_http_url(c.endpoint), "endpoint", "an http:// or https:// URL");

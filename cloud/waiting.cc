@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <thread>
 
+#include "cloud/retry.h"
+
 namespace quarry {
 
 bool tcp_accepts(const std::string& ip, int port, std::chrono::milliseconds timeout) {
@@ -40,6 +42,7 @@ WaitDeps WaitDeps::real() {
       [] { return std::chrono::system_clock::now(); },
       [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
       [](const std::string& ip, int port, std::chrono::milliseconds t) { return quarry::tcp_accepts(ip, port, t); },
+      random_jitter(),
   };
 }
 

@@ -18,8 +18,10 @@ struct WaitDeps {
   std::function<std::chrono::system_clock::time_point()> now;
   std::function<void(std::chrono::milliseconds)> sleep;
   std::function<bool(const std::string& ip, int port, std::chrono::milliseconds timeout)> tcp_accepts;
+  std::function<double()> jitter;   // in [0, 1], for retry backoff; empty: 0.5
 
-  // The system clock, std::this_thread::sleep_for and quarry::tcp_accepts.
+  // The system clock, std::this_thread::sleep_for, quarry::tcp_accepts and
+  // a random jitter.
   static WaitDeps real();
 };
 

@@ -10,14 +10,23 @@ namespace quarry {
 namespace {
 const SystemClock kSystemClock;
 
+bool requires_router(const Slice& slice) { return is_router(slice.required_tags); }
+
 std::string describe(const Resources& r) {
   return std::to_string(r.memory_mb) + "MB/" + std::to_string(r.cpu_millis) + "m";
 }
 }  // namespace
 
+std::optional<RouterUse> parse_router_use(std::string_view text) {
+  if (text == "last-resort") return RouterUse::LastResort;
+  if (text == "never") return RouterUse::Never;
+  return std::nullopt;
+}
+
 Grid::Grid(GridOptions options, std::unique_ptr<PlacementPolicy> policy, GridDeps deps)
     : options_(std::move(options)),
       policy_(std::move(policy)),
+      router_policy_(policy_->fresh()),
       events_(deps.events),
       clock_(deps.clock ? deps.clock : &kSystemClock),
       store_(deps.store) {}
@@ -29,9 +38,7 @@ std::optional<std::uint32_t> Grid::find_block(std::string_view id) const {
 }
 
 std::optional<std::uint32_t> Grid::find_slice(std::string_view id) const {
-  auto it = slice_ids_.find(id);
-  if (it == slice_ids_.end()) return std::nullopt;
-  return it->second;
+  return slice_ids_.find(id, SliceIdOf{this});
 }
 
 std::uint32_t Grid::new_block(const BlockSpec& spec) {
@@ -50,6 +57,7 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
   rec.block.tags = spec.tags;
   rec.block.created_ms = now();
   rec.alive = true;
+  rec.router = is_router(spec.tags);
   update_low(rec);
   block_ids_.emplace(spec.id, b);
   ++live_blocks_;
@@ -58,10 +66,9 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
 }
 
 std::uint32_t Grid::intern_node(std::string_view key) {
-  auto it = node_ids_.find(key);
-  if (it != node_ids_.end()) {
-    ++nodes_[it->second].refs;
-    return it->second;
+  if (auto found = node_ids_.find(key, NodeIdOf{this})) {
+    ++nodes_[*found].refs;
+    return *found;
   }
   std::uint32_t n;
   if (!free_nodes_.empty()) {
@@ -71,28 +78,34 @@ std::uint32_t Grid::intern_node(std::string_view key) {
     n = static_cast<std::uint32_t>(nodes_.size());
     nodes_.emplace_back();
   }
-  nodes_[n] = NodeRec{std::string(key), {}, {}, 1};
-  node_ids_.emplace(std::string(key), n);
+  // A reused record keeps its buffers: interning a node allocates nothing
+  // once the grid has held as many nodes before.
+  auto& node = nodes_[n];
+  node.key.assign(key);
+  node.blocks.clear();
+  node.counts.clear();
+  node.refs = 1;
+  node_ids_.insert(key, n, NodeIdOf{this});
   return n;
 }
 
 void Grid::release_node(std::uint32_t n) {
   if (--nodes_[n].refs > 0) return;
-  node_ids_.erase(nodes_[n].key);
-  nodes_[n] = NodeRec{};
+  node_ids_.erase(nodes_[n].key, NodeIdOf{this});
+  nodes_[n].key.clear();
   free_nodes_.push_back(n);
 }
 
 void Grid::unindex(std::uint32_t b) {
   auto& rec = blocks_[b];
   if (!rec.indexed) return;
-  policy_->erase(b, rec.block.free());
+  policy_of(b).erase(b, rec.block.free());
   rec.indexed = false;
 }
 
 void Grid::reindex(std::uint32_t b) {
   auto& rec = blocks_[b];
-  policy_->insert(b, rec.block.free(), rec.block.tags);
+  policy_of(b).insert(b, rec.block.free(), rec.block.tags);
   rec.indexed = true;
 }
 
@@ -108,8 +121,6 @@ void Grid::update_low(BlockRec& rec) {
 void Grid::attach(std::uint32_t s, std::uint32_t b) {
   auto& sl = slices_[s];
   auto& rec = blocks_[b];
-  bool indexed = rec.indexed;
-  unindex(b);
   rec.block.used += sl.slice.size;
   sl.block = b;
   sl.pos = static_cast<std::uint32_t>(rec.slices.size());
@@ -123,15 +134,13 @@ void Grid::attach(std::uint32_t s, std::uint32_t b) {
     ++node.counts[it - node.blocks.begin()];
   }
   update_low(rec);
-  if (indexed) reindex(b);
+  if (rec.indexed) policy_of(b).update(b, rec.block.free());
 }
 
 void Grid::detach(std::uint32_t s) {
   auto& sl = slices_[s];
   auto b = sl.block;
   auto& rec = blocks_[b];
-  bool indexed = rec.indexed;
-  unindex(b);
   rec.block.used -= sl.slice.size;
   auto last = rec.slices.back();
   rec.slices[sl.pos] = last;
@@ -147,20 +156,35 @@ void Grid::detach(std::uint32_t s) {
   }
   sl.block = kNone;
   update_low(rec);
-  if (indexed) reindex(b);
+  if (rec.indexed) policy_of(b).update(b, rec.block.free());
 }
 
 bool Grid::fits(std::uint32_t s, std::uint32_t b) const {
   const auto& rec = blocks_[b];
   const auto& slice = slices_[s].slice;
-  return rec.alive && rec.block.free().holds(slice.size) && tags_satisfy(rec.block.tags, slice.required_tags);
+  return rec.alive && rec.block.free().holds(slice.size) && tags_satisfy(rec.block.tags, slice.required_tags) &&
+         may_use(s, b);
+}
+
+bool Grid::may_use(std::uint32_t s, std::uint32_t b) const {
+  return !blocks_[b].router || options_.router == RouterUse::LastResort || requires_router(slices_[s].slice);
 }
 
 std::optional<std::uint32_t> Grid::choose(std::uint32_t s) const {
   const auto& sl = slices_[s];
   PlacementRequest request{sl.slice.size, sl.slice.required_tags.empty() ? nullptr : &sl.slice.required_tags,
                            nodes_[sl.node].blocks};
+  // The router server only when no other block fits (or never, by setting);
+  // anti-affinity still comes first: a router that keeps replicas apart
+  // beats a server that would join one.
   auto b = policy_->choose(request);
+  auto avoided = [&](std::optional<BlockSlot> x) {
+    return x && std::find(request.avoid.begin(), request.avoid.end(), *x) != request.avoid.end();
+  };
+  if ((!b || avoided(b)) && (options_.router == RouterUse::LastResort || requires_router(sl.slice))) {
+    auto r = router_policy_->choose(request);
+    if (r && (!b || !avoided(r))) b = r;
+  }
   // The policy is trusted for quality, never for safety.
   if (!b || *b >= blocks_.size() || !blocks_[*b].indexed || !fits(s, *b)) return std::nullopt;
   return b;
@@ -203,7 +227,7 @@ Result<Placement> Grid::add_slice(const Slice& slice) {
   if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
   auto s = free_slices_.empty() ? static_cast<std::uint32_t>(slices_.size()) : free_slices_.back();
   // One hash probe both checks for a duplicate and records the id.
-  if (!slice_ids_.try_emplace(slice.id, s).second) return fail("slice '" + slice.id + "' is already in the grid");
+  if (!slice_ids_.insert(slice.id, s, SliceIdOf{this})) return fail("slice '" + slice.id + "' is already in the grid");
   if (s == slices_.size()) slices_.emplace_back();
   else free_slices_.pop_back();
   auto& sl = slices_[s];
@@ -245,8 +269,11 @@ Status Grid::remove_slice(std::string_view slice_id) {
     unpend(*s);
   }
   release_node(sl.node);
-  slice_ids_.erase(sl.slice.id);
-  sl = SliceRec{};
+  slice_ids_.erase(sl.slice.id, SliceIdOf{this});
+  // Keep the record's buffers for the next slice that takes this slot.
+  sl.slice.id.clear();
+  sl.slice.required_tags.clear();
+  sl.alive = false;
   free_slices_.push_back(*s);
   if (b != kNone) place_pending_on(b);
   return finish();
@@ -342,8 +369,8 @@ Status Grid::apply_move(const Move& move) {
 }
 
 RepackPlan Grid::plan_repack() const {
-  return quarry::plan_repack(snapshot(), RepackOptions{now(), options_.low_watermark, options_.low_for_ms,
-                                                       options_.min_age_ms, options_.min_blocks});
+  return quarry::plan_repack(snapshot(),
+                             RepackOptions{now(), options_.min_age_ms, options_.min_blocks, options_.repack_max_moves});
 }
 
 std::optional<Placement> Grid::placement(std::string_view slice_id) const {

@@ -40,6 +40,7 @@
 #include "grid/clock.h"
 #include "grid/grid_events.h"
 #include "grid/grid_state.h"
+#include "grid/id_table.h"
 #include "grid/placement_policy.h"
 #include "grid/repack.h"
 #include "grid/slice.h"
@@ -48,16 +49,26 @@ namespace quarry {
 
 class Store;
 
+// Whether stack containers may run on the router server (a block tagged
+// role=router): only when no other block fits, or never. A slice that itself
+// requires role=router goes there either way.
+enum class RouterUse { LastResort, Never };
+
+// "last-resort" / "never"; nullopt for anything else.
+std::optional<RouterUse> parse_router_use(std::string_view text);
+
 struct GridOptions {
   bool autosize = false;                 // emit create and destroy
   std::size_t min_blocks = 0;            // autosize never destroys below this
   std::size_t max_blocks = 0;            // blocks + creates in flight; 0 = no limit
   Resources block_size{8192, 4000};      // the server asked for by on_create
   double low_watermark = 0.25;           // load under which a block counts as light
-  std::int64_t low_for_ms = 10 * 60 * 1000;   // how long light before destroy or repack
-  std::int64_t min_age_ms = 30 * 60 * 1000;   // how old before destroy or repack
+  std::int64_t low_for_ms = 10 * 60 * 1000;   // how long light before destroy
+  std::int64_t min_age_ms = 30 * 60 * 1000;   // how old before destroy, or before repack empties it
   std::string file;                      // store key saved after each change ("grid/grid.json"); empty: none
   std::size_t max_errors = 20;           // errors() keeps the latest this many
+  RouterUse router = RouterUse::LastResort;  // stack containers on the router server
+  std::size_t repack_max_moves = 500;    // moves in one plan_repack(); 0 = no limit
 };
 
 // What the grid uses but does not own. All may be null; a null clock means the
@@ -145,12 +156,22 @@ class Grid {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using IdMap = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
+  // The ids a record holds, for the IdTables.
+  struct SliceIdOf {
+    const Grid* grid;
+    std::string_view operator()(std::uint32_t s) const { return grid->slices_[s].slice.id; }
+  };
+  struct NodeIdOf {
+    const Grid* grid;
+    std::string_view operator()(std::uint32_t n) const { return grid->nodes_[n].key; }
+  };
 
   struct BlockRec {
     Block block;
     std::vector<std::uint32_t> slices;
     bool alive = false;
-    bool indexed = false;  // known to the policy: may take new slices
+    bool indexed = false;  // known to its policy: may take new slices
+    bool router = false;   // tagged role=router: indexed in router_policy_
   };
   struct SliceRec {
     Slice slice;
@@ -191,6 +212,8 @@ class Grid {
   void update_low(BlockRec& rec);
   std::optional<std::uint32_t> choose(std::uint32_t s) const;
   bool fits(std::uint32_t s, std::uint32_t b) const;
+  bool may_use(std::uint32_t s, std::uint32_t b) const;
+  PlacementPolicy& policy_of(std::uint32_t b) { return blocks_[b].router ? *router_policy_ : *policy_; }
   void emit_slice(Event::Kind kind, std::uint32_t s, std::uint32_t b);
   Event& emit(Event::Kind kind);
   Status finish();
@@ -207,6 +230,7 @@ class Grid {
 
   GridOptions options_;
   std::unique_ptr<PlacementPolicy> policy_;
+  std::unique_ptr<PlacementPolicy> router_policy_;  // the router blocks, asked last
   GridEvents* events_;
   const Clock* clock_;
   Store* store_;
@@ -217,10 +241,10 @@ class Grid {
   std::size_t live_blocks_ = 0;
   std::vector<SliceRec> slices_;
   std::vector<std::uint32_t> free_slices_;
-  IdMap slice_ids_;
+  IdTable slice_ids_;
   std::vector<NodeRec> nodes_;
   std::vector<std::uint32_t> free_nodes_;
-  IdMap node_ids_;
+  IdTable node_ids_;
   std::map<std::uint64_t, std::uint32_t> pending_;  // arrival order -> slice
   std::uint64_t next_seq_ = 1;
   std::map<std::uint64_t, Creating> creating_;

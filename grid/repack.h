@@ -1,7 +1,8 @@
-// Consolidation: a plan that empties the most lightly used blocks so that they
-// can be given back. Planning is pure: it reads a GridState and changes
-// nothing; the caller carries out each move and tells the grid
-// (Grid::apply_move), then Grid::tick() destroys the emptied blocks.
+// Consolidation: a plan that empties blocks so that they can be given back,
+// bringing an online-placed grid close to the packing an offline solver
+// would find. Planning is pure: it reads a GridState and changes nothing;
+// the caller carries out each move and tells the grid (Grid::apply_move),
+// then Grid::tick() destroys the emptied blocks.
 #pragma once
 
 #include <cstdint>
@@ -28,18 +29,28 @@ struct RepackPlan {
 
 struct RepackOptions {
   std::int64_t now_ms = 0;
-  double low_watermark = 0.25;   // a block is "light" while its load stays under this
-  std::int64_t low_for_ms = 0;   // ... for at least this long
-  std::int64_t min_age_ms = 0;   // blocks younger than this are left alone
+  std::int64_t min_age_ms = 0;   // blocks younger than this are not emptied
   std::size_t min_blocks = 0;    // never plan below this many non-empty blocks
+  std::size_t max_moves = 0;     // at most this many moves in one plan; 0: no limit
 };
 
-// Candidates are light blocks (past both hysteresis delays) that hold nodes
-// only: services never move, so a block with a service stays. Lightest first,
-// a candidate is emptied only if every one of its slices fits on a block that
-// is not being emptied, honoring capacity, required tags and anti-affinity
-// (a move never joins a replica of its own node). A block that receives a
-// move is not emptied in the same plan, so no slice moves twice.
+// The plan empties one block at a time, each only if all of its slices find
+// room elsewhere. To make room it may swap: a slice of the block being
+// emptied takes the place of smaller slices on another block, which then
+// look for room in turn (a local search in the manner of the best bin
+// packing heuristics). An attempt that cannot empty its block is undone, so
+// every move in a plan serves to empty a block: never a move that saves
+// nothing.
+//
+// Rules every plan keeps:
+// - services never move, so a block with a service is never emptied;
+// - a move never goes onto an empty block, nor onto the router server
+//   (role=router) unless the slice requires it;
+// - capacity and required tags hold after each move in plan order, and a
+//   move never joins a replica of its own node;
+// - no slice moves twice, and a block that receives a move is not emptied;
+// - at most max_moves moves, and never below min_blocks non-empty blocks.
+// Lightest blocks are tried first.
 RepackPlan plan_repack(const GridState& state, const RepackOptions& options);
 
 }  // namespace quarry

@@ -45,4 +45,11 @@ inline bool tags_satisfy(const Tags& tags, const Tags& required) {
   return true;
 }
 
+// True for the router server's tags (role=router), and for a slice that
+// requires them.
+inline bool is_router(const Tags& tags) {
+  auto it = tags.find("role");
+  return it != tags.end() && it->second == "router";
+}
+
 }  // namespace quarry

@@ -1,9 +1,13 @@
 #include "launcher/container_ops.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctime>
 
 #include "compiler/stop_settings.h"
 #include "core/text.h"
+#include "launcher/docker_parse.h"
 
 namespace quarry {
 
@@ -40,7 +44,64 @@ Status upload_env(RemoteShell& shell, const Endpoint& ep, const std::string& pat
   return {};
 }
 
+// A service's earlier containers on this server, found by the stack's
+// labels (whatever their names: quarry once joined names with '-'): the
+// volumes they mount at the service's paths are kept for the new container,
+// then they are removed by id. Only a container carrying exactly this
+// stack's and service's labels is ever looked at.
+Status adopt_earlier_service(RemoteShell& shell, const Endpoint& ep, const Instruction& in, ContainerPlacement& p) {
+  Command ps;
+  ps.argv = docker_ps({{std::string(kLabelStack), in.stack},
+                       {std::string(kLabelNode), in.process.name},
+                       {std::string(kLabelKind), "service"}});
+  ps.timeout = std::chrono::seconds(30);
+  auto listed = run_ok(shell, ep, ps);
+  if (!listed) return std::unexpected(listed.error());
+  auto found = parse_docker_ps(listed->out);
+  if (!found) return std::unexpected(found.error().context(ep.name + ": docker ps"));
+  for (const auto& c : *found) {
+    if (c.labels.count(std::string(kLabelStack)) && c.labels.at(std::string(kLabelStack)) != in.stack) continue;
+    auto inspected = run_ok(shell, ep, Command{docker_mounts(c.id), {}, {}, std::chrono::seconds(30), {}});
+    if (!inspected) return std::unexpected(inspected.error());
+    auto mounts = parse_mounts(inspected->out);
+    for (const auto& path : in.process.volumes) {
+      auto it = mounts.find(path);
+      if (it == mounts.end()) continue;
+      if (it->second == legacy_volume_name(in.stack, in.process.name, path) ||
+          it->second == volume_name(in.stack, in.process.name, path))
+        p.volume_names[path] = it->second;
+    }
+    (void)run_ok(shell, ep, Command{docker_rm(c.id, true), {}, {}, std::chrono::seconds(60), {}});
+  }
+  return {};
+}
+
+// The docker network of a stack on each server: every container of the
+// stack joins it (its process name as an alias) and no other stack's does.
+std::string stack_network(const std::string& stack) { return "quarry-" + stack; }
+
+bool is_ip_literal(const std::string& s) {
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// The stack's network on the server, made when missing (two starts racing
+// to make it both succeed).
+Status ensure_network(RemoteShell& shell, const Endpoint& ep, const std::string& network, const std::string& stack) {
+  Command c;
+  c.argv = {"sh", "-c",
+            "docker network inspect \"$1\" >/dev/null 2>&1 || docker network create --driver bridge --label "
+            "\"quarry.stack=$2\" \"$1\" >/dev/null 2>&1 || docker network inspect \"$1\" >/dev/null",
+            "sh", network, stack};
+  c.timeout = std::chrono::seconds(60);
+  auto r = run_ok(shell, ep, c);
+  if (!r) return std::unexpected(r.error().context("network " + network));
+  return {};
+}
+
 }  // namespace
+
+std::string container_ref(const ContainerRecord& record) { return record.id.empty() ? record.name : record.id; }
 
 Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& req, const LaunchOptions& options,
                                         const std::function<int(const std::string& server)>& next_port) {
@@ -50,14 +111,29 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
   p.index = req.index;
   p.memory_mb = in.process.memory_mb;
   p.cpu = in.process.cpu;
-  p.image = req.image.tag;
-  p.bind_address = options.bind_address;
-  p.network = options.network;
+  // By id: a tag can be moved by a later build; the id is what was tested.
+  p.image = req.image.id.empty() ? req.image.tag : req.image.id;
+  // Published ports are reachable on the cluster's address only (the one
+  // the router and the other servers use), never on every interface.
+  p.bind_address = options.bind_address.empty() ? req.server.ip : options.bind_address;
+  if (in.process.port > 0 && !is_ip_literal(p.bind_address)) {
+    return fail("server " + req.server.id + " is recorded by name (" + p.bind_address +
+                "); published ports bind to its cluster address only: record it by IP address");
+  }
+  p.network = options.network.empty() ? stack_network(in.stack) : options.network;
   std::string name = container_name(in, p);
   p.env_file = options.env_dir + "/" + name + ".env";
-  if (!options.network.empty()) p.network_aliases = {in.process.name};
+  p.network_aliases = {in.process.name};
+  if (options.files_root) p.files_mount = options.files_root(req.server);
+  if (options.extra_hosts) p.extra_hosts = options.extra_hosts();
   if (auto s = upload_env(shell, req.endpoint, p.env_file, req.env); !s) {
     return std::unexpected(s.error().context(name));
+  }
+  if (options.network.empty()) {
+    if (auto s = ensure_network(shell, req.endpoint, p.network, in.stack); !s) return std::unexpected(s.error().context(name));
+  }
+  if (in.process.is_service) {
+    if (auto s = adopt_earlier_service(shell, req.endpoint, in, p); !s) return std::unexpected(s.error().context(name));
   }
   // A container of that name left from an interrupted run is replaced.
   (void)shell.run(req.endpoint, Command{docker_rm(name, true), {}, {}, std::chrono::seconds(30), {}});

@@ -3,6 +3,7 @@
 // these; nothing here decides where or when.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -30,6 +31,12 @@ struct LaunchOptions {
   // them (local runs: image and config unchanged since the last run). Empty
   // for the cluster, where every deploy replaces every node.
   std::set<std::string> keep_nodes;
+  // The cluster's replicated files directory on a server, mounted read-only
+  // at /etc/quarry in every container; unset or "": none.
+  std::function<std::string(const ServerRecord&)> files_root;
+  // The cluster's hosts entries ("NAME:ADDRESS") given to each container as
+  // --add-host, so SERVICE.STACK.quarry resolves; unset: none.
+  std::function<std::vector<std::string>()> extra_hosts;
 };
 
 struct StartRequest {
@@ -46,15 +53,23 @@ struct StartRequest {
 // The endpoint for a server record.
 Endpoint endpoint_of(const ServerRecord& server);
 
-// Starts the container; picks a free host port (from `taken` upward) when
+// Starts the container (its image by id); picks a free host port (from `taken` upward) when
 // the process has a port, retrying the next one when docker finds it taken.
-// The returned record says where it runs and how it is reached.
+// The returned record says where it runs and how it is reached. A service
+// first takes over the volumes of its earlier containers on the server
+// (found by their quarry.stack/quarry.node labels, whatever their names),
+// which are then removed.
 Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& request, const LaunchOptions& options,
                                         const std::function<int(const std::string& server)>& next_port);
 
-// docker stop, then docker rm; a container already gone succeeds. A
-// negative grace_s waits the container's own stop timeout.
-Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int grace_s);
+// How docker commands name a recorded container: its id, or its name for a
+// record written before ids were kept.
+std::string container_ref(const ContainerRecord& record);
+
+// docker stop, then docker rm of `ref` (an id, see container_ref); a
+// container already gone succeeds. A negative grace_s waits the
+// container's own stop timeout.
+Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& ref, int grace_s);
 
 // The last lines of a container's log, for error messages ("" if unreadable).
 std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int lines = 10);

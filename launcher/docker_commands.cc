@@ -4,6 +4,7 @@
 #include <set>
 
 #include "compiler/command_words.h"
+#include "core/names.h"
 #include "core/text.h"
 
 namespace quarry {
@@ -30,6 +31,22 @@ bool is_utf8(std::string_view s) {
   return true;
 }
 
+// What container_name makes from valid names: two DNS labels, '_' and a
+// release and index. Anything else is refused before it reaches docker.
+bool is_container_name(std::string_view s) {
+  if (s.empty() || s.size() > 140 || s.front() == '_' || s.front() == '-') return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+// Every container gets these (docs/manifest.md): at most this many
+// processes, and this CPU weight when `cpu:` sets no limit (1024 is docker's
+// default for a full share; a process without `cpu:` counts as 0.1 core in
+// the grid). Always --security-opt no-new-privileges besides.
+constexpr int kDefaultPids = 1024;
+constexpr int kDefaultCpuShares = 102;
+
 std::string format_cpus(double cpu) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", cpu);
@@ -48,7 +65,7 @@ void add_label_filters(Argv& argv, const std::map<std::string, std::string>& lab
   }
 }
 
-Status add_volumes(Argv& argv, const Instruction& ins) {
+Status add_volumes(Argv& argv, const Instruction& ins, const ContainerPlacement& pl) {
   const auto& p = ins.process;
   if (p.volumes.empty()) return {};
   if (!p.is_service) return fail("node " + p.name + ": volumes are kept only for services");
@@ -56,7 +73,9 @@ Status add_volumes(Argv& argv, const Instruction& ins) {
   for (const auto& path : p.volumes) {
     if (!starts_with(path, "/") || path.find(':') != std::string::npos)
       return fail("service " + p.name + ": volume path '" + path + "' must be absolute and hold no ':'");
-    auto name = volume_name(ins.stack, p.name, path);
+    auto given = pl.volume_names.find(path);
+    auto name = given != pl.volume_names.end() ? given->second : volume_name(ins.stack, p.name, path);
+    if (!is_container_name(name)) return fail("service " + p.name + ": volume name '" + name + "' is not a docker name");
     if (!seen.insert(name).second)
       return fail("service " + p.name + ": volume paths map to the same volume " + name);
     argv.push_back("--volume");
@@ -88,13 +107,17 @@ void add_stop_settings(Argv& argv, const Process& p) {
 }  // namespace
 
 std::string container_name(const Instruction& ins, const ContainerPlacement& pl) {
-  if (ins.process.is_service) return ins.stack + "-" + ins.process.name;
-  return ins.stack + "-" + ins.process.name + "-r" + std::to_string(pl.release) + "-" + std::to_string(pl.index);
+  auto name = qualified_name(ins.stack, ins.process.name);
+  if (ins.process.is_service) return name;
+  return name + kNameSeparator + "r" + std::to_string(pl.release) + kNameSeparator + std::to_string(pl.index);
 }
 
-std::string volume_name(std::string_view stack, std::string_view service, std::string_view path) {
-  std::string out = std::string(stack) + "-" + std::string(service);
-  bool dash = false;
+namespace {
+
+// `prefix` then the path's [a-z0-9] runs, each after a '-' but the first
+// after `first_separator`.
+std::string path_volume(std::string out, char first_separator, std::string_view path) {
+  bool dash = false, first = true;
   for (char c : path) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (!keep && (c >= 'A' && c <= 'Z')) {
@@ -102,14 +125,28 @@ std::string volume_name(std::string_view stack, std::string_view service, std::s
       keep = true;
     }
     if (keep) {
-      if (dash) out += '-';
+      if (dash || first) out += first ? first_separator : '-';
       out += c;
-      dash = false;
+      dash = first = false;
     } else {
       dash = true;
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string volume_name(std::string_view stack, std::string_view service, std::string_view path) {
+  return path_volume(qualified_name(stack, service), kNameSeparator, path);
+}
+
+std::string legacy_volume_name(std::string_view stack, std::string_view service, std::string_view path) {
+  return path_volume(std::string(stack) + "-" + std::string(service), '-', path);
+}
+
+std::string image_tag(std::string_view stack, std::string_view process, std::string_view release) {
+  return "quarry/" + qualified_name(stack, process) + ":r" + std::string(release);
 }
 
 Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
@@ -121,7 +158,7 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   std::string image = pl.image.empty() ? p.image : pl.image;
   if (image.empty()) return fail(what + ": no image to run");
   std::string name = container_name(ins, pl);
-  if (!is_dns_label(name)) return fail(what + ": container name " + name + " is not a DNS label (63 characters at most)");
+  if (!is_container_name(name)) return fail(what + ": container name " + name + " is not a docker name ([a-z0-9_-], 140 characters at most)");
   Argv words;
   if (!trim(p.command).empty()) {
     auto split = split_command(p.command);
@@ -138,12 +175,17 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   if (!pl.env_file.empty()) argv.insert(argv.end(), {"--env-file", pl.env_file});
   if (pl.memory_mb > 0) argv.insert(argv.end(), {"--memory", std::to_string(pl.memory_mb) + "m"});
   if (pl.cpu > 0) argv.insert(argv.end(), {"--cpus", format_cpus(pl.cpu)});
+  else argv.insert(argv.end(), {"--cpu-shares", std::to_string(kDefaultCpuShares)});
   add_publish(argv, ins, pl);
+  argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
+  argv.insert(argv.end(), {"--pids-limit", std::to_string(kDefaultPids)});
   argv.insert(argv.end(), {"--restart", "unless-stopped"});
   add_stop_settings(argv, p);
-  if (auto s = add_volumes(argv, ins); !s) return fail(s.error());
+  if (auto s = add_volumes(argv, ins, pl); !s) return fail(s.error());
   if (!pl.network.empty()) argv.insert(argv.end(), {"--network", pl.network});
   for (const auto& alias : pl.network_aliases) argv.insert(argv.end(), {"--network-alias", alias});
+  for (const auto& h : pl.extra_hosts) argv.insert(argv.end(), {"--add-host", h});
+  if (!pl.files_mount.empty()) argv.insert(argv.end(), {"--volume", pl.files_mount + ":/etc/quarry:ro"});
   argv.push_back(image);
   argv.insert(argv.end(), words.begin(), words.end());
   return argv;
@@ -164,6 +206,20 @@ Argv docker_ps(const std::map<std::string, std::string>& labels) {
   add_label_filters(argv, labels);
   argv.insert(argv.end(), {"--format", "{{json .}}"});
   return argv;
+}
+
+Argv docker_mounts(const std::string& container) {
+  return {"docker", "inspect", "--type", "container", "--format",
+          "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{.Destination}}{{println}}{{end}}{{end}}", container};
+}
+
+std::map<std::string, std::string> parse_mounts(const std::string& out) {
+  std::map<std::string, std::string> mounts;
+  for (const auto& line : split_lines(out)) {
+    auto words = split(trim(line), ' ');
+    if (words.size() == 2 && !words[0].empty() && starts_with(words[1], "/")) mounts[words[1]] = words[0];
+  }
+  return mounts;
 }
 
 Argv docker_inspect(const std::vector<std::string>& names) {

@@ -40,16 +40,34 @@ struct ContainerPlacement {
   std::string bind_address;       // address the published port binds to; empty: all
   std::string network;            // docker network to join; empty: docker's default
   std::vector<std::string> network_aliases;  // names on that network
+  // Volume names to use instead of volume_name(), by container path: the
+  // volumes a service's earlier container mounted under legacy names.
+  std::map<std::string, std::string> volume_names;
+  std::vector<std::string> extra_hosts;      // "NAME:ADDRESS" entries for the container's /etc/hosts
+  std::string files_mount;                   // server directory mounted read-only at /etc/quarry; empty: none
 };
 
-// The container's name: "STACK-SERVICE" for a service (one, kept across
-// releases), "STACK-NODE-rRELEASE-INDEX" for a node ("blog-web-r7-1").
+// Names join stack and process with kNameSeparator (core/names.h), which
+// neither can contain, so two (stack, process) pairs never share a name.
+// Containers are still acted on by id or by their labels, never by a name
+// prefix: a name is for people reading `docker ps`.
+
+// The container's name: "STACK_SERVICE" for a service (one, kept across
+// releases), "STACK_NODE_rRELEASE_INDEX" for a node ("blog_web_r7_1").
 std::string container_name(const Instruction& instruction, const ContainerPlacement& placement);
 
-// The named volume holding `path` of a service: "STACK-SERVICE-" followed by
+// The named volume holding `path` of a service: "STACK_SERVICE_" followed by
 // the path with every run of characters outside [a-z0-9] turned into '-'
-// ("/var/lib/data" gives "blog-db-var-lib-data").
+// ("/var/lib/data" gives "blog_db_var-lib-data").
 std::string volume_name(std::string_view stack, std::string_view service, std::string_view path);
+
+// The name of a volume made before names were joined with kNameSeparator
+// ("STACK-SERVICE-var-lib-data"): ambiguous, so it is only reused when the
+// stack's own labelled container mounts it (see container_ops.h).
+std::string legacy_volume_name(std::string_view stack, std::string_view service, std::string_view path);
+
+// The tag of an image quarry builds for a process: "quarry/STACK_PROCESS:rRELEASE".
+std::string image_tag(std::string_view stack, std::string_view process, std::string_view release);
 
 // `docker run --detach` for an ENSURE or DEPLOY instruction: name, labels,
 // --env-file, --memory, --cpus, --publish, --restart unless-stopped, --init
@@ -71,6 +89,12 @@ Argv docker_rm(const std::string& name, bool force = false);
 // `docker ps --all --no-trunc`, one filter per label, one JSON object a line
 // (parse with parse_docker_ps).
 Argv docker_ps(const std::map<std::string, std::string>& labels);
+// `docker inspect` printing the container's volume mounts, one
+// "VOLUME DESTINATION" a line (parse with parse_mounts).
+Argv docker_mounts(const std::string& container);
+// Reads what docker_mounts printed: destination path -> volume name.
+std::map<std::string, std::string> parse_mounts(const std::string& out);
+
 // `docker inspect --type container NAME...` (parse with parse_docker_inspect).
 Argv docker_inspect(const std::vector<std::string>& names);
 

@@ -1,5 +1,6 @@
 #include "launcher/grid_placer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "grid/grid_file.h"
@@ -55,13 +56,22 @@ Result<GridSettings> load_grid_settings(Store& store) {
   try {
     s.policy = j.value("policy", s.policy);
     s.autosize = j.value("autosize", s.autosize);
-    s.min_blocks = j.value("min", s.min_blocks);
-    s.max_blocks = j.value("max", s.max_blocks);
+    auto min = j.value("min", static_cast<std::int64_t>(s.min_blocks));
+    auto max = j.value("max", static_cast<std::int64_t>(s.max_blocks));
+    if (min < 0 || max < 0) return fail(store.locate("etc/grid.json") + ": min and max are numbers of servers, 0 or more");
+    s.min_blocks = static_cast<std::size_t>(min);
+    s.max_blocks = static_cast<std::size_t>(max);
     s.block_size.memory_mb = j.value("block_memory", s.block_size.memory_mb);
     s.block_size.cpu_millis = static_cast<std::int64_t>(std::lround(j.value("block_cpu", 2.0) * 1000));
+    auto router = parse_router_use(j.value("router", std::string("last-resort")));
+    if (!router) return fail(store.locate("etc/grid.json") + ": \"router\" must be \"last-resort\" or \"never\"");
+    s.router = *router;
   } catch (const nlohmann::json::exception&) {
     return fail(store.locate("etc/grid.json") + ": a setting has the wrong type");
   }
+  if (s.max_blocks < 1)
+    return fail(store.locate("etc/grid.json") + ": max must be 1 or more (0 is not \"unlimited\"; give a number of servers)");
+  if (s.min_blocks > s.max_blocks) return fail(store.locate("etc/grid.json") + ": min is above max");
   return s;
 }
 
@@ -86,6 +96,7 @@ auto GridPlacer::with_grid(F&& f) -> decltype(f(std::declval<Grid&>())) {
   options.min_blocks = settings->min_blocks;
   options.max_blocks = settings->max_blocks;
   options.block_size = settings->block_size;
+  options.router = settings->router;
   options.file = std::string(kGridKey);
   SourceEvents events(store_, source_);
   auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, nullptr, &store_});
@@ -114,6 +125,20 @@ Status GridPlacer::release(const std::string& slice_id) {
     if (!grid.placement(slice_id)) return {};
     return grid.remove_slice(slice_id);
   });
+}
+
+Result<std::vector<std::string>> GridPlacer::slices(const std::string& prefix) {
+  auto lock = store_.lock("grid", "grid listing");
+  if (!lock) return std::unexpected(lock.error());
+  auto state = load_grid(store_, kGridKey);
+  if (!state) return std::unexpected(state.error());
+  std::vector<std::string> ids;
+  auto add = [&](const Slice& slice) {
+    if (slice.id.starts_with(prefix)) ids.push_back(slice.id);
+  };
+  for (const auto& b : state->blocks) std::for_each(b.slices.begin(), b.slices.end(), add);
+  std::for_each(state->pending.begin(), state->pending.end(), add);
+  return ids;
 }
 
 Status GridPlacer::add_server(const ServerRecord& server) {

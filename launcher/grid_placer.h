@@ -6,7 +6,9 @@
 // error that says to add a server.
 //
 // Grid settings live at etc/grid.json: {"policy": "best-fit", "autosize":
-// true, "min": 0, "max": 10, "block_memory": 2048, "block_cpu": 2}.
+// true, "min": 0, "max": 10, "block_memory": 2048, "block_cpu": 2}. "max"
+// is at least 1 and at least "min": there is no "unlimited" (a 0 that once
+// meant it is refused, naming the file).
 #pragma once
 
 #include "grid/grid.h"
@@ -21,6 +23,7 @@ struct GridSettings {
   std::size_t min_blocks = 0;
   std::size_t max_blocks = 20;
   Resources block_size{2048, 2000};
+  RouterUse router = RouterUse::LastResort;  // "router": "last-resort" | "never"
 };
 
 Result<GridSettings> load_grid_settings(Store& store);
@@ -35,6 +38,8 @@ class GridPlacer : public Placer {
 
   Result<std::string> place(const Slice& slice) override;
   Status release(const std::string& slice_id) override;
+  // Placed and pending slices, read from the store without changing it.
+  Result<std::vector<std::string>> slices(const std::string& prefix) override;
 
   // A server joined or left the cluster by hand (quarry servers add / rm).
   Status add_server(const ServerRecord& server);

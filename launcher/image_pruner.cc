@@ -1,6 +1,7 @@
 #include "launcher/image_pruner.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <set>
 
@@ -56,25 +57,50 @@ Argv docker_image_rm(const std::vector<std::string>& tags) {
   return argv;
 }
 
+namespace {
+
+nlohmann::json images_of(const ReleaseRecord& r) {
+  return r.spec.is_object() ? r.spec.value("images", nlohmann::json::object()) : nlohmann::json::object();
+}
+
+}  // namespace
+
+std::set<std::string> recorded_tags(const std::vector<ReleaseRecord>& releases) {
+  std::set<std::string> tags;
+  for (const auto& r : releases) {
+    const auto images = images_of(r);
+    for (const auto& [process, img] : images.items()) {
+      if (img.is_object()) tags.insert(img.value("tag", ""));
+    }
+  }
+  return tags;
+}
+
 std::vector<std::string> images_to_prune(const std::string& stack, const std::vector<ReleaseRecord>& releases,
-                                         const std::vector<ImageRef>& present, int keep) {
-  std::set<std::string> repos, kept;
+                                         const std::vector<ImageRef>& present, int keep,
+                                         const std::set<std::string>& others) {
+  std::map<std::string, std::set<std::string>> recorded;  // tag -> ids the stack's releases gave it
+  std::set<std::string> kept;
   int left = keep;
   for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
-    const auto images = it->spec.is_object() ? it->spec.value("images", nlohmann::json::object())
-                                             : nlohmann::json::object();
+    if (it->stack != stack && !it->stack.empty()) continue;
     const bool counts = it->status != "failed" && left > 0;
     if (counts) --left;
+    const auto images = images_of(*it);
     for (const auto& [process, img] : images.items()) {
-      repos.insert("quarry/" + stack + "-" + process);
-      if (counts && img.is_object()) kept.insert(img.value("tag", ""));
+      if (!img.is_object()) continue;
+      auto tag = img.value("tag", "");
+      recorded[tag].insert(img.value("id", ""));
+      if (counts) kept.insert(tag);
     }
   }
   std::vector<std::string> out;
   for (const auto& ref : present) {
     auto colon = ref.tag.rfind(':');
-    if (colon == std::string::npos || !repos.count(ref.tag.substr(0, colon))) continue;
-    if (!is_release_tag(ref.tag.substr(colon + 1)) || kept.count(ref.tag)) continue;
+    if (colon == std::string::npos || !ref.tag.starts_with("quarry/")) continue;
+    if (!is_release_tag(ref.tag.substr(colon + 1)) || kept.count(ref.tag) || others.count(ref.tag)) continue;
+    auto it = recorded.find(ref.tag);
+    if (it == recorded.end() || !it->second.count(ref.id)) continue;
     out.push_back(ref.tag);
   }
   return out;
@@ -85,6 +111,15 @@ Result<PruneReport> ImagePruner::prune(const std::string& stack) {
   if (!settings) return std::unexpected(settings.error());
   auto releases = load_releases(store_, stack);
   if (!releases) return std::unexpected(releases.error());
+  std::set<std::string> others;
+  auto stacks = list_stacks(store_);
+  if (!stacks) return std::unexpected(stacks.error());
+  for (const auto& other : *stacks) {
+    if (other == stack) continue;
+    auto theirs = load_releases(store_, other);
+    if (!theirs) return std::unexpected(theirs.error());
+    others.merge(recorded_tags(*theirs));
+  }
   auto servers = load_servers(store_);
   if (!servers) return std::unexpected(servers.error());
   struct Host {
@@ -107,7 +142,7 @@ Result<PruneReport> ImagePruner::prune(const std::string& stack) {
     if (!listed) {
       problem = listed.error().message;
     } else {
-      auto doomed = images_to_prune(stack, *releases, parse_image_list(listed->out), settings->keep);
+      auto doomed = images_to_prune(stack, *releases, parse_image_list(listed->out), settings->keep, others);
       if (!doomed.empty()) {
         Command rm;
         rm.argv = docker_image_rm(doomed);

@@ -1,14 +1,19 @@
 // Image retention: the images of a stack's last N releases stay on every
 // server (and on the HQ engine), so that a rollback to one of them ships
-// nothing; older quarry-built tags of the stack are removed. Only tags
-// quarry builds are touched ("quarry/STACK-PROCESS:rN", see
-// image_builder.h), and never with force: docker refuses to remove the last
-// tag of an image a container runs (a service started by an old release),
-// which is reported as a problem and harms nothing.
+// nothing; older quarry-built tags of the stack are removed. What may go is
+// read from the stack's own release records, never from a repository name:
+// a tag is removed only when one of the stack's releases recorded it, the
+// engine still has it on the id that release recorded, no kept release of
+// the stack names it and no release of another stack names it. Only tags
+// quarry builds ("quarry/...:rN", image_tag in docker_commands.h) are
+// touched, and never with force: docker refuses to remove the last tag of an
+// image a container runs (a service started by an old release), which is
+// reported as a problem and harms nothing.
 //
 // N comes from etc/releases.json: {"keep": 5} (default 5, at least 1).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,11 +45,14 @@ std::vector<ImageRef> parse_image_list(const std::string& out);
 Argv docker_image_rm(const std::vector<std::string>& tags);
 
 // Pure: the tags among `present` to remove for `stack`, in the order
-// given. Kept: the tags of the newest `keep` releases that are not "failed"
-// (their spec's images). Only repositories named "quarry/STACK-PROCESS" for
-// a process some release of the stack knows, with tags "rN", are candidates.
+// given (see the rules above). `releases` are the stack's; kept are the tags
+// of its newest `keep` releases that are not "failed" (their spec's images);
+// `others` holds every tag the other stacks' releases record.
 std::vector<std::string> images_to_prune(const std::string& stack, const std::vector<ReleaseRecord>& releases,
-                                         const std::vector<ImageRef>& present, int keep);
+                                         const std::vector<ImageRef>& present, int keep,
+                                         const std::set<std::string>& others = {});
+// Every image tag the releases record.
+std::set<std::string> recorded_tags(const std::vector<ReleaseRecord>& releases);
 
 struct PruneReport {
   int removed = 0;                    // tags removed, all hosts together

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "launcher/domain_owners.h"
 #include "launcher/health.h"
 #include "launcher/parallel.h"
 #include "store/store_json.h"
@@ -124,7 +125,7 @@ Result<std::map<std::string, std::string>> Launcher::container_env(const Instruc
     if (options_.link_by_container_ip) {
       auto srv = server(r.server);
       if (!srv) return std::unexpected(srv.error());
-      auto ip = linked_ip(*srv, r.name);
+      auto ip = linked_ip(*srv, container_ref(r));
       if (!ip) return std::unexpected(ip.error());
       add_link_env(env, link, *ip, r.container_port);
     } else {
@@ -196,7 +197,7 @@ Status Launcher::remove_records(const std::vector<ContainerRecord>& list) {
   parallel_for(list.size(), options_.parallel, [&](std::size_t k) {
     const auto& r = list[k];
     auto srv = server(r.server);
-    Status s = srv ? remove_container(*deps_.shell, endpoint_of(*srv), r.name, options_.stop_grace_s)
+    Status s = srv ? remove_container(*deps_.shell, endpoint_of(*srv), container_ref(r), options_.stop_grace_s)
                    : Status(std::unexpected(srv.error()));
     if (!s) {
       std::lock_guard lock(mu);
@@ -240,7 +241,7 @@ Status Launcher::ensure_service(const Instruction& in, int release, const BuiltI
     HealthCheck check = in.process.health.value_or(HealthCheck{});
     auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
     if (!report.healthy) {
-      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
+      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), container_ref(r));
       (void)remove_records(started);
       return fail_remote("service " + in.process.name + " on " + r.server + " did not come up:\n" + report.history() +
                          "last lines of its log:\n" + logs);
@@ -296,7 +297,7 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
                        (check.path.empty() ? "TCP connect" : "GET " + check.path) + ", " +
                        prober().where() + "):\n" +
                        report.history() + "last lines of its log:\n" +
-                       log_tail(*deps_.shell, endpoint_of(*srv), fresh[k].name);
+                       log_tail(*deps_.shell, endpoint_of(*srv), container_ref(fresh[k]));
       }
     });
     std::vector<std::string> bad;
@@ -343,10 +344,18 @@ Status Launcher::kill_process(const std::string& stack, const std::string& proce
 Status Launcher::route(const Instruction& in) {
   auto routes = load_routes(*deps_.store, in.stack);
   if (!routes) return std::unexpected(routes.error());
+  const RouteList before = *routes;
   std::erase_if(*routes, [&](const auto& r) { return r.second == in.target; });
   for (const auto& d : in.domains) routes->emplace_back(d, in.target);
-  if (auto s = save_routes(*deps_.store, in.stack, *routes); !s) return s;
-  return sync_router();
+  std::sort(routes->begin(), routes->end());
+  // Refused, changing nothing, when another stack routes one of the domains.
+  if (auto s = save_routes_checked(*deps_.store, in.stack, *routes); !s) return s;
+  if (auto s = sync_router(); !s) {
+    // The router refused: the stack's routes go back to what it serves.
+    (void)save_routes(*deps_.store, in.stack, before);
+    return s;
+  }
+  return {};
 }
 
 Status Launcher::run_one(const Instruction& in, int release, const std::map<std::string, BuiltImage>& images,

@@ -302,7 +302,7 @@ Status LocalRunner::restart_services(const std::string& stack, const std::set<st
       continue;
     }
     Step step("restart service " + r.node + " (its image or config changed; its volumes are kept)");
-    if (auto s = remove_container(engine_, kLocal, r.name, options_.stop_grace_s); !s) {
+    if (auto s = remove_container(engine_, kLocal, container_ref(r), options_.stop_grace_s); !s) {
       step.failed(s.error().message);
       return s;
     }
@@ -390,11 +390,11 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
   auto recs = load_containers(store_, stack);
   if (!recs) return std::unexpected(recs.error());
   std::vector<std::string> names;
-  for (const auto& r : *recs) names.push_back(r.name);
+  for (const auto& r : *recs) names.push_back(container_ref(r));
   // Containers of the stack the books lost (an interrupted run): by label and network.
-  // By name, so that a container is given once (docker refuses to remove
-  // one container twice in a call).
-  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--format", "{{.Names}}", "--filter",
+  // By full id, as the books name them (container_ref), so that a container
+  // is given once (docker refuses to remove one container twice in a call).
+  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--no-trunc", "--format", "{{.ID}}", "--filter",
                                             "label=quarry.stack=" + stack, "--filter", "network=" + local_network(stack)}));
   if (strays && strays->ok()) {
     for (const auto& line : split_lines(strays->out)) {
@@ -466,7 +466,7 @@ void LocalRunner::follow_logs(const std::vector<ContainerRecord>& containers, bo
       LineSplitter out(emit), err(emit);
       LogsOptions o;
       o.follow = true;
-      Command c = docker(docker_logs(containers[i].name, o), std::chrono::hours(24 * 365));
+      Command c = docker(docker_logs(container_ref(containers[i]), o), std::chrono::hours(24 * 365));
       c.on_output = [&](bool is_stdout, std::string_view chunk) { (is_stdout ? out : err).feed(chunk); };
       (void)engine_.run(kLocal, c);
       out.flush();

@@ -32,7 +32,8 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
     if (!parsed) errors[i] = servers[i].id + ": " + parsed.error().message;
     else seen[i] = std::move(*parsed);
   });
-  std::map<std::string, std::map<std::string, bool>> running;  // server -> name -> running
+  // What each answering server runs with the stack's label, by id.
+  std::map<std::string, std::vector<ContainerInfo>> running;
   std::set<std::string> answered;
   for (std::size_t i = 0; i < servers.size(); ++i) {
     if (!seen[i]) {
@@ -40,32 +41,56 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
       continue;
     }
     answered.insert(servers[i].id);
-    for (const auto& c : *seen[i]) running[servers[i].id][c.name] = c.running;
+    running[servers[i].id] = std::move(*seen[i]);
   }
+  auto find = [&](const ContainerRecord& r) -> const ContainerInfo* {
+    for (const auto& c : running[r.server]) {
+      if (r.id.empty() ? c.name == r.name : c.id == r.id) return &c;
+    }
+    return nullptr;
+  };
+  auto endpoint = [&](const std::string& id) -> std::optional<Endpoint> {
+    for (const auto& s : servers) {
+      if (s.id == id) return endpoint_of(s);
+    }
+    return std::nullopt;
+  };
   std::vector<ContainerRecord> kept;
-  std::set<std::string> known;
+  std::set<std::string> known;  // ids of recorded containers
   for (const auto& r : *records) {
-    known.insert(r.server + "/" + r.name);
-    bool server_known = answered.count(r.server) > 0;
-    bool up = server_known && running[r.server].count(r.name) && running[r.server][r.name];
-    if (!server_known || up) {
+    const ContainerInfo* c = answered.count(r.server) ? find(r) : nullptr;
+    if (c) known.insert(c->id);
+    if (!answered.count(r.server) || (c && c->running)) {
       kept.push_back(r);
       continue;
     }
     report.dropped.push_back(r.name + " on " + r.server);
     (void)placer.release(slice_id_of(r));
-    if (running[r.server].count(r.name)) {
-      for (const auto& s : servers) {
-        if (s.id == r.server) (void)remove_container(shell, endpoint_of(s), r.name, 5);
-      }
+    // A stopped service container stays for the ENSURE that follows, which
+    // takes over its volumes (container_ops.h) and then removes it.
+    if (c && !r.service) {
+      if (auto ep = endpoint(r.server)) (void)remove_container(shell, *ep, c->id, 5);
     }
   }
   for (const auto& s : servers) {
     if (!answered.count(s.id)) continue;
-    for (const auto& [name, up] : running[s.id]) {
-      if (known.count(s.id + "/" + name)) continue;
-      if (auto st = remove_container(shell, endpoint_of(s), name, 5); st) report.removed.push_back(name + " on " + s.id);
+    for (const auto& c : running[s.id]) {
+      if (known.count(c.id)) continue;
+      if (c.labels.count(std::string(kLabelKind)) && c.labels.at(std::string(kLabelKind)) == "service" && !c.running)
+        continue;  // kept for the next ENSURE, as above
+      if (auto st = remove_container(shell, endpoint_of(s), c.id, 5); st) report.removed.push_back(c.name + " on " + s.id);
     }
+  }
+  // Slices placed for containers that never got recorded (a launch that died
+  // between placing and recording) go back to the grid: under the stack's
+  // deploy lock, every slice of the stack has a record.
+  std::set<std::string> recorded;
+  for (const auto& r : kept) recorded.insert(slice_id_of(r));
+  auto placed = placer.slices(stack + "/");
+  if (!placed) return std::unexpected(placed.error());
+  for (const auto& id : *placed) {
+    if (recorded.count(id)) continue;
+    if (auto st = placer.release(id); st) report.released.push_back(id);
   }
   if (auto s = save_containers(store, stack, kept); !s) return std::unexpected(s.error());
   return report;

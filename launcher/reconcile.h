@@ -4,7 +4,13 @@
 //   - a record whose container is gone or stopped is dropped and its slice
 //     released (the launch that follows starts a replacement);
 //   - a container with the stack's labels that no record knows (started by a
-//     launch that died before recording it) is removed.
+//     launch that died before recording it) is removed, except a stopped
+//     service container, which the next ENSURE takes the volumes of;
+//   - a grid slice of the stack that no record holds (placed by a launch
+//     that died before recording its container) is released.
+// Records and containers are matched by container id (by name for records
+// written before ids were kept), never by a name prefix. Runs under the
+// stack's deploy lock: no launch of the stack is under way.
 // Servers that do not answer are reported and their records kept as they
 // are: quarry never forgets a container it cannot see.
 #pragma once
@@ -21,6 +27,7 @@ namespace quarry {
 struct ReconcileReport {
   std::vector<std::string> dropped;      // records whose container was gone
   std::vector<std::string> removed;      // unknown containers removed
+  std::vector<std::string> released;     // slice ids without a record, released
   std::vector<std::string> unreachable;  // "s3: connect: ..." per server
 };
 

@@ -33,6 +33,12 @@ class Placer {
   virtual Result<std::string> place(const Slice& slice) = 0;
   // Frees a slice; an unknown id succeeds (already released).
   virtual Status release(const std::string& slice_id) = 0;
+  // The ids of the placed or pending slices whose id starts with `prefix`
+  // ("blog/" for a stack's). A placer that keeps no books has none.
+  virtual Result<std::vector<std::string>> slices(const std::string& prefix) {
+    (void)prefix;
+    return std::vector<std::string>{};
+  }
 };
 
 // Keeps the router in step with what runs: called after every change to

@@ -29,7 +29,7 @@ Argv NginxCommands::reset_generation(const std::string& generation) const {
 }
 
 Argv NginxCommands::upload(const std::string& path) const {
-  return {"sh", "-c", "umask 022; cat > \"$1\"", "sh", path};
+  return {"sh", "-c", "umask 022; cat > \"$1.tmp.$$\" && mv -f \"$1.tmp.$$\" \"$1\"", "sh", path};
 }
 
 Argv NginxCommands::nginx_argv(const std::string& conf) const {
@@ -43,7 +43,7 @@ Argv NginxCommands::test(const std::string& generation) const {
 }
 
 Argv NginxCommands::switch_live(const std::string& generation) const {
-  return {"sh", "-c", "ln -sfn \"gen/$2\" \"$1/live.next\" && mv -T \"$1/live.next\" \"$1/live\"", "sh",
+  return {"sh", "-c", "ln -sfn \"gen/$2\" \"$1/live.next.$$\" && mv -T \"$1/live.next.$$\" \"$1/live\"", "sh",
           prefix_, generation};
 }
 

@@ -6,7 +6,7 @@
 //                           relative to its own directory
 //   conf.d/00-default.conf  default servers: 404 for unknown hosts (and a
 //                           rejected TLS handshake when any domain has TLS)
-//   conf.d/STACK__NODE.conf one upstream (weighted servers) and one server
+//   conf.d/STACK_NODE.conf  one upstream (weighted servers) and one server
 //                           block per domain of the route
 // Every routed response carries `X-Quarry-Route: STACK/NODE` and every
 // response `X-Quarry-Config: GENERATION`, which is how an apply verifies that

@@ -3,17 +3,22 @@
 #include <algorithm>
 #include <set>
 
+#include "core/names.h"
 #include "core/text.h"
 
 namespace quarry {
 
 namespace {
 
-bool is_name(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-' || c == '_'; });
+// Stack and node names are DNS labels: no '_', which upstream names use as
+// their separator.
+bool is_name(std::string_view s) { return is_dns_label(s); }
+
+// An nginx user: [a-z0-9_-], 1-32, starting alphanumeric.
+bool is_user(std::string_view s) {
+  if (s.empty() || s.size() > 32 || s.front() == '-' || s.front() == '_') return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; });
 }
 
 bool is_port(int p) { return p >= 1 && p <= 65535; }
@@ -66,11 +71,7 @@ bool is_plain_path(std::string_view s) {
   });
 }
 
-std::string upstream_name(const Route& route) {
-  auto name = route.stack + "__" + route.node;
-  std::replace(name.begin(), name.end(), '-', '_');
-  return name;
-}
+std::string upstream_name(const Route& route) { return qualified_name(route.stack, route.node); }
 
 Status validate(const RouterConfig& config) {
   std::set<std::string> domains, upstreams;
@@ -89,7 +90,7 @@ Status validate(const RouterConfig& config) {
     return fail("router: invalid listen address '" + config.listen_address + "'");
   if (config.max_body_mb < 1 || config.max_body_mb > 100000) return fail("router: max body size not in 1..100000 MB");
   if (config.connect_timeout_s < 1 || config.connect_timeout_s > 600) return fail("router: connect timeout not in 1..600 s");
-  if (!config.user.empty() && !is_name(config.user)) return fail("router: invalid user '" + config.user + "'");
+  if (!config.user.empty() && !is_user(config.user)) return fail("router: invalid user '" + config.user + "'");
   return {};
 }
 

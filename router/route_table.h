@@ -50,14 +50,16 @@ struct RouterConfig {
 };
 
 // Checks every name, address, port and path that would reach the nginx
-// configuration: stack and node names ([a-z0-9_-], 1-63, starting and ending
-// alphanumeric), domains (lower-case host names, each in at most one route),
+// configuration: stack and node names (DNS labels: [a-z0-9-], 1-63, starting
+// and ending alphanumeric), domains (lower-case host names, each in at most one route),
 // upstream addresses (IPv4 or host name), ports, weights, TLS files
 // (absolute paths of [A-Za-z0-9._/+@-], no "..") naming routed domains.
 // Returns the first problem as a User error naming the route or domain.
 Status validate(const RouterConfig& config);
 
-// The nginx upstream name of a route: "STACK__NODE" with '-' turned into '_'.
+// The nginx upstream name of a route: "STACK_NODE" (qualified_name,
+// core/names.h: unambiguous, since neither name holds '_'). It also names
+// the route's file, conf.d/STACK_NODE.conf.
 std::string upstream_name(const Route& route);
 
 // An IPv4 address in dotted-quad form (four decimal octets, no leading zeros).

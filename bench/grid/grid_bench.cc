@@ -26,6 +26,13 @@
 // one slice) and the lower bound max over both dimensions of
 // ceil(total size / block size). Options: --json, --blocks N, --slices N,
 // --seed N, --policy NAME (run only that one).
+//
+// --binpack DIR measures packing quality instead, on the OR-Library
+// instances in DIR (shared/binpack): see binpack_mode.h.
+//
+// --json prints one object: {"name": "grid", "ratios": {...}, "aims": {...},
+// ...}; best-fit's placements per second over the aim of 1,000,000 is the
+// ratio "best_fit_vs_aim" (1 or more meets it).
 #include <malloc.h>
 
 #include <algorithm>
@@ -41,6 +48,7 @@
 #include <vector>
 
 #include "bench/grid/baselines.h"
+#include "bench/grid/binpack_mode.h"
 #include "grid/best_fit_policy.h"
 #include "grid/grid.h"
 #include "grid/spread_policy.h"
@@ -57,7 +65,10 @@ struct Args {
   std::size_t slices = 1000000;
   std::uint32_t seed = 1;
   std::string only;  // --policy NAME: run just that one
+  std::string binpack;  // --binpack DIR: the packing-quality mode
 };
+
+constexpr double kAimPerSecond = 1e6;
 
 struct Kind {
   const char* name;
@@ -189,6 +200,7 @@ bool parse_args(int argc, char** argv, Args& args) {
     else if (a == "--slices") { if (!number(args.slices)) return false; }
     else if (a == "--seed") { if (!number(args.seed)) return false; }
     else if (a == "--policy" && i + 1 < argc) args.only = argv[++i];
+    else if (a == "--binpack" && i + 1 < argc) args.binpack = argv[++i];
     else return false;
   }
   return args.blocks > 0 && args.slices > 0;
@@ -205,9 +217,10 @@ int main(int argc, char** argv) {
     ok = false;
   }
   if (!ok) {
-    std::fprintf(stderr, "usage: grid_bench [--json] [--blocks N] [--slices N] [--seed N] [--policy NAME]\n");
+    std::fprintf(stderr, "usage: grid_bench [--json] [--blocks N] [--slices N] [--seed N] [--policy NAME] [--binpack DIR]\n");
     return 2;
   }
+  if (!args.binpack.empty()) return bench::run_binpack(args.binpack, args.json);
   // Keep freed memory in the process, and place everything once untimed
   // before measuring: otherwise the first policy alone pays for the
   // process's heap growing (page faults cost it several times over).
@@ -246,11 +259,22 @@ int main(int argc, char** argv) {
     outcomes.push_back(o);
   }
   if (args.json) {
-    std::printf("{\"blocks\": %zu, \"slices\": %zu, \"policies\": [", args.blocks, args.slices);
+    std::printf("{\"name\": \"grid\", \"mode\": \"placement\", \"ratios\": {");
+    bool first = true;
+    for (const auto& o : outcomes) {
+      if (o.name != "best-fit") continue;
+      std::printf("%s\"best_fit_vs_aim\": %.3f, \"best_fit_over_lower_bound\": %.4f", first ? "" : ", ",
+                  o.per_second / kAimPerSecond, double(o.blocks_used) / double(o.lower_bound));
+      first = false;
+    }
+    std::printf("}, \"aims\": {\"best_fit_vs_aim\": 1.0, \"best_fit_over_lower_bound\": 1.0}, "
+                "\"aim_placements_per_second\": %.0f, \"blocks\": %zu, \"slices\": %zu, \"policies\": [",
+                kAimPerSecond, args.blocks, args.slices);
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
       const auto& o = outcomes[i];
-      std::printf("%s{\"name\": \"%s\", \"placements_per_second\": %.0f, \"blocks_used\": %zu, \"lower_bound\": %zu}",
-                  i ? ", " : "", o.name.c_str(), o.per_second, o.blocks_used, o.lower_bound);
+      std::printf("%s{\"name\": \"%s\", \"placements_per_second\": %.0f, \"placements_per_wall_second\": %.0f, "
+                  "\"blocks_used\": %zu, \"lower_bound\": %zu, \"pending\": %zu}",
+                  i ? ", " : "", o.name.c_str(), o.per_second, o.per_wall_second, o.blocks_used, o.lower_bound, o.pending);
     }
     std::printf("]}\n");
   }

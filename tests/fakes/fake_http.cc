@@ -17,6 +17,11 @@ void FakeHttpClient::on(const std::string& method, const std::string& url_contai
   rule(method, url_contains).replies.push_back(std::move(r));
 }
 
+void FakeHttpClient::on_response(const std::string& method, const std::string& url_contains, HttpResponse response) {
+  std::lock_guard g(mu_);
+  rule(method, url_contains).replies.push_back(std::move(response));
+}
+
 void FakeHttpClient::fail_with(const std::string& method, const std::string& url_contains, Error error) {
   std::lock_guard g(mu_);
   rule(method, url_contains).replies.push_back(std::unexpected(std::move(error)));

@@ -17,6 +17,8 @@ class FakeHttpClient : public HttpClient {
  public:
   // Adds a reply to the rule (method, url_contains), making the rule if new.
   void on(const std::string& method, const std::string& url_contains, int status, std::string body);
+  // Adds a whole response (with headers) to the rule.
+  void on_response(const std::string& method, const std::string& url_contains, HttpResponse response);
   // The rule answers with a transport failure instead (connection refused).
   void fail_with(const std::string& method, const std::string& url_contains, Error error);
 

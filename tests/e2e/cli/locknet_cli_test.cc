@@ -1,6 +1,7 @@
-// `quarry locknet` against real local servers: after the lock, servers reach
-// each other on any port, anyone reaches SSH, and a host that is not a peer
-// (the HQ itself) reaches nothing else; --unlock opens them again.
+// `quarry locknet` against real local servers: locked from the start (the
+// HQ's bridge address is admitted, so it still reaches them), idempotent,
+// --status reports a match, --mode off removes the rules. What outsiders
+// reach is tested in tests/e2e/locknet (e2e_locknet_cluster).
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
@@ -60,10 +61,7 @@ bool reaches(const std::string& ns, const std::string& ip, int port) {
 BOOST_AUTO_TEST_SUITE(locknet_cli)
 
 BOOST_AUTO_TEST_CASE(locks_and_unlocks_local_servers) {
-  if (geteuid() != 0) {
-    BOOST_TEST_MESSAGE("needs root for namespaces; skipped");
-    return;
-  }
+  BOOST_REQUIRE_MESSAGE(geteuid() == 0, "cannot run: needs root for network namespaces");
   Cluster c;
   auto add = c.quarry({"servers", "add", "-n", "2", "--memory", "512"});
   BOOST_REQUIRE_MESSAGE(add.exit_code == 0, add.err);
@@ -90,14 +88,24 @@ BOOST_AUTO_TEST_CASE(locks_and_unlocks_local_servers) {
   BOOST_TEST(lock.out.find("locked " + std::string(servers[1]["id"]) + " (" + ip_b + "): peers, 22") != std::string::npos);
   BOOST_TEST(reaches(ns_a, ip_b, 7000));   // a peer
   BOOST_TEST(reaches("", ip_b, 22));       // SSH is public
-  BOOST_TEST(!reaches("", ip_b, 7000));    // the HQ is not a peer
+  BOOST_TEST(reaches("", ip_b, 7000));     // the HQ is admitted
   BOOST_TEST(c.quarry({"locknet"}).exit_code == 0);  // idempotent
+  auto status = c.quarry({"locknet", "--status", "--json"});
+  BOOST_REQUIRE_MESSAGE(status.exit_code == 0, status.err);
+  for (const auto& r : nlohmann::json::parse(status.out)) BOOST_TEST(r["ok"].get<bool>());
+  auto ns_rules = [&](const std::string& ns) {
+    auto r = run_process({"ip", "netns", "exec", ns, "iptables", "-S", "QUARRY-LOCKNET"});
+    return r && r->ok() ? r->out : std::string();
+  };
+  BOOST_TEST(ns_rules(ns_b).find("-s " + std::string(servers[0]["ip"]) + "/32 -j ACCEPT") != std::string::npos);
 
   auto unknown = c.quarry({"locknet", "nope"});
   BOOST_TEST(unknown.exit_code == 1);
   BOOST_TEST(unknown.err.find("unknown server 'nope'") != std::string::npos);
 
-  BOOST_REQUIRE(c.quarry({"locknet", "--unlock"}).exit_code == 0);
+  BOOST_TEST(c.quarry({"locknet", "--unlock"}).exit_code == 1);  // on: the loop would lock again
+  BOOST_REQUIRE(c.quarry({"locknet", "--mode", "off"}).exit_code == 0);
+  BOOST_TEST(ns_rules(ns_b).empty());
   BOOST_TEST(reaches("", ip_b, 7000));
 }
 

@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   auto ps = L.run({quarry_bin(), "ps", "--local", "--json"}, env);
   BOOST_TEST(ps.ok(), ps.err);
   BOOST_TEST(std::count(ps.out.begin(), ps.out.end(), '{') == 3, ps.out);
-  std::string counter_id = L.docker({"inspect", "--format", "{{.Id}}", "hello-counter"});
+  std::string counter_id = L.docker({"inspect", "--format", "{{.Id}}", "hello_counter"});
   BOOST_REQUIRE(!counter_id.empty());
 
   // 2. An edit of the node only (its scale), run again (detached): web is
@@ -202,9 +202,9 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   BOOST_TEST(reply.find("hello, world from web (release 2), visit ") == 0, reply);
   int after_edit = visit_number(reply);
   BOOST_TEST(after_edit > visit_number(routed), reply);
-  BOOST_TEST(L.docker({"inspect", "--format", "{{.Id}}", "hello-counter"}) == counter_id);
+  BOOST_TEST(L.docker({"inspect", "--format", "{{.Id}}", "hello_counter"}) == counter_id);
   auto names = L.docker({"ps", "--format", "{{.Names}}", "--filter", "label=quarry.node=web"});
-  BOOST_TEST(names.find("hello-web-r2-3") != std::string::npos, names);
+  BOOST_TEST(names.find("hello_web_r2_3") != std::string::npos, names);
   BOOST_TEST(names.find("-r1-") == std::string::npos, names);
   routed = get(L, ep.entry, "/", "hello.quarry.test");
   BOOST_TEST(routed.find("hello, world from web (release 2)") == 0, routed);
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   BOOST_REQUIRE_MESSAGE(third.ok(), third.out + third.err);
   BOOST_TEST(third.out.find("release 3 runs locally (unchanged, kept: web)") != std::string::npos, third.out);
   names = L.docker({"ps", "--format", "{{.Names}}", "--filter", "label=quarry.node=web"});
-  BOOST_TEST(names.find("hello-web-r2-1") != std::string::npos, names);
+  BOOST_TEST(names.find("hello_web_r2_1") != std::string::npos, names);
 
   // 4. SIGTERM: everything the stack started goes, but the counter's volume.
   BOOST_REQUIRE(kill(fg, SIGTERM) == 0);
@@ -225,7 +225,7 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   auto networks = lines_of(L.docker({"network", "ls", "--format", "{{.Name}}"}));
   bool net_gone = std::find(networks.begin(), networks.end(), "quarry-hello") == networks.end();
   BOOST_TEST(net_gone, join(networks, " "));
-  BOOST_TEST(L.docker({"volume", "ls", "--format", "{{.Name}}"}) == "hello-counter-data");
+  BOOST_TEST(L.docker({"volume", "ls", "--format", "{{.Name}}"}) == "hello_counter_data");
   auto nginx_pid = read_file(L.dir() + "/home/local/hello/nginx/run/nginx.pid");
   if (nginx_pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -243,7 +243,7 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   BOOST_TEST(reply.find("hello again from web (release 4), visit ") == 0, reply);
   BOOST_TEST(visit_number(reply) > after_edit, reply);
   auto listed = L.run({quarry_bin(), "ps", "--local"}, env);
-  BOOST_TEST(listed.out.find("hello-web-r4-1") != std::string::npos, listed.out);
+  BOOST_TEST(listed.out.find("hello_web_r4_1") != std::string::npos, listed.out);
   auto stopped = L.run({quarry_bin(), "stop", "-f", file}, env);
   BOOST_TEST(stopped.ok(), stopped.out + stopped.err);
   BOOST_TEST(L.docker({"ps", "--all", "--quiet"}) == "");
@@ -251,7 +251,7 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   listed = L.run({quarry_bin(), "ps", "--local"}, env);
   BOOST_TEST(listed.out.find("no local containers") != std::string::npos, listed.out);
   // The kept volume was the test's to keep: it goes now.
-  (void)L.docker({"volume", "rm", "hello-counter-data"});
+  (void)L.docker({"volume", "rm", "hello_counter_data"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

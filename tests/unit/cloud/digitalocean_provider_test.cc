@@ -32,7 +32,19 @@ std::string droplet(const std::string& status, const std::string& ip = "") {
   return json{{"droplet", d}}.dump();
 }
 
-ServerSpec spec() { return ServerSpec{"web-1", 2048, 2, {"role=web"}}; }
+ServerSpec spec() {
+  ServerSpec s;
+  s.name = "web-1";
+  s.memory_mb = 2048;
+  s.cpu = 2;
+  s.tags = {"role=web"};
+  s.token = "tok1";
+  s.host_key_private = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+  s.host_key_public = "ssh-ed25519 AAAAHOST quarry-host";
+  return s;
+}
+
+std::string no_droplets() { return R"({"droplets":[],"links":{},"meta":{"total":0}})"; }
 
 }  // namespace
 
@@ -75,11 +87,59 @@ BOOST_AUTO_TEST_CASE(create_posts_the_droplet_and_polls_until_active) {
   BOOST_TEST(body["size"] == "s-2vcpu-2gb");
   BOOST_TEST(body["image"] == "debian-12-x64");
   BOOST_TEST(body["ssh_keys"] == json::array({"aa:bb"}));
-  BOOST_TEST(body["tags"] == json::array({"quarry", "role:web"}));
+  BOOST_TEST(body["tags"] == json::array({"quarry", "qc-tok1", "role:web"}));
   auto user_data = body["user_data"].get<std::string>();
-  BOOST_TEST(user_data.find("'ssh-ed25519 AAAAHQ hq'") != std::string::npos);
-  BOOST_TEST(user_data.find("apt-get install -y -q docker.io") != std::string::npos);
-  BOOST_TEST(user_data.find("useradd -m -s /bin/sh -G docker quarry") != std::string::npos);
+  BOOST_TEST(user_data.find("#cloud-config\n") == 0u);
+  BOOST_TEST(user_data.find("ssh_authorized_keys:\n      - \"ssh-ed25519 AAAAHQ hq\"") != std::string::npos);
+  BOOST_TEST(user_data.find("ed25519_public: \"ssh-ed25519 AAAAHOST quarry-host\"") != std::string::npos);
+  BOOST_TEST(user_data.find("ed25519_private: \"-----BEGIN OPENSSH PRIVATE KEY-----") != std::string::npos);
+  BOOST_TEST(user_data.find("secret-token") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_names_and_tags_are_refused_before_any_call) {
+  FakeHttpClient http;
+  DigitalOceanProvider p(config(), http, FakeWait{}.deps());
+  auto s = spec();
+  s.name = "";
+  BOOST_TEST(!p.create(s).has_value());
+  s = spec();
+  s.tags = {"role=a b"};
+  BOOST_TEST(!p.create(s).has_value());
+  BOOST_TEST(http.calls().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_429_is_retried_after_the_wait_it_asks_for) {
+  FakeHttpClient http;
+  FakeWait wait;
+  HttpResponse limited{429, {{"retry-after", "4"}}, R"({"id":"too_many_requests","message":"slow down"})"};
+  http.on_response("POST", "/v2/droplets", limited);
+  http.on("POST", "/v2/droplets", 202, droplet("active", "203.0.113.7"));
+  http.on("GET", "/v2/droplets/3164444", 200, droplet("active", "203.0.113.7"));
+  auto c = config();
+  c.wait_for_ssh = false;
+  DigitalOceanProvider p(c, http, wait.deps());
+  auto s = p.create(spec());
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  BOOST_TEST(http.count("POST", "/v2/droplets") == 2);
+  BOOST_TEST(http.count("GET", "tag_name=qc-tok1") == 0);  // a 429 made nothing: no lookup
+  BOOST_REQUIRE(!wait.state->sleeps.empty());
+  BOOST_TEST(wait.state->sleeps.front().count() == 4000);
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_answer_is_looked_up_by_token_before_posting_again) {
+  FakeHttpClient http;
+  FakeWait wait;
+  http.fail_with("POST", "/v2/droplets", Error{"POST http://127.0.0.1:9/v2/droplets: timed out", ErrorKind::Remote});
+  json listed = {{"droplets", {json::parse(droplet("new"))["droplet"]}}, {"links", json::object()}};
+  http.on("GET", "tag_name=qc-tok1", 200, listed.dump());
+  http.on("GET", "/v2/droplets/3164444", 200, droplet("active", "203.0.113.7"));
+  auto c = config();
+  c.wait_for_ssh = false;
+  DigitalOceanProvider p(c, http, wait.deps());
+  auto s = p.create(spec());
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  BOOST_TEST(http.count("POST", "/v2/droplets") == 1);
+  BOOST_TEST(s->provider_ref == "3164444");
 }
 
 BOOST_AUTO_TEST_CASE(api_errors_carry_status_and_message_but_not_the_token) {
@@ -96,18 +156,21 @@ BOOST_AUTO_TEST_CASE(api_errors_carry_status_and_message_but_not_the_token) {
   BOOST_TEST(s.error().message.find("secret-token") == std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(transport_failure_is_reported) {
+BOOST_AUTO_TEST_CASE(transport_failure_is_retried_with_a_lookup_each_time_then_reported) {
   FakeHttpClient http;
   FakeWait wait;
   http.fail_with("POST", "/v2/droplets", Error{"POST http://127.0.0.1:9/v2/droplets: Connection refused",
                                                ErrorKind::Remote});
+  http.on("GET", "tag_name=qc-tok1", 200, no_droplets());
   DigitalOceanProvider p(config(), http, wait.deps());
   auto s = p.create(spec());
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message == "digitalocean: POST http://127.0.0.1:9/v2/droplets: Connection refused");
+  BOOST_TEST(http.count("POST", "/v2/droplets") == 6);
+  BOOST_TEST(http.count("GET", "tag_name=qc-tok1") == 6);
 }
 
-BOOST_AUTO_TEST_CASE(a_droplet_never_active_is_deleted) {
+BOOST_AUTO_TEST_CASE(a_droplet_never_active_is_reported_and_left_alone) {
   FakeHttpClient http;
   FakeWait wait;
   http.on("POST", "/v2/droplets", 202, droplet("new"));
@@ -117,14 +180,19 @@ BOOST_AUTO_TEST_CASE(a_droplet_never_active_is_deleted) {
   auto s = p.create(spec());
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message == "digitalocean: droplet 3164444: not active in time (last status \"new\")");
-  BOOST_TEST(http.count("DELETE", "/v2/droplets/3164444") == 1);
+  BOOST_TEST(http.count("DELETE", "/v2/droplets/3164444") == 0);
   BOOST_TEST(wait.state->sleeps.size() == 30u);  // 60 s of 2 s polls
 }
 
 BOOST_AUTO_TEST_CASE(no_size_fits) {
   FakeHttpClient http;
   DigitalOceanProvider p(config(), http, FakeWait{}.deps());
-  auto s = p.create(ServerSpec{"big", 1 << 20, 2, {}});
+  ServerSpec big;
+  big.name = "big";
+  big.memory_mb = 1 << 20;
+  big.cpu = 2;
+  big.token = "t";
+  auto s = p.create(big);
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message ==
              "digitalocean: no size has 1048576 MB and 2 cpu; the largest is s-16vcpu-64gb (65536 MB, 16 cpu)");
@@ -154,6 +222,7 @@ BOOST_AUTO_TEST_CASE(destroy_treats_404_as_gone) {
   auto r = p.destroy(s);
   BOOST_REQUIRE(!r.has_value());
   BOOST_TEST(r.error().message == "digitalocean: DELETE /v2/droplets/3: HTTP 500: Unexpected error");
+  BOOST_TEST(http.count("DELETE", "/v2/droplets/3") == 6);
 }
 
 BOOST_AUTO_TEST_CASE(list_follows_pages_and_maps_tags_back) {

@@ -2,6 +2,7 @@
 
 #include "cloud/ec2_provider.h"
 #include "cloud/sigv4.h"
+#include "core/text.h"
 #include "tests/fakes/fake_http.h"
 #include "tests/unit/cloud/fake_clock.h"
 
@@ -50,6 +51,18 @@ std::string error_response(const std::string& code, const std::string& message) 
          "</Message></Error></Errors><RequestID>x</RequestID></Response>";
 }
 
+ServerSpec spec(int memory = 2048, std::vector<std::string> tags = {"role=web"}) {
+  ServerSpec s;
+  s.name = "web-1";
+  s.memory_mb = memory;
+  s.cpu = 1;
+  s.tags = std::move(tags);
+  s.token = "tok1";
+  s.host_key_private = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+  s.host_key_public = "ssh-ed25519 AAAAHOST quarry-host";
+  return s;
+}
+
 std::string header(const HttpRequest& r, const std::string& name) {
   for (const auto& [k, v] : r.headers)
     if (k == name) return v;
@@ -61,17 +74,51 @@ std::string header(const HttpRequest& r, const std::string& name) {
 BOOST_AUTO_TEST_SUITE(ec2_provider)
 
 BOOST_AUTO_TEST_CASE(run_instances_parameters) {
-  auto p = ec2_run_instances_params(config(), ServerSpec{"web-1", 2048, 1, {"role=web"}});
+  auto p = ec2_run_instances_params(config(), spec());
   BOOST_REQUIRE(p.has_value());
   std::vector<std::string> got;
-  for (const auto& [k, v] : *p) got.push_back(k + "=" + (k == "UserData" ? "..." : v));
+  std::string user_data;
+  for (const auto& [k, v] : *p) {
+    got.push_back(k + "=" + (k == "UserData" ? "..." : v));
+    if (k == "UserData") user_data = v;
+  }
   std::vector<std::string> want = {
       "ImageId=ami-0abc", "InstanceType=t3.small", "MinCount=1", "MaxCount=1", "UserData=...",
-      "SecurityGroupId.1=sg-1", "TagSpecification.1.ResourceType=instance",
+      "ClientToken=tok1", "SecurityGroupId.1=sg-1", "TagSpecification.1.ResourceType=instance",
       "TagSpecification.1.Tag.1.Key=Name", "TagSpecification.1.Tag.1.Value=web-1",
       "TagSpecification.1.Tag.2.Key=quarry", "TagSpecification.1.Tag.2.Value=",
-      "TagSpecification.1.Tag.3.Key=role", "TagSpecification.1.Tag.3.Value=web"};
+      "TagSpecification.1.Tag.3.Key=quarry-create", "TagSpecification.1.Tag.3.Value=tok1",
+      "TagSpecification.1.Tag.4.Key=role", "TagSpecification.1.Tag.4.Value=web"};
   BOOST_TEST(got == want, boost::test_tools::per_element());
+  // The user data is base64 of the cloud-config with the HQ's key and the host key.
+  auto decoded = base64_decode(user_data);
+  BOOST_REQUIRE(decoded.has_value());
+  BOOST_TEST(decoded->find("#cloud-config\n") == 0u);
+  BOOST_TEST(decoded->find("      - \"ssh-ed25519 AAAAHQ hq\"") != std::string::npos);
+  BOOST_TEST(decoded->find("ed25519_public: \"ssh-ed25519 AAAAHOST quarry-host\"") != std::string::npos);
+  BOOST_TEST(decoded->find("wJalr") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(base64_through_openssl) {
+  BOOST_TEST(base64_encode("") == "");
+  BOOST_TEST(base64_encode("f") == "Zg==");
+  BOOST_TEST(base64_encode("foobar") == "Zm9vYmFy");
+}
+
+BOOST_AUTO_TEST_CASE(throttling_is_retried_without_a_second_instance) {
+  FakeWait wait;
+  FakeHttpClient http;
+  http.on("POST", "127.0.0.1", 503, error_response("RequestLimitExceeded", "Request limit exceeded."));
+  http.on("POST", "127.0.0.1", 200, run_response());
+  auto c = config();
+  c.wait_for_ssh = false;
+  Ec2Provider p(c, http, wait.deps());
+  auto s = p.launch(spec());
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  auto reqs = http.requests();
+  BOOST_REQUIRE(reqs.size() == 2u);
+  BOOST_TEST(reqs[1].body.starts_with("Action=RunInstances&"));
+  BOOST_TEST(reqs[1].body.find("ClientToken=tok1") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(create_signs_runs_and_polls_until_running) {
@@ -84,7 +131,7 @@ BOOST_AUTO_TEST_CASE(create_signs_runs_and_polls_until_running) {
   scripted.on("POST", "127.0.0.1", 200, describe_response("pending", ""));
   scripted.on("POST", "127.0.0.1", 200, describe_response("running", "203.0.113.9"));
   Ec2Provider q(config(), scripted, wait.deps());
-  auto s = q.create(ServerSpec{"web-1", 2048, 1, {"role=web"}});
+  auto s = q.create(spec());
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
   BOOST_TEST(s->id == "i-0123");
   BOOST_TEST(s->ip == "203.0.113.9");
@@ -119,7 +166,7 @@ BOOST_AUTO_TEST_CASE(errors_carry_code_and_message_not_secrets) {
   http.on("POST", "127.0.0.1", 400,
           error_response("InsufficientInstanceCapacity", "We currently do not have sufficient capacity."));
   Ec2Provider p(config(), http, FakeWait{}.deps());
-  auto s = p.create(ServerSpec{"web-1", 1024, 1, {}});
+  auto s = p.create(spec(1024, {}));
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message ==
              "ec2: RunInstances: HTTP 400: InsufficientInstanceCapacity: We currently do not have sufficient "
@@ -127,17 +174,16 @@ BOOST_AUTO_TEST_CASE(errors_carry_code_and_message_not_secrets) {
   BOOST_TEST(s.error().message.find("wJalr") == std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(an_instance_that_terminates_is_reported_and_terminated) {
+BOOST_AUTO_TEST_CASE(an_instance_that_terminates_is_reported) {
   FakeHttpClient http;
   FakeWait wait;
   http.on("POST", "127.0.0.1", 200, run_response());
   http.on("POST", "127.0.0.1", 200, describe_response("terminated", ""));
-  http.on("POST", "127.0.0.1", 200, "<TerminateInstancesResponse/>");
   Ec2Provider p(config(), http, wait.deps());
-  auto s = p.create(ServerSpec{"web-1", 1024, 1, {}});
+  auto s = p.create(spec(1024, {}));
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message == "ec2: instance i-0123: state \"terminated\" while waiting for running");
-  BOOST_TEST(http.requests().back().body == "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-0123");
+  BOOST_TEST(http.requests().size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(destroy_treats_not_found_as_gone) {
@@ -163,18 +209,19 @@ BOOST_AUTO_TEST_CASE(list_filters_on_the_tag_and_pages) {
   BOOST_REQUIRE(reqs.size() == 2u);
   BOOST_TEST(reqs[0].body ==
              "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag-key&Filter.1.Value.1=quarry&"
-             "Filter.2.Name=instance-state-name&Filter.2.Value.1=pending&Filter.2.Value.2=running&MaxResults=1000");
+             "Filter.2.Name=instance-state-name&Filter.2.Value.1=pending&Filter.2.Value.2=running&"
+             "Filter.2.Value.3=stopping&Filter.2.Value.4=stopped&MaxResults=1000");
   BOOST_TEST(reqs[1].body.ends_with("&NextToken=tok2"));
 }
 
 BOOST_AUTO_TEST_CASE(private_addresses_on_request) {
   auto c = config();
   c.use_private_ip = true;
-  auto doc = parse_xml(describe_response("running", "203.0.113.9"));
-  BOOST_REQUIRE(doc.has_value());
-  auto servers = ec2_parse_instances(*doc, c);
-  BOOST_REQUIRE(servers.size() == 1u);
-  BOOST_TEST(servers[0].ip == "172.31.0.9");
+  auto servers = ec2_parse_instances(describe_response("running", "203.0.113.9"), c);
+  BOOST_REQUIRE(servers.has_value());
+  BOOST_REQUIRE(servers->size() == 1u);
+  BOOST_TEST((*servers)[0].ip == "172.31.0.9");
+  BOOST_TEST(!ec2_parse_instances("<a><b></a>", c).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -32,6 +32,7 @@ struct FakeWait {
           s->probed.push_back(ip + ":" + std::to_string(port));
           return s->probes_until_open-- <= 0;
         },
+        {},
     };
   }
 };

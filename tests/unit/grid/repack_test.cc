@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+#include <set>
+
 #include "grid/best_fit_policy.h"
 #include "grid/grid.h"
 #include "grid/repack.h"
@@ -10,14 +13,50 @@ using namespace quarry::test;
 
 namespace {
 
-BlockState light_block(std::string id, std::vector<Slice> slices, Resources capacity = {8192, 8000}) {
-  BlockState bs{Block{std::move(id), capacity, {}, {}, 0, 0}, std::move(slices)};
+BlockState make_block(std::string id, std::vector<Slice> slices, Resources capacity = {8192, 8000}, Tags tags = {}) {
+  BlockState bs{Block{std::move(id), capacity, std::move(tags), {}, 0, {}}, std::move(slices)};
   for (const auto& s : bs.slices) bs.block.used += s.size;
-  if (bs.block.load() >= 0.25) bs.block.low_since_ms.reset();
   return bs;
 }
 
-RepackOptions at(std::int64_t now_ms) { return RepackOptions{now_ms, 0.25, 1000, 1000, 0}; }
+RepackOptions at(std::int64_t now_ms) { return RepackOptions{now_ms, 1000, 0, 0}; }
+
+// Carries the plan out on a copy of the state, checking each move against
+// the rules: the target holds something, has room and the tags, never
+// gets a replica of the slice's node, and no slice moves twice.
+std::string carry_out(GridState state, const RepackPlan& plan) {
+  std::set<std::string> moved;
+  auto find = [&](const std::string& id) -> BlockState* {
+    for (auto& bs : state.blocks)
+      if (bs.block.id == id) return &bs;
+    return nullptr;
+  };
+  for (const auto& m : plan.moves) {
+    auto* from = find(m.from);
+    auto* to = find(m.to);
+    if (!from || !to) return "unknown block in " + m.slice;
+    auto it = std::find_if(from->slices.begin(), from->slices.end(), [&](const Slice& s) { return s.id == m.slice; });
+    if (it == from->slices.end()) return m.slice + " is not on " + m.from;
+    if (it->is_service) return "service " + m.slice + " moved";
+    if (to->slices.empty()) return m.slice + " moved onto the empty block " + m.to;
+    if (!to->block.free().holds(it->size)) return m.to + " has no room for " + m.slice;
+    if (!tags_satisfy(to->block.tags, it->required_tags)) return m.to + " lacks the tags of " + m.slice;
+    if (is_router(to->block.tags) && !is_router(it->required_tags)) return m.slice + " moved onto the router";
+    for (const auto& other : to->slices)
+      if (other.node_key() == it->node_key()) return m.slice + " joined a replica on " + m.to;
+    if (!moved.insert(m.slice).second) return m.slice + " moved twice";
+    to->block.used += it->size;
+    from->block.used -= it->size;
+    to->slices.push_back(*it);
+    from->slices.erase(it);
+  }
+  for (const auto& id : plan.emptied)
+    if (!find(id) || !find(id)->slices.empty()) return id + " was not emptied";
+  std::size_t emptied = 0;
+  for (const auto& bs : state.blocks) emptied += bs.slices.empty();
+  if (plan.moves.empty() != plan.emptied.empty()) return "moves that empty nothing";
+  return {};
+}
 
 }  // namespace
 
@@ -25,45 +64,117 @@ BOOST_AUTO_TEST_SUITE(repack)
 
 BOOST_AUTO_TEST_CASE(empties_the_lightest_blocks_into_the_fullest) {
   GridState state;
-  state.blocks.push_back(light_block("s1", {node("a/web/0", 1024, 100)}));
-  state.blocks.push_back(light_block("s2", {node("a/api/0", 512, 100)}));
-  state.blocks.push_back(light_block("s3", {node("b/web/0", 4096, 1000)}));
+  state.blocks.push_back(make_block("s1", {node("a/web/0", 1024, 100)}));
+  state.blocks.push_back(make_block("s2", {node("a/api/0", 512, 100)}));
+  state.blocks.push_back(make_block("s3", {node("b/web/0", 4096, 1000)}));
   auto plan = plan_repack(state, at(5000));
   BOOST_TEST(plan.moves == (std::vector<Move>{{"a/api/0", "s2", "s3"}, {"a/web/0", "s1", "s3"}}));
   BOOST_TEST(plan.emptied == (std::vector<std::string>{"s2", "s1"}));
+  BOOST_TEST(carry_out(state, plan) == "");
 }
 
-BOOST_AUTO_TEST_CASE(services_never_move_and_hysteresis_holds_back) {
+// Fuller blocks are emptied too, not only light ones: two half-full blocks
+// become one.
+BOOST_AUTO_TEST_CASE(merges_blocks_whatever_their_load) {
   GridState state;
-  state.blocks.push_back(light_block("s1", {service("a/db/0", 1024, 100)}));
-  state.blocks.push_back(light_block("s2", {node("b/web/0", 4096, 1000)}));
+  state.blocks.push_back(make_block("s1", {node("a/web/0", 4096, 100)}));
+  state.blocks.push_back(make_block("s2", {node("b/web/0", 4096, 100)}));
+  auto plan = plan_repack(state, at(5000));
+  BOOST_TEST(plan.moves.size() == 1u);
+  BOOST_TEST(plan.emptied.size() == 1u);
+  BOOST_TEST(carry_out(state, plan) == "");
+}
+
+// A swap makes room: s3's 3 GB slice cannot go anywhere directly, but it can
+// take the place of the two 1 GB slices on s1, which fit in s2's gap.
+BOOST_AUTO_TEST_CASE(swaps_smaller_slices_out_to_make_room) {
+  GridState state;
+  state.blocks.push_back(make_block("s1", {node("a/x/0", 5120, 0), node("a/y/0", 1024, 0), node("a/z/0", 1024, 0)}));
+  state.blocks.push_back(make_block("s2", {node("b/x/0", 6144, 0)}));
+  state.blocks.push_back(make_block("s3", {node("c/x/0", 3072, 0)}));
+  auto plan = plan_repack(state, at(5000));
+  BOOST_TEST(plan.emptied == (std::vector<std::string>{"s3"}));
+  BOOST_TEST(plan.moves.size() == 3u);
+  BOOST_TEST(carry_out(state, plan) == "");
+}
+
+BOOST_AUTO_TEST_CASE(services_never_move_and_young_blocks_stay) {
+  GridState state;
+  state.blocks.push_back(make_block("s1", {service("a/db/0", 1024, 100)}));
+  state.blocks.push_back(make_block("s2", {node("b/web/0", 4096, 1000)}));
+  auto plan = plan_repack(state, at(5000));
+  BOOST_TEST(plan.moves.size() == 1u);  // the node joins the service, never the reverse
+  BOOST_TEST(carry_out(state, plan) == "");
+  BOOST_TEST(plan_repack(state, at(500)).moves.empty());  // both younger than min_age
+  state.blocks[1].slices[0].is_service = true;
   BOOST_TEST(plan_repack(state, at(5000)).moves.empty());
-  state.blocks[0].slices[0].is_service = false;
-  BOOST_TEST(plan_repack(state, at(500)).moves.empty());  // not light for long enough yet
-  BOOST_TEST(plan_repack(state, at(5000)).moves.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(never_onto_an_empty_block_nor_the_router) {
+  GridState state;
+  state.blocks.push_back(make_block("s1", {node("a/web/0", 4096, 100)}));
+  state.blocks.push_back(make_block("s2", {}));
+  state.blocks.push_back(make_block("r1", {node("edge/proxy/0", 512, 100, {{"role", "router"}})}, {8192, 8000},
+                                    {{"role", "router"}}));
+  BOOST_TEST(plan_repack(state, at(5000)).moves.empty());
 }
 
 BOOST_AUTO_TEST_CASE(keeps_anti_affinity_tags_and_min) {
   GridState state;
-  state.blocks.push_back(light_block("s1", {node("a/web/0", 1024, 100)}));
-  state.blocks.push_back(light_block("s2", {node("a/web/1", 4096, 100)}));
+  state.blocks.push_back(make_block("s1", {node("a/web/0", 1024, 100)}));
+  state.blocks.push_back(make_block("s2", {node("a/web/1", 4096, 100)}));
   BOOST_TEST(plan_repack(state, at(5000)).moves.empty());  // would join its own replica
   state.blocks[1].slices[0].id = "b/web/0";
-  state.blocks[0].slices[0].required_tags = {{"role", "router"}};
-  BOOST_TEST(plan_repack(state, at(5000)).moves.empty());  // s2 lacks the tag
+  state.blocks[0].slices[0].required_tags = {{"zone", "a"}};
+  BOOST_TEST(plan_repack(state, at(5000)).moves.size() == 1u);  // s2's slice moves to s1 instead
   state.blocks[0].slices[0].required_tags.clear();
   auto options = at(5000);
   options.min_blocks = 2;
   BOOST_TEST(plan_repack(state, options).moves.empty());
-  options.min_blocks = 1;
-  BOOST_TEST(plan_repack(state, options).emptied == (std::vector<std::string>{"s1"}));
 }
 
-BOOST_AUTO_TEST_CASE(all_or_nothing_per_block) {
+BOOST_AUTO_TEST_CASE(all_or_nothing_per_block_and_bounded_moves) {
   GridState state;
-  state.blocks.push_back(light_block("s1", {node("a/web/0", 512, 100), node("a/api/0", 512, 100)}));
-  state.blocks.push_back(light_block("s2", {node("b/web/0", 6144, 100)}, {6912, 8000}));
+  // s1's two slices fit s2 only one at a time, and s2's slice does not fit s1.
+  state.blocks.push_back(make_block("s1", {node("a/web/0", 512, 100), node("a/api/0", 512, 100)}, {7000, 8000}));
+  state.blocks.push_back(make_block("s2", {node("b/web/0", 6144, 100)}, {6912, 8000}));
   BOOST_TEST(plan_repack(state, at(5000)).moves.empty());
+  state.blocks.clear();
+  for (int b = 0; b < 6; ++b)
+    state.blocks.push_back(make_block("s" + std::to_string(b), {node("n" + std::to_string(b) + "/w/0", 2048, 0)}));
+  auto options = at(5000);
+  BOOST_TEST(plan_repack(state, options).moves.size() == 4u);  // six quarter-full blocks into two
+  options.max_moves = 2;
+  auto plan = plan_repack(state, options);
+  BOOST_TEST(plan.moves.size() <= 2u);
+  BOOST_TEST(plan.emptied.size() == plan.moves.size());
+  BOOST_TEST(carry_out(state, plan) == "");
+}
+
+// Random grids: every plan keeps every rule when carried out in order.
+BOOST_AUTO_TEST_CASE(random_plans_keep_the_rules) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    GridState state;
+    int n = 2 + int(rng() % 8);
+    for (int b = 0; b < n; ++b) {
+      Resources cap{std::int64_t(4096 + 1024 * (rng() % 4)), 4000};
+      Tags tags;
+      if (rng() % 6 == 0) tags = {{"role", "router"}};
+      auto bs = make_block("s" + std::to_string(b), {}, cap, tags);
+      for (int k = int(rng() % 4); k > 0; --k) {
+        Slice s = node("app/n" + std::to_string(rng() % 5) + "/" + std::to_string(b * 10 + k),
+                       std::int64_t(256 * (1 + rng() % 8)), std::int64_t(100 * (rng() % 10)));
+        s.is_service = rng() % 7 == 0;
+        if (!bs.block.free().holds(s.size)) continue;
+        bs.block.used += s.size;
+        bs.slices.push_back(s);
+      }
+      state.blocks.push_back(bs);
+    }
+    auto plan = plan_repack(state, at(5000));
+    BOOST_TEST_CONTEXT("round " << round) { BOOST_TEST(carry_out(state, plan) == ""); }
+  }
 }
 
 // Through the grid: plan, carry out, and the emptied block is destroyed.
@@ -82,8 +193,8 @@ BOOST_AUTO_TEST_CASE(grid_applies_a_plan_and_destroys_what_it_emptied) {
   clock.advance_ms(2000);
   auto plan = g.plan_repack();
   BOOST_REQUIRE(plan.moves.size() == 0u);  // a/web/1 would join its replica
-  BOOST_REQUIRE(g.add_block(block("s3", 8192, 8000)).has_value());
-  BOOST_REQUIRE(g.add_slice(node("b/web/0", 4096, 100)).has_value());
+  BOOST_REQUIRE(g.add_block(block("s3", 8192, 8000, {{"zone", "b"}})).has_value());
+  BOOST_REQUIRE(g.add_slice(node("b/web/0", 4096, 100, {{"zone", "b"}})).has_value());
   clock.advance_ms(2000);
   plan = g.plan_repack();
   BOOST_REQUIRE(plan.moves == (std::vector<Move>{{"a/web/1", "s2", "s3"}}));

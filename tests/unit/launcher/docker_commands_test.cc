@@ -55,11 +55,12 @@ BOOST_AUTO_TEST_CASE(run_a_node) {
   auto argv = docker_run(web_deploy(), web_placement());
   BOOST_REQUIRE(argv.has_value());
   BOOST_TEST(shell_join(*argv) ==
-             "docker run --detach --name blog-web-r7-2"
+             "docker run --detach --name blog_web_r7_2"
              " --label quarry.stack=blog --label quarry.node=web --label quarry.release=7"
              " --label quarry.index=2 --label quarry.kind=node"
              " --env-file /var/lib/quarry/env/blog-web-r7-2.env --memory 512m --cpus 0.5"
-             " --publish 10.77.0.5:31002:8080 --restart unless-stopped --init --network quarry-blog"
+             " --publish 10.77.0.5:31002:8080 --security-opt no-new-privileges --pids-limit 1024"
+             " --restart unless-stopped --init --network quarry-blog"
              " registry.local/blog-web:abc123 bundle exec puma -p 8080");
 }
 
@@ -82,10 +83,10 @@ BOOST_AUTO_TEST_CASE(run_a_service_with_volumes_and_alias) {
   auto argv = docker_run(db_ensure(), p);
   BOOST_REQUIRE(argv.has_value());
   BOOST_TEST(shell_join(*argv) ==
-             "docker run --detach --name blog-db"
+             "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
-             " --label quarry.index=1 --label quarry.kind=service --memory 1024m"
-             " --restart unless-stopped --init --volume blog-db-var-lib-postgresql-data:/var/lib/postgresql/data"
+             " --label quarry.index=1 --label quarry.kind=service --memory 1024m --cpu-shares 102"
+             " --security-opt no-new-privileges --pids-limit 1024 --restart unless-stopped --init --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
              " --network quarry-blog --network-alias db postgres:16");
 }
 
@@ -103,10 +104,11 @@ BOOST_AUTO_TEST_CASE(placement_image_wins_and_ipv6_bind_is_bracketed) {
   auto argv = docker_run(ins, p);
   BOOST_REQUIRE(argv.has_value());
   BOOST_TEST(shell_join(*argv) ==
-             "docker run --detach --name blog-web-r7-2"
+             "docker run --detach --name blog_web_r7_2"
              " --label quarry.stack=blog --label quarry.node=web --label quarry.release=7"
              " --label quarry.index=2 --label quarry.kind=node --memory 512m --cpus 2"
-             " --publish '[::1]:31002:8080' --restart unless-stopped --init hq:5000/blog/web@sha256:0123");
+             " --publish '[::1]:31002:8080' --security-opt no-new-privileges --pids-limit 1024"
+             " --restart unless-stopped --init hq:5000/blog/web@sha256:0123");
 }
 
 BOOST_AUTO_TEST_CASE(stop_settings_and_init_off) {
@@ -119,11 +121,12 @@ BOOST_AUTO_TEST_CASE(stop_settings_and_init_off) {
   auto argv = docker_run(ins, p);
   BOOST_REQUIRE(argv.has_value());
   BOOST_TEST(shell_join(*argv) ==
-             "docker run --detach --name blog-db"
+             "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
-             " --label quarry.index=1 --label quarry.kind=service"
+             " --label quarry.index=1 --label quarry.kind=service --cpu-shares 102"
+             " --security-opt no-new-privileges --pids-limit 1024"
              " --restart unless-stopped --stop-signal SIGINT --stop-timeout 60"
-             " --volume blog-db-var-lib-postgresql-data:/var/lib/postgresql/data postgres:16");
+             " --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data postgres:16");
 }
 
 struct RunError {
@@ -138,10 +141,8 @@ BOOST_AUTO_TEST_CASE(run_refuses_what_it_cannot_express) {
       {"no image", [](Instruction& i, ContainerPlacement&) { i.process.image.clear(); }, "node web: no image to run"},
       {"release 0", [](Instruction&, ContainerPlacement& p) { p.release = 0; }, "node web: release number 0 is below 1"},
       {"index 0", [](Instruction&, ContainerPlacement& p) { p.index = 0; }, "node web: replica number 0 is below 1"},
-      {"long name", [](Instruction& i, ContainerPlacement&) { i.process.name = std::string(60, 'w'); },
-       "node wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww: container name "
-       "blog-wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww-r7-2 is not a DNS label "
-       "(63 characters at most)"},
+      {"bad name", [](Instruction& i, ContainerPlacement&) { i.stack = "Blog"; },
+       "node web: container name Blog_web_r7_2 is not a docker name ([a-z0-9_-], 140 characters at most)"},
       {"node volume", [](Instruction& i, ContainerPlacement&) { i.process.volumes = {"/data"}; },
        "node web: volumes are kept only for services"},
   };
@@ -162,7 +163,7 @@ BOOST_AUTO_TEST_CASE(service_volume_paths_are_checked) {
   const std::pair<std::vector<std::string>, const char*> cases[] = {
       {{"data"}, "service db: volume path 'data' must be absolute and hold no ':'"},
       {{"/a:b"}, "service db: volume path '/a:b' must be absolute and hold no ':'"},
-      {{"/a/b", "/a-b"}, "service db: volume paths map to the same volume blog-db-a-b"},
+      {{"/a/b", "/a-b"}, "service db: volume paths map to the same volume blog_db_a-b"},
   };
   for (const auto& [volumes, message] : cases) {
     BOOST_TEST_CONTEXT(message) {
@@ -178,9 +179,34 @@ BOOST_AUTO_TEST_CASE(service_volume_paths_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(volume_names) {
-  BOOST_TEST(volume_name("blog", "db", "/var/lib/postgresql/data") == "blog-db-var-lib-postgresql-data");
-  BOOST_TEST(volume_name("blog", "db", "/Data//x_y/") == "blog-db-data-x-y");
-  BOOST_TEST(volume_name("blog", "db", "/") == "blog-db");
+  BOOST_TEST(volume_name("blog", "db", "/var/lib/postgresql/data") == "blog_db_var-lib-postgresql-data");
+  BOOST_TEST(volume_name("blog", "db", "/Data//x_y/") == "blog_db_data-x-y");
+  BOOST_TEST(volume_name("blog", "db", "/") == "blog_db");
+  // The names volumes had before: what an earlier container may mount.
+  BOOST_TEST(legacy_volume_name("blog", "db", "/var/lib/postgresql/data") == "blog-db-var-lib-postgresql-data");
+  BOOST_TEST(legacy_volume_name("blog", "db", "/") == "blog-db");
+}
+
+BOOST_AUTO_TEST_CASE(a_given_volume_name_wins) {
+  ContainerPlacement p;
+  p.release = 2;
+  p.volume_names = {{"/var/lib/postgresql/data", "blog-db-var-lib-postgresql-data"}};
+  auto argv = docker_run(db_ensure(), p);
+  BOOST_REQUIRE(argv.has_value());
+  BOOST_TEST(shell_join(*argv).find(" --volume blog-db-var-lib-postgresql-data:/var/lib/postgresql/data ") !=
+             std::string::npos);
+  p.volume_names = {{"/var/lib/postgresql/data", "x:/etc"}};
+  BOOST_TEST(!docker_run(db_ensure(), p).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(mounts_are_read_by_destination) {
+  BOOST_TEST(shell_join(docker_mounts("abc")) ==
+             "docker inspect --type container --format '{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} "
+             "{{.Destination}}{{println}}{{end}}{{end}}' abc");
+  auto m = parse_mounts("blog-db-data /data\n\nnoise\nblog_db_x /x\n");
+  BOOST_TEST(m.size() == 2u);
+  BOOST_TEST(m["/data"] == "blog-db-data");
+  BOOST_TEST(m["/x"] == "blog_db_x");
 }
 
 BOOST_AUTO_TEST_CASE(other_commands) {

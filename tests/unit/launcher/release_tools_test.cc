@@ -2,12 +2,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
+
+#include <algorithm>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/quote.h"
 #include "launcher/health.h"
+#include "launcher/image_builder.h"
 #include "launcher/image_pruner.h"
 #include "launcher/prober.h"
 
@@ -17,11 +20,21 @@ BOOST_AUTO_TEST_SUITE(release_tools)
 
 BOOST_AUTO_TEST_CASE(remote_probe_command_is_golden) {
   BOOST_TEST(shell_join(remote_probe_argv("10.77.1.2", 20001, "/up", 5000)) ==
-             "curl -sS -o /dev/null -w '%{http_code} %{time_connect}' --connect-timeout 5.000 --max-time 5.000 "
+             "curl --globoff -sS -o /dev/null -w '%{http_code} %{time_connect}' --connect-timeout 5.000 --max-time 5.000 "
              "-H 'User-Agent: quarry-health' http://10.77.1.2:20001/up");
   // A path without its slash gets one; a TCP check asks for "/".
   BOOST_TEST(remote_probe_argv("h", 1, "up", 1000).back() == "http://h:1/up");
   BOOST_TEST(remote_probe_argv("h", 1, "", 1000).back() == "http://h:1/");
+  // A path with curl's range syntax is one literal URL, never a thousand.
+  auto argv = remote_probe_argv("h", 1, "/up[1-1000]{a,b}", 1000);
+  BOOST_TEST(argv.back() == "http://h:1/up[1-1000]{a,b}");
+  BOOST_TEST((std::find(argv.begin(), argv.end(), "--globoff") != argv.end()));
+}
+
+BOOST_AUTO_TEST_CASE(image_builds_are_isolated_and_bounded) {
+  BOOST_TEST(shell_join(image_build_argv("quarry/blog-web:r7", "/home/quarry/stacks/blog/src")) ==
+             "docker build --quiet --network none --memory 2g --memory-swap 2g --cpu-period 100000 "
+             "--cpu-quota 100000 --force-rm --tag quarry/blog-web:r7 /home/quarry/stacks/blog/src");
 }
 
 struct ProbeCase {
@@ -103,6 +116,37 @@ BOOST_AUTO_TEST_CASE(retention_keeps_the_newest_releases_that_did_not_fail) {
   auto doomed = images_to_prune("blog", releases, present, 2);
   BOOST_TEST(doomed == (std::vector<std::string>{"quarry/blog-web:r1", "quarry/blog-web:r2", "quarry/blog-web:r3"}));
   BOOST_TEST(images_to_prune("blog", releases, present, 10).size() == 1u);  // only the failed one
+}
+
+// Before names were joined with '_', stack "a" with process "b-c" and stack
+// "a-b" with process "c" both tagged "quarry/a-b-c:rN". Pruning one stack
+// must leave what the other's releases record, whatever the repository.
+BOOST_AUTO_TEST_CASE(retention_never_removes_what_another_stack_records) {
+  auto release = [](const std::string& stack, int n, const std::string& process, const std::string& tag,
+                    const std::string& id) {
+    ReleaseRecord r;
+    r.number = n;
+    r.stack = stack;
+    r.status = "deployed";
+    r.spec = {{"images", {{process, {{"tag", tag}, {"id", id}}}}}};
+    return r;
+  };
+  std::vector<ReleaseRecord> mine = {release("a", 1, "b-c", "quarry/a-b-c:r1", "sha256:a1"),
+                                     release("a", 2, "b-c", "quarry/a_b-c:r2", "sha256:a2"),
+                                     release("a", 3, "b-c", "quarry/a_b-c:r3", "sha256:a3")};
+  std::vector<ReleaseRecord> theirs = {release("a-b", 1, "c", "quarry/a-b-c:r1", "sha256:b1"),
+                                       release("a-b", 2, "c", "quarry/a-b_c:r2", "sha256:b2")};
+  std::vector<ImageRef> present = {{"quarry/a-b-c:r1", "sha256:b1"},  // retagged by a-b's build
+                                   {"quarry/a_b-c:r2", "sha256:a2"},
+                                   {"quarry/a_b-c:r3", "sha256:a3"},
+                                   {"quarry/a-b_c:r2", "sha256:b2"},
+                                   {"quarry/a_b-c:r9", "sha256:zz"}};  // no release of a recorded it
+  // keep 1: a's r3 stays; r2 goes; r1's tag is a-b's (recorded by it, and
+  // now on a-b's id): it stays; r9 was never recorded: it stays.
+  auto doomed = images_to_prune("a", mine, present, 1, recorded_tags(theirs));
+  BOOST_TEST(doomed == (std::vector<std::string>{"quarry/a_b-c:r2"}));
+  // Without the other stack's records the id check alone still protects r1.
+  BOOST_TEST(images_to_prune("a", mine, present, 1) == (std::vector<std::string>{"quarry/a_b-c:r2"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -54,12 +54,12 @@ void check_golden(const std::string& name, const RouterConfig& config, const std
 
 BOOST_AUTO_TEST_CASE(basic_routes_match_golden) {
   check_golden("basic", basic_config(),
-               {"conf.d/00-default.conf", "conf.d/blog__web.conf", "conf.d/shop__web.conf", "nginx.conf"});
+               {"conf.d/00-default.conf", "conf.d/blog_web.conf", "conf.d/shop_web.conf", "nginx.conf"});
 }
 
 BOOST_AUTO_TEST_CASE(tls_redirect_and_empty_route_match_golden) {
   check_golden("tls", tls_config(),
-               {"conf.d/00-default.conf", "conf.d/blog__admin_ui.conf", "conf.d/blog__web.conf", "nginx.conf"});
+               {"conf.d/00-default.conf", "conf.d/blog_admin-ui.conf", "conf.d/blog_web.conf", "nginx.conf"});
 }
 
 BOOST_AUTO_TEST_CASE(no_routes_is_the_404_server_only) {
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(invalid_configs_are_rejected) {
       {"node name", [](RouterConfig& c) { c.routes[0].node = "-web"; },
        "router config: route shop/-web: invalid node name '-web'"},
       {"colliding upstream names", [](RouterConfig& c) { c.routes.push_back({"shop", "web", {"x.com"}, {}}); },
-       "router config: route shop/web: two routes share the name shop__web"},
+       "router config: route shop/web: two routes share the name shop_web"},
       {"no domains", [](RouterConfig& c) { c.routes[0].domains.clear(); },
        "router config: route shop/web: no domains"},
       {"upstream address", [](RouterConfig& c) { c.routes[0].upstreams[0].address = "10.0.0.1 backup"; },

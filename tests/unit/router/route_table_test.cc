@@ -15,8 +15,10 @@ BOOST_AUTO_TEST_CASE(ipv4_dotted_quads) {
 }
 
 BOOST_AUTO_TEST_CASE(upstream_names_join_stack_and_node) {
-  BOOST_TEST(upstream_name({"blog", "web", {}, {}}) == "blog__web");
-  BOOST_TEST(upstream_name({"my-shop", "admin-ui", {}, {}}) == "my_shop__admin_ui");
+  BOOST_TEST(upstream_name({"blog", "web", {}, {}}) == "blog_web");
+  BOOST_TEST(upstream_name({"my-shop", "admin-ui", {}, {}}) == "my-shop_admin-ui");
+  // Once '-' became '_': "a--b"/"c" and "a"/"b--c" shared an upstream.
+  BOOST_TEST(upstream_name({"a--b", "c", {}, {}}) != upstream_name({"a", "b--c", {}, {}}));
 }
 
 BOOST_AUTO_TEST_CASE(default_config_is_valid) {

@@ -44,13 +44,13 @@ std::string reset(const std::string& g) {
   return "sh -c 'rm -rf \"$1\" && mkdir -p \"$1/conf.d\"' sh /srv/router/gen/" + g;
 }
 std::string upload(const std::string& g, const std::string& f) {
-  return "sh -c 'umask 022; cat > \"$1\"' sh /srv/router/gen/" + g + "/" + f;
+  return "sh -c 'umask 022; cat > \"$1.tmp.$$\" && mv -f \"$1.tmp.$$\" \"$1\"' sh /srv/router/gen/" + g + "/" + f;
 }
 std::string test_cmd(const std::string& g) {
   return "nginx -t -q -p /srv/router/ -e /srv/router/logs/error.log -c /srv/router/gen/" + g + "/nginx.conf";
 }
 std::string switch_to(const std::string& g) {
-  return "sh -c 'ln -sfn \"gen/$2\" \"$1/live.next\" && mv -T \"$1/live.next\" \"$1/live\"' sh /srv/router " + g;
+  return "sh -c 'ln -sfn \"gen/$2\" \"$1/live.next.$$\" && mv -T \"$1/live.next.$$\" \"$1/live\"' sh /srv/router " + g;
 }
 const std::string kReload =
     "nginx -s reload -p /srv/router/ -e /srv/router/logs/error.log -c /srv/router/live/nginx.conf";
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(apply_stages_tests_switches_reloads_and_verifies) {
       kReadLive,
       reset(gen),
       upload(gen, "conf.d/00-default.conf"),
-      upload(gen, "conf.d/blog__web.conf"),
+      upload(gen, "conf.d/blog_web.conf"),
       upload(gen, "nginx.conf"),
       test_cmd(gen),
       switch_to(gen),

@@ -1,0 +1,40 @@
+#include "cloud/fleet_cost.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace quarry {
+
+std::optional<double> monthly_price(const std::vector<SizePrice>& prices, const std::string& slug, int memory_mb,
+                                    double cpu) {
+  if (!slug.empty())
+    for (const auto& p : prices)
+      if (p.slug == slug) return p.monthly_usd > 0 ? std::optional<double>(p.monthly_usd) : std::nullopt;
+  std::optional<double> best;
+  for (const auto& p : prices)
+    if (p.memory_mb >= memory_mb && p.cpu >= cpu && p.monthly_usd > 0 && (!best || p.monthly_usd < *best))
+      best = p.monthly_usd;
+  return best;
+}
+
+std::string format_usd(double usd) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s$%.2f", usd < 0 ? "-" : "", std::fabs(usd));
+  return buf;
+}
+
+CostChange cost_change(const std::vector<SizePrice>& prices, const std::vector<ServerSpec>& create,
+                       const std::vector<Server>& destroy) {
+  CostChange c;
+  auto line = [&](char sign, const std::string& name, std::optional<double> price) {
+    if (!price) c.complete = false;
+    c.delta_usd += (sign == '+' ? 1 : -1) * price.value_or(0);
+    c.lines.push_back(std::string(1, sign) + " " + name + "  " + (price ? format_usd(*price) + "/month" : "price unknown"));
+  };
+  for (const auto& s : create)
+    line('+', s.name.empty() ? "new server" : s.name, monthly_price(prices, s.size, s.memory_mb, s.cpu));
+  for (const auto& s : destroy) line('-', s.id, monthly_price(prices, s.size, s.memory_mb, s.cpu));
+  return c;
+}
+
+}  // namespace quarry
