@@ -36,6 +36,7 @@ const Group kGroups[] = {
     register_store_commands,
     register_run_commands,
     register_router_commands,
+    register_images_commands,
 };
 }  // namespace
 

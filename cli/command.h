@@ -47,5 +47,6 @@ void register_hq_commands(Registry& r);         // hq init|receive|add-key|keys|
 void register_run_commands(Registry& r);        // run, stop (the stack on this machine)
 void register_router_commands(Registry& r);     // router tls
 void register_store_commands(Registry& r);      // store migrate, hq status (after hq)
+void register_images_commands(Registry& r);     // images load|ls (the HQ build engine)
 
 }  // namespace quarry

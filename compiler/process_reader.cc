@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/command_words.h"
+#include "compiler/stop_settings.h"
 #include "compiler/units.h"
 #include "core/text.h"
 
@@ -253,11 +254,13 @@ void read_health(const MapEntry& e, Process& p, Diagnostics& diags) {
 }  // namespace
 
 const std::vector<std::string>& process_keys(bool is_service) {
-  static const std::vector<std::string> node{"build",  "command", "cpu",      "depends_on", "domains",
-                                             "env",    "health",  "image",    "memory",     "port",
-                                             "requires", "scale", "volumes"};
-  static const std::vector<std::string> service{"build", "command", "cpu",    "depends_on", "env",    "health",
-                                                "image", "memory",  "port",   "requires",   "volumes"};
+  static const std::vector<std::string> node{"build",  "command",     "cpu",          "depends_on", "domains",
+                                             "env",    "health",      "image",        "init",       "memory",
+                                             "port",   "requires",    "scale",        "stop_signal",
+                                             "stop_timeout", "volumes"};
+  static const std::vector<std::string> service{"build",       "command",      "cpu",    "depends_on", "env",
+                                                "health",      "image",        "init",   "memory",     "port",
+                                                "requires",    "stop_signal",  "stop_timeout", "volumes"};
   return is_service ? service : node;
 }
 
@@ -317,6 +320,12 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
       read_depends_on(e, r, diags);
     } else if (k == "requires") {
       read_requires(e, p, diags);
+    } else if (k == "stop_signal") {
+      read_stop_signal(e, p, diags);
+    } else if (k == "stop_timeout") {
+      read_stop_timeout(e, p, diags);
+    } else if (k == "init") {
+      read_init(e, p, diags);
     } else if (k == "domains" && is_service) {
       diags.error(e.key_at, "domains: services are not routed; put the domains on the node that serves them");
     } else if (k == "domains") {

@@ -44,6 +44,9 @@ struct Process {
   std::vector<std::string> depends_on;      // names of services/nodes in the stack
   int scale = 1;                            // nodes: replicas; services: always 1
   std::vector<std::string> requires_tags;   // e.g. "role=router"
+  std::string stop_signal;                  // "SIGINT"; empty: the image's own (SIGTERM unless it says)
+  int stop_timeout_s = 10;                  // stop signal to SIGKILL, 0-600 s
+  bool init = true;                         // docker's init as PID 1 (forwards signals, reaps)
 
   bool operator==(const Process&) const = default;
 };

@@ -42,6 +42,10 @@ Process process_from(const json& j) {
   j.at("depends_on").get_to(p.depends_on);
   j.at("scale").get_to(p.scale);
   j.at("requires_tags").get_to(p.requires_tags);
+  // Absent in releases recorded before these settings: the defaults.
+  p.stop_signal = j.value("stop_signal", std::string());
+  p.stop_timeout_s = j.value("stop_timeout_s", 10);
+  p.init = j.value("init", true);
   return p;
 }
 
@@ -55,21 +59,27 @@ std::vector<Process> processes_from(const json& j) {
 }  // namespace
 
 json process_to_json(const Process& p) {
-  return json{{"name", p.name},
-              {"is_service", p.is_service},
-              {"image", p.image},
-              {"build", p.build},
-              {"command", p.command},
-              {"port", p.port},
-              {"memory_mb", p.memory_mb},
-              {"cpu", p.cpu},
-              {"volumes", p.volumes},
-              {"env", p.env},
-              {"domains", p.domains},
-              {"health", health_to_json(p.health)},
-              {"depends_on", p.depends_on},
-              {"scale", p.scale},
-              {"requires_tags", p.requires_tags}};
+  json j{{"name", p.name},
+         {"is_service", p.is_service},
+         {"image", p.image},
+         {"build", p.build},
+         {"command", p.command},
+         {"port", p.port},
+         {"memory_mb", p.memory_mb},
+         {"cpu", p.cpu},
+         {"volumes", p.volumes},
+         {"env", p.env},
+         {"domains", p.domains},
+         {"health", health_to_json(p.health)},
+         {"depends_on", p.depends_on},
+         {"scale", p.scale},
+         {"requires_tags", p.requires_tags}};
+  // Written only when not the default, so the canonical form of a manifest
+  // that does not use them is unchanged.
+  if (!p.stop_signal.empty()) j["stop_signal"] = p.stop_signal;
+  if (p.stop_timeout_s != 10) j["stop_timeout_s"] = p.stop_timeout_s;
+  if (!p.init) j["init"] = false;
+  return j;
 }
 
 Result<Process> process_from_json(const json& j) {

@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "compiler/stop_settings.h"
 #include "core/text.h"
 #include "launcher/docker_parse.h"
 
@@ -173,7 +174,8 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
 }
 
 Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int grace_s) {
-  auto stop = shell.run(endpoint, Command{docker_stop(name, std::chrono::seconds(grace_s)), {}, {}, std::chrono::seconds(grace_s + 60), {}});
+  int wait_s = grace_s < 0 ? kMaxStopTimeoutS : grace_s;
+  auto stop = shell.run(endpoint, Command{docker_stop(name, std::chrono::seconds(grace_s)), {}, {}, std::chrono::seconds(wait_s + 60), {}});
   if (!stop) return std::unexpected(stop.error());
   auto rm = shell.run(endpoint, Command{docker_rm(name, true), {}, {}, std::chrono::seconds(60), {}});
   if (!rm) return std::unexpected(rm.error());

@@ -24,7 +24,7 @@ struct LaunchOptions {
   std::string bind_address;          // published ports bind here; empty: all
   int first_host_port = 20000;       // host ports are chosen from here up
   int drain_ms = 2000;               // between the router switch and stopping old containers
-  int stop_grace_s = 10;
+  int stop_grace_s = -1;             // -1: each container's own stop_timeout; 0: kill at once
   std::size_t parallel = 16;         // containers started at once
   bool link_by_container_ip = false; // service address = container IP (local runs) instead of server IP
   // Nodes whose running replicas DEPLOY keeps as they are instead of replacing
@@ -67,7 +67,8 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
 std::string container_ref(const ContainerRecord& record);
 
 // docker stop, then docker rm of `ref` (an id, see container_ref); a
-// container already gone succeeds.
+// container already gone succeeds. A negative grace_s waits the
+// container's own stop timeout.
 Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std::string& ref, int grace_s);
 
 // The last lines of a container's log, for error messages ("" if unreadable).

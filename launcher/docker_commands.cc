@@ -96,6 +96,14 @@ void add_publish(Argv& argv, const Instruction& ins, const ContainerPlacement& p
   argv.push_back(spec);
 }
 
+// --init by default: a PID 1 that forwards the stop signal, so an app that
+// ignores SIGTERM as PID 1 does not hold every stop for the whole timeout.
+void add_stop_settings(Argv& argv, const Process& p) {
+  if (p.init) argv.push_back("--init");
+  if (!p.stop_signal.empty()) argv.insert(argv.end(), {"--stop-signal", p.stop_signal});
+  if (p.stop_timeout_s != 10) argv.insert(argv.end(), {"--stop-timeout", std::to_string(p.stop_timeout_s)});
+}
+
 }  // namespace
 
 std::string container_name(const Instruction& ins, const ContainerPlacement& pl) {
@@ -172,6 +180,7 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
   argv.insert(argv.end(), {"--pids-limit", std::to_string(kDefaultPids)});
   argv.insert(argv.end(), {"--restart", "unless-stopped"});
+  add_stop_settings(argv, p);
   if (auto s = add_volumes(argv, ins, pl); !s) return fail(s.error());
   if (!pl.network.empty()) argv.insert(argv.end(), {"--network", pl.network});
   for (const auto& alias : pl.network_aliases) argv.insert(argv.end(), {"--network-alias", alias});
@@ -183,6 +192,7 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
 }
 
 Argv docker_stop(const std::string& name, std::chrono::seconds grace) {
+  if (grace.count() < 0) return {"docker", "stop", name};
   return {"docker", "stop", "-t", std::to_string(grace.count()), name};
 }
 

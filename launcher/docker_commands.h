@@ -70,7 +70,8 @@ std::string legacy_volume_name(std::string_view stack, std::string_view service,
 std::string image_tag(std::string_view stack, std::string_view process, std::string_view release);
 
 // `docker run --detach` for an ENSURE or DEPLOY instruction: name, labels,
-// --env-file, --memory, --cpus, --publish, --restart unless-stopped, named
+// --env-file, --memory, --cpus, --publish, --restart unless-stopped, --init
+// (unless init: false), --stop-signal and --stop-timeout when set, named
 // volumes (services only), network, image, then the command's words as
 // split_command (compiler/command_words.h) splits them; an empty command
 // runs the image's own. Fails (kind User) on: another op, no image, a
@@ -79,7 +80,9 @@ std::string image_tag(std::string_view stack, std::string_view process, std::str
 // ':', two volume paths mapping to one name, a command split_command refuses.
 Result<Argv> docker_run(const Instruction& instruction, const ContainerPlacement& placement);
 
-// `docker stop -t SECONDS NAME`: SIGTERM, then SIGKILL after the grace time.
+// `docker stop -t SECONDS NAME`: the container's stop signal, then SIGKILL
+// after the grace time. A negative grace leaves -t out: the container's own
+// --stop-timeout (the manifest's stop_timeout) applies.
 Argv docker_stop(const std::string& name, std::chrono::seconds grace = std::chrono::seconds(10));
 // `docker rm [--force] NAME`.
 Argv docker_rm(const std::string& name, bool force = false);

@@ -48,8 +48,9 @@ Result<BuiltImage> ImageBuilder::build(const std::string& stack, const Process& 
     if (!id) return std::unexpected(id.error());
     if (!*id) {
       return fail("image " + process.image + " of " + process.name +
-                  " is not on the HQ's build engine and there is no registry to pull it from; load it there "
-                  "(docker load) or use build: with a Dockerfile");
+                  " is not on the HQ's build engine and there is no registry to pull it from; bring it there with "
+                  "`docker save " + process.image + " | quarry images load -` (quarry images ls lists what is there) "
+                  "or use build: with a Dockerfile");
     }
     out.id = **id;
     return out;

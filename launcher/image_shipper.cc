@@ -13,13 +13,25 @@ std::mutex& ImageShipper::lock_for(const std::string& key) {
   return *m;
 }
 
+// One round trip in the common case: the server is asked about the image id
+// (content), never the tag alone, since tags are per release and an
+// unchanged image gets a new tag on every push. When the id is there under
+// other tags only, it is tagged on the server instead of shipped again.
 Result<bool> ImageShipper::has_image(const Endpoint& server, const BuiltImage& image) {
   Command c;
-  c.argv = {"docker", "image", "inspect", "--format", "{{.Id}}", image.tag};
+  c.argv = {"docker", "image", "inspect", "--format", "{{json .RepoTags}}", image.id};
   c.timeout = std::chrono::seconds(30);
   auto r = servers_.run(server, c);
   if (!r) return std::unexpected(r.error());
-  return r->ok() && trim(r->out) == image.id;
+  if (!r->ok()) return false;
+  if (image.tag.empty() || image.tag == image.id) return true;
+  if (r->out.find("\"" + image.tag + "\"") != std::string::npos) return true;
+  Command tag;
+  tag.argv = {"docker", "tag", image.id, image.tag};
+  tag.timeout = std::chrono::seconds(30);
+  auto tagged = run_ok(servers_, server, tag);
+  if (!tagged) return std::unexpected(tagged.error().context("tag " + image.tag + " on " + server.name));
+  return true;
 }
 
 Result<bool> ImageShipper::ensure(const Endpoint& server, const BuiltImage& image) {

@@ -21,10 +21,12 @@ class ImageShipper {
       : servers_(servers), engine_env_(std::move(engine_env)) {}
 
   // Ensures `server` has `image` (by id) under its tag. Returns true when it
-  // had to ship it.
+  // had to ship it. An id the server already holds (under any tag: tags are
+  // per release) is never sent again, only tagged there.
   Result<bool> ensure(const Endpoint& server, const BuiltImage& image);
 
  private:
+  // True when the server holds image.id; tags it image.tag when missing.
   Result<bool> has_image(const Endpoint& server, const BuiltImage& image);
   std::mutex& lock_for(const std::string& key);
 

@@ -30,6 +30,22 @@ std::string replica(const ContainerRecord& r) { return r.node + "#" + std::to_st
 
 }  // namespace
 
+std::size_t concurrent_run_end(const std::vector<Instruction>& list, std::size_t from) {
+  std::set<std::string> started;  // ENSURE/DEPLOY targets in the run so far
+  std::size_t i = from;
+  for (; i < list.size(); ++i) {
+    const auto& in = list[i];
+    if (in.op == Op::Kill) return i == from ? i + 1 : i;
+    if (in.op != Op::Ensure && in.op != Op::Deploy) continue;
+    auto needs_started = [&](const std::vector<std::string>& names) {
+      return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return started.count(n) > 0; });
+    };
+    if (needs_started(in.process.depends_on) || needs_started(in.links)) break;
+    started.insert(in.target);
+  }
+  return std::max(i, from + 1);
+}
+
 void Launcher::problem(std::string text) {
   std::lock_guard lock(mu_);
   log_warn(text);
@@ -81,6 +97,20 @@ int Launcher::next_port(const std::string& server_id) {
   return port;
 }
 
+// A service's address on the stack's network does not change while it runs:
+// asked once per launch, not once per replica that links to it.
+Result<std::string> Launcher::linked_ip(const ServerRecord& server, const std::string& container) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = link_ips_.find(container); it != link_ips_.end()) return it->second;
+  }
+  auto ip = container_ip(*deps_.shell, endpoint_of(server), container, options_.network);
+  if (!ip) return std::unexpected(ip.error());
+  std::lock_guard lock(mu_);
+  link_ips_[container] = *ip;
+  return *ip;
+}
+
 Result<std::map<std::string, std::string>> Launcher::container_env(const Instruction& in, int release, int index) {
   auto env = in.process.env;
   auto stack_env = read_env(*deps_.store, "stacks/" + in.stack + "/env");
@@ -95,7 +125,7 @@ Result<std::map<std::string, std::string>> Launcher::container_env(const Instruc
     if (options_.link_by_container_ip) {
       auto srv = server(r.server);
       if (!srv) return std::unexpected(srv.error());
-      auto ip = container_ip(*deps_.shell, endpoint_of(*srv), container_ref(r), options_.network);
+      auto ip = linked_ip(*srv, container_ref(r));
       if (!ip) return std::unexpected(ip.error());
       add_link_env(env, link, *ip, r.container_port);
     } else {
@@ -119,11 +149,13 @@ std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int
   };
   std::vector<Job> jobs;
   // The grid is placed one slice at a time; the containers start in parallel.
+  std::unique_lock place_lock(place_mu_);
   for (int i = from; i < to; ++i) {
     auto placed = deps_.placer->place(slice_for(in, release, i));
     if (!placed) errors.push_back(placed.error().message);
     else jobs.push_back({i, *placed});
   }
+  place_lock.unlock();
   std::vector<std::optional<ContainerRecord>> started(jobs.size());
   std::mutex err_mu;
   auto recs = records(in.stack);
@@ -191,6 +223,7 @@ Status Launcher::set_weights(const std::string& process, const std::function<int
 
 Status Launcher::sync_router() {
   if (!deps_.router) return {};
+  std::lock_guard lock(router_mu_);
   return deps_.router->sync();
 }
 
@@ -325,52 +358,74 @@ Status Launcher::route(const Instruction& in) {
   return {};
 }
 
+Status Launcher::run_one(const Instruction& in, int release, const std::map<std::string, BuiltImage>& images,
+                         const std::map<std::string, int>& scale, int canary_percent) {
+  auto image_of = [&]() -> Result<BuiltImage> {
+    auto it = images.find(in.target);
+    if (it == images.end()) return fail("no image was built for " + in.target);
+    return it->second;
+  };
+  Status s;
+  switch (in.op) {
+    case Op::Ensure: {
+      Step step("ensure service " + in.target);
+      auto image = image_of();
+      s = image ? ensure_service(in, release, *image) : Status(std::unexpected(image.error()));
+      if (!s) step.failed(split_lines(s.error().message).front());
+      break;
+    }
+    case Op::Deploy: {
+      int n = scale.count(in.target) ? scale.at(in.target) : in.process.scale;
+      Step step("deploy " + in.target + " x" + std::to_string(n) +
+                (canary_percent > 0 ? " (canary " + std::to_string(canary_percent) + "%)" : ""));
+      auto image = image_of();
+      s = image ? deploy_node(in, n, release, *image, canary_percent) : Status(std::unexpected(image.error()));
+      if (!s) step.failed(split_lines(s.error().message).front());
+      break;
+    }
+    case Op::Route: {
+      Step step("route " + in.target + (in.domains.empty() ? " (none)" : " " + join(in.domains, " ")));
+      s = route(in);
+      if (!s) step.failed(s.error().message);
+      break;
+    }
+    case Op::Kill: {
+      Step step("kill " + in.target);
+      s = kill_process(in.stack, in.target);
+      if (!s) step.failed(s.error().message);
+      break;
+    }
+    case Op::Scale:
+      break;
+  }
+  return s;
+}
+
 Status Launcher::execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
                          int canary_percent) {
   std::map<std::string, int> scale;
   for (const auto& in : list.instructions) {
     if (in.op == Op::Scale) scale[in.target] = in.scale;
   }
-  for (const auto& in : list.instructions) {
-    auto image_of = [&]() -> Result<BuiltImage> {
-      auto it = images.find(in.target);
-      if (it == images.end()) return fail("no image was built for " + in.target);
-      return it->second;
-    };
-    Status s;
-    switch (in.op) {
-      case Op::Ensure: {
-        Step step("ensure service " + in.target);
-        auto image = image_of();
-        s = image ? ensure_service(in, release, *image) : Status(std::unexpected(image.error()));
-        if (!s) step.failed(split_lines(s.error().message).front());
-        break;
-      }
-      case Op::Deploy: {
-        int n = scale.count(in.target) ? scale[in.target] : in.process.scale;
-        Step step("deploy " + in.target + " x" + std::to_string(n) +
-                  (canary_percent > 0 ? " (canary " + std::to_string(canary_percent) + "%)" : ""));
-        auto image = image_of();
-        s = image ? deploy_node(in, n, release, *image, canary_percent) : Status(std::unexpected(image.error()));
-        if (!s) step.failed(split_lines(s.error().message).front());
-        break;
-      }
-      case Op::Route: {
-        Step step("route " + in.target + (in.domains.empty() ? " (none)" : " " + join(in.domains, " ")));
-        s = route(in);
-        if (!s) step.failed(s.error().message);
-        break;
-      }
-      case Op::Kill: {
-        Step step("kill " + in.target);
-        s = kill_process(in.stack, in.target);
-        if (!s) step.failed(s.error().message);
-        break;
-      }
-      case Op::Scale:
-        break;
+  // Independent services and nodes (no dependency or link between them)
+  // start at once; their routes follow in the manifest's order.
+  const auto& all = list.instructions;
+  for (std::size_t i = 0; i < all.size();) {
+    std::size_t end = concurrent_run_end(all, i);
+    std::vector<std::size_t> starts;
+    for (std::size_t k = i; k < end; ++k)
+      if (all[k].op == Op::Ensure || all[k].op == Op::Deploy) starts.push_back(k);
+    std::vector<Status> done(starts.size());
+    parallel_for(starts.size(), starts.size(), [&](std::size_t j) {
+      done[j] = run_one(all[starts[j]], release, images, scale, canary_percent);
+    });
+    for (auto& s : done)
+      if (!s) return s;
+    for (std::size_t k = i; k < end; ++k) {
+      if (all[k].op == Op::Ensure || all[k].op == Op::Deploy) continue;
+      if (auto s = run_one(all[k], release, images, scale, canary_percent); !s) return s;
     }
-    if (!s) return s;
+    i = end;
   }
   if (!problems_.empty()) {
     return fail_remote("release " + std::to_string(release) + " deployed with problems:\n  " + join(problems_, "\n  "));

@@ -32,6 +32,13 @@
 
 namespace quarry {
 
+// The end of the run of instructions from `from` that may be carried out
+// at once: consecutive ENSURE, DEPLOY, SCALE and ROUTE whose ENSURE/DEPLOY
+// targets neither depend on nor link to another ENSURE/DEPLOY target of the
+// run (a KILL always stands alone). Always more than `from` when from <
+// size. Pure.
+std::size_t concurrent_run_end(const std::vector<Instruction>& instructions, std::size_t from);
+
 struct LaunchDeps {
   Store* store = nullptr;
   RemoteShell* shell = nullptr;
@@ -70,11 +77,14 @@ class Launcher {
   Status deploy_node(const Instruction& in, int scale, int release, const BuiltImage& image, int canary);
   Status kill_process(const std::string& stack, const std::string& process);
   Status route(const Instruction& in);
+  Status run_one(const Instruction& in, int release, const std::map<std::string, BuiltImage>& images,
+                 const std::map<std::string, int>& scale, int canary_percent);
 
   // Starts replicas [from, to) of `in` in parallel; returns those that ran.
   std::vector<ContainerRecord> start_replicas(const Instruction& in, int release, const BuiltImage& image, int from,
                                               int to, int weight, std::vector<std::string>& errors);
   Result<std::map<std::string, std::string>> container_env(const Instruction& in, int release, int index);
+  Result<std::string> linked_ip(const ServerRecord& server, const std::string& container);
   Status remove_records(const std::vector<ContainerRecord>& records);
   Status set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight);
   Status sync_router();
@@ -88,12 +98,15 @@ class Launcher {
   LaunchOptions options_;
   HqProber hq_prober_;
   std::mutex mu_;
+  std::mutex place_mu_;   // one placement at a time, whichever process deploys
+  std::mutex router_mu_;  // one router sync at a time
   std::map<std::string, ServerRecord> servers_;
   std::map<std::string, std::set<int>> ports_;  // per server: host ports in use or promised
   bool ports_loaded_ = false;
   std::map<std::string, std::unique_ptr<StackRecords>> stacks_;
   std::vector<std::string> problems_;
-  std::map<std::string, std::string> routed_;  // node -> "yes" when the node has domains
+  std::map<std::string, std::string> routed_;
+  std::map<std::string, std::string> link_ips_;  // service container -> address (local runs)  // node -> "yes" when the node has domains
 };
 
 }  // namespace quarry

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "compiler/stack_json.h"
+#include "compiler/stop_settings.h"
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -383,34 +384,54 @@ Result<LocalRunResult> LocalRunner::up(const LocalRunRequest& req) {
   return out;
 }
 
+// Two docker calls for the whole stack, not two per container: the docker
+// client stops (and removes) the containers it is given in parallel.
+Status LocalRunner::remove_stack_containers(const std::string& stack, bool force) {
+  auto recs = load_containers(store_, stack);
+  if (!recs) return std::unexpected(recs.error());
+  std::vector<std::string> names;
+  for (const auto& r : *recs) names.push_back(container_ref(r));
+  // Containers of the stack the books lost (an interrupted run): by label and network.
+  // By full id, as the books name them (container_ref), so that a container
+  // is given once (docker refuses to remove one container twice in a call).
+  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--no-trunc", "--format", "{{.ID}}", "--filter",
+                                            "label=quarry.stack=" + stack, "--filter", "network=" + local_network(stack)}));
+  if (strays && strays->ok()) {
+    for (const auto& line : split_lines(strays->out)) {
+      auto name = trim(line);
+      if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  if (names.empty()) return {};
+  if (!force) {
+    int grace = options_.stop_grace_s;
+    Argv stop = docker_stop("", std::chrono::seconds(grace));
+    stop.pop_back();
+    stop.insert(stop.end(), names.begin(), names.end());
+    auto wait = std::chrono::seconds((grace < 0 ? kMaxStopTimeoutS : grace) + 60);
+    auto stopped = engine_.run(kLocal, docker(stop, wait));
+    if (!stopped) return std::unexpected(stopped.error());
+  }
+  Argv rm = docker_rm("", true);
+  rm.pop_back();
+  rm.insert(rm.end(), names.begin(), names.end());
+  auto removed = engine_.run(kLocal, docker(rm, std::chrono::minutes(2)));
+  if (!removed) return std::unexpected(removed.error());
+  if (!removed->ok()) {
+    for (const auto& line : split_lines(removed->err)) {
+      if (!trim(line).empty() && line.find("No such container") == std::string::npos &&
+          line.find("already in progress") == std::string::npos) {
+        return fail_remote("docker rm: " + trim(line));
+      }
+    }
+  }
+  return {};
+}
+
 Status LocalRunner::down(const std::string& stack, bool force) {
   auto lock = store_.lock("stacks/" + stack + "/down", "quarry stop of " + stack, std::chrono::minutes(2));
   if (!lock) return std::unexpected(lock.error());
-  auto recs = load_containers(store_, stack);
-  if (!recs) return std::unexpected(recs.error());
-  if (force) {
-    parallel_for(recs->size(), options_.parallel, [&](std::size_t k) {
-      (void)engine_.run(kLocal, docker(docker_rm(container_ref((*recs)[k]), true)));
-    });
-  } else if (!recs->empty()) {
-    LocalPlacer placer;
-    LaunchDeps deps;
-    deps.store = &store_;
-    deps.shell = &engine_;
-    deps.placer = &placer;
-    Launcher launcher(deps, options_);
-    if (auto s = launcher.destroy_stack(stack); !s) log_warn(s.error().message);
-  }
-  // Containers of the stack the books lost (an interrupted run): by label and network.
-  auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--quiet", "--filter", "label=quarry.stack=" + stack,
-                                            "--filter", "network=" + local_network(stack)}));
-  if (strays && strays->ok()) {
-    auto ids = split_lines(strays->out);
-    std::erase_if(ids, [](const std::string& s) { return trim(s).empty(); });
-    parallel_for(ids.size(), options_.parallel, [&](std::size_t k) {
-      (void)engine_.run(kLocal, docker(docker_rm(trim(ids[k]), true)));
-    });
-  }
+  if (auto s = remove_stack_containers(stack, force); !s) return s;
   if (auto s = save_containers(store_, stack, {}); !s) return s;
   if (auto s = save_routes(store_, stack, {}); !s) return s;
   if (auto s = store_.remove(kFingerprintsKey); !s) return s;

@@ -143,8 +143,10 @@ class LocalRunner {
   Result<LocalRunResult> up(const LocalRunRequest& request);
 
   // Stops and removes every container of the stack and its network; the
-  // services' named volumes are kept. With `force`, containers are removed
-  // at once (docker rm --force) without a grace time. Idempotent.
+  // services' named volumes are kept. All containers are stopped by one
+  // `docker stop` (each with its own stop_timeout unless options set a
+  // grace) and removed by one `docker rm --force`. With `force`, they are
+  // removed at once without a grace time. Idempotent.
   Status down(const std::string& stack, bool force);
 
   // Follows the logs of `containers` until each ends, writing every line to
@@ -155,6 +157,7 @@ class LocalRunner {
   Status ensure_network(const std::string& stack);
   Result<std::map<std::string, BuiltImage>> build_images(const LocalRunRequest& request);
   Status restart_services(const std::string& stack, const std::set<std::string>& services);
+  Status remove_stack_containers(const std::string& stack, bool force);
 
   RemoteShell& engine_;
   Store& store_;

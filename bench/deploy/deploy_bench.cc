@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_report.h"
 #include "core/file_io.h"
 #include "core/text.h"
 #include "launcher/host_keys.h"
@@ -262,11 +263,19 @@ int main(int argc, char** argv) {
   double vs_floor = quarry_t.median() / floor_t.median();
   double ansible_vs = ansible_t.median() / quarry_t.median();
   if (json) {
-    nlohmann::json j = {{"containers", 16}, {"servers", 8}, {"runs", runs}, {"quarry_s", quarry_t.s},
-                        {"floor_s", floor_t.s}, {"ansible_s", ansible_t.s}, {"first_deploy_s", first_s},
-                        {"quarry_over_floor", vs_floor}, {"ansible_over_quarry", ansible_vs},
-                        {"ssh_pooled_ms_median", lat.pooled.median()}, {"ssh_fresh_ms_median", lat.fresh.median()}};
-    std::printf("%s\n", j.dump(2).c_str());
+    bench::Report r("deploy_bench");
+    r.ratio("quarry/floor", vs_floor, "<= 1.3");
+    r.ratio("ansible/quarry", ansible_vs, ">= 3");
+    r.figure("quarry_s", bench::Samples{quarry_t.s});
+    r.figure("floor_s", bench::Samples{floor_t.s});
+    r.figure("ansible_s", bench::Samples{ansible_t.s});
+    r.figure("first_deploy_s", first_s);
+    r.figure("ssh_pooled_ms", bench::Samples{lat.pooled.s});
+    r.figure("ssh_fresh_ms", bench::Samples{lat.fresh.s});
+    r.extra("containers") = 16;
+    r.extra("servers") = 8;
+    r.extra("runs") = runs;
+    r.print();
     return 0;
   }
   std::printf("deploy_bench: 16 containers (web x8, worker x8) onto 8 local servers; median of %d runs [min .. max]\n",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # push_bench: push-to-live time of quarry against the floor.
 #
-#   push_bench [QUARRY_BINARY] [ROUNDS]     (default: BUILD/cli/quarry, 3)
+#   push_bench [QUARRY_BINARY] [ROUNDS] [--json]    (default: BUILD/cli/quarry, 3)
 #
 # Setting (not timed): an HQ made by `quarry hq init` with an sshd for its
 # git account on 127.0.0.1, a local cluster of two servers and a router, and
@@ -18,10 +18,25 @@
 #           and `nginx -t && nginx -s reload`, until the new reply comes
 #           back through that nginx. ssh connections are shared (ControlMaster).
 #
-# Prints each round and the medians, and the ratio quarry / floor (the aim
-# is 1.5 or less). Needs root, like scripts/demo; removes all it made.
+# Then ROUNDS env-only pushes: only a value in quarry.yml's env changes, so
+# the image id stays the same and nothing must be shipped; measured against
+# the same floor without its build and transfer (docker run of the image the
+# servers have, wait, nginx reload). For quarry two figures: "live", when the
+# new reply first comes through the router (polled while the push runs), and
+# "done", when `git push` returns (old replicas stopped too).
+#
+# Prints each round and the medians (min and max), and the ratios quarry /
+# floor (aims: 1.3 or less). With --json the rounds go to stderr and stdout
+# holds one object (bench/common/bench_report.h). Needs root, like
+# scripts/demo; removes all it made.
 set -euo pipefail
 
+json=0 args=()
+for a in "$@"; do
+  if [ "$a" = --json ]; then json=1; else args+=("$a"); fi
+done
+set -- "${args[@]+"${args[@]}"}"
+if [ $json = 1 ]; then exec 3>&1 1>&2; else exec 3>&1; fi
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${1:-$here/../../cli/quarry}"
 rounds="${2:-3}"
@@ -159,6 +174,32 @@ quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
   ms "$t0" "$(now)"
 }
 
+env_floor_round() {  # env_floor_round N: docker runs of the image the servers have, nginx reload
+  local n=$1 hport=$((22000 + $1)) upstream="" ip pids=()
+  for ip in $workers; do
+    ( on "$ip" docker run -d --name "floor-env-$n" -p "$ip:$hport:8080" -e "GREETING=floor-env-$n" "floor:$rounds" --port 8080 >/dev/null
+      reply_has "http://$ip:$hport/up" x "" ) & pids+=($!)
+    upstream+="server $ip:$hport; "
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  echo "upstream floor { $upstream} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
+    on "$router" "cat > $fprefix/conf.d/floor.conf && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
+  reply_has "http://$router:8081/" floor.quarry.test "floor-env-$n"
+}
+
+env_quarry_round() {  # env_quarry_round N: change one env value only; prints "LIVE_MS DONE_MS"
+  local n=$1
+  sed -i "s/^  GREETING: .*/  GREETING: \"env $n\"/" "$app/quarry.yml"
+  g commit -q -am "env $n"
+  local t0 live; t0=$(now)
+  g push -q hq main 2>"$dir/push-env-$n.log" &
+  local push=$!
+  reply_has "http://$router/" hello.quarry.test "env $n" || { wait $push; cat "$dir/push-env-$n.log"; return 1; }
+  live=$(ms "$t0" "$(now)")
+  wait $push || { cat "$dir/push-env-$n.log"; return 1; }
+  echo "$live $(ms "$t0" "$(now)")"
+}
+
 qs=() fs=()
 for n in $(seq 1 "$rounds"); do
   qms=$(quarry_round "$n")
@@ -170,8 +211,35 @@ for n in $(seq 1 "$rounds"); do
   qs+=("$qms") fs+=("$fms")
   printf 'round %d: quarry %6d ms   floor %6d ms\n' "$n" "$qms" "$fms"
 done
+floor_cleanup "$rounds"
+els=() eds=() efs=()
+for n in $(seq 1 "$rounds"); do
+  r=$(env_quarry_round "$n")
+  read -r live done_ms <<<"$r"
+  t0=$(now)
+  env_floor_round "$n"
+  fms=$(ms "$t0" "$(now)")
+  for ip in $workers; do on "$ip" "docker rm -f floor-env-$n >/dev/null 2>&1; true"; done
+  els+=("$live") eds+=("$done_ms") efs+=("$fms")
+  printf 'env round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$live" "$done_ms" "$fms"
+done
 on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+lo() { printf '%s\n' "$@" | sort -n | head -1; }
+hi() { printf '%s\n' "$@" | sort -n | tail -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 qm=$(median "${qs[@]}") fm=$(median "${fs[@]}")
-printf 'push-to-live (median of %d): quarry %d ms, floor %d ms, ratio %.2fx (aim: 1.5x or better)\n' \
-  "$rounds" "$qm" "$fm" "$(awk -v a="$qm" -v b="$fm" 'BEGIN { print a / b }')"
+elm=$(median "${els[@]}") edm=$(median "${eds[@]}") efm=$(median "${efs[@]}")
+printf 'push-to-live (median of %d): quarry %d ms [%d .. %d], floor %d ms [%d .. %d], ratio %sx (aim: 1.3x or better)\n' \
+  "$rounds" "$qm" "$(lo "${qs[@]}")" "$(hi "${qs[@]}")" "$fm" "$(lo "${fs[@]}")" "$(hi "${fs[@]}")" "$(ratio "$qm" "$fm")"
+printf 'env-only push (median of %d): quarry live %d ms [%d .. %d], done %d ms, floor %d ms [%d .. %d], ratio live %sx, done %sx (aim: 1.3x)\n' \
+  "$rounds" "$elm" "$(lo "${els[@]}")" "$(hi "${els[@]}")" "$edm" "$efm" "$(lo "${efs[@]}")" "$(hi "${efs[@]}")" \
+  "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")"
+if [ $json = 1 ]; then
+  fig() { printf '{"median": %s, "min": %s, "max": %s, "n": %s}' "$(median "$@")" "$(lo "$@")" "$(hi "$@")" "$#"; }
+  printf '{"name": "push_bench", "ratios": {"quarry/floor": %s, "env quarry live/floor": %s, "env quarry done/floor": %s}, ' \
+    "$(ratio "$qm" "$fm")" "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")" >&3
+  printf '"aims": {"quarry/floor": "<= 1.3", "env quarry live/floor": "<= 1.3", "env quarry done/floor": "<= 1.3"}, ' >&3
+  printf '"figures": {"quarry_ms": %s, "floor_ms": %s, "env_quarry_live_ms": %s, "env_quarry_done_ms": %s, "env_floor_ms": %s}, "rounds": %s}\n' \
+    "$(fig "${qs[@]}")" "$(fig "${fs[@]}")" "$(fig "${els[@]}")" "$(fig "${eds[@]}")" "$(fig "${efs[@]}")" "$rounds" >&3
+fi

@@ -1,6 +1,6 @@
 // router_bench: what the router costs and whether deploys drop requests.
 //
-//   router_bench [--redeploys N] [--wrk-seconds S]
+//   router_bench [--redeploys N] [--wrk-seconds S] [--json]
 //
 // Makes its own local cluster (2 app servers and a router), deploys the
 // hello example with 4 web replicas, then
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/bench_report.h"
 #include "core/subprocess.h"
 #include "core/text.h"
 #include "tests/e2e/release/quarry_lab.h"
@@ -56,7 +57,8 @@ std::string wrk_figure(const std::string& out, const std::string& label) {
   return "";
 }
 
-int run(int redeploys, int wrk_seconds) {
+int run(int redeploys, int wrk_seconds, bool json) {
+  FILE* out = json ? stderr : stdout;  // with --json the report alone is on stdout
   if (geteuid() != 0) {
     std::cerr << "router_bench: needs root (network namespaces)\n";
     return 2;
@@ -83,7 +85,7 @@ int run(int redeploys, int wrk_seconds) {
   };
   if (!deploy(0)) return 1;
   double setup_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("cluster: 2 app servers + router, hello web x4 (set up in %.1f s)\n", setup_s);
+  std::fprintf(out, "cluster: 2 app servers + router, hello web x4 (set up in %.1f s)\n", setup_s);
 
   ProcessOptions o;
   o.timeout = std::chrono::seconds(wrk_seconds + 30);
@@ -96,10 +98,10 @@ int run(int redeploys, int wrk_seconds) {
   }
   auto non2xx = wrk_figure(wrk->out, "Non-2xx or 3xx responses:");
   auto socket_errors = wrk_figure(wrk->out, "Socket errors:");
-  std::printf("throughput: %s requests/s through the router (wrk -t2 -c32 -d%ds; non-2xx: %s; socket errors: %s)\n",
+  std::fprintf(out, "throughput: %s requests/s through the router (wrk -t2 -c32 -d%ds; non-2xx: %s; socket errors: %s)\n",
               wrk_figure(wrk->out, "Requests/sec:").c_str(), wrk_seconds, non2xx.empty() ? "0" : non2xx.c_str(),
               socket_errors.empty() ? "none" : socket_errors.c_str());
-  std::printf("latency: %s\n", wrk_figure(wrk->out, "Latency").c_str());
+  std::fprintf(out, "latency: %s\n", wrk_figure(wrk->out, "Latency").c_str());
 
   LoadLoop loop(lab.router_ip(), kDomain, "bench ", 1000000, 2);
   loop.start();
@@ -116,11 +118,21 @@ int run(int redeploys, int wrk_seconds) {
     sum += t;
     worst = std::max(worst, t);
   }
-  std::printf("redeploys: %zu of %d done, %.1f s each on average (slowest %.1f s)\n", times.size(), redeploys,
+  std::fprintf(out, "redeploys: %zu of %d done, %.1f s each on average (slowest %.1f s)\n", times.size(), redeploys,
               times.empty() ? 0.0 : sum / static_cast<double>(times.size()), worst);
-  std::printf("under load: %d requests, %d failed (client loop, one request at a time, %.1f s)\n", loop.sent(),
+  std::fprintf(out, "under load: %d requests, %d failed (client loop, one request at a time, %.1f s)\n", loop.sent(),
               loop.failed(), loop.seconds());
-  for (const auto& f : loop.failures()) std::printf("  %s\n", f.c_str());
+  for (const auto& f : loop.failures()) std::fprintf(out, "  %s\n", f.c_str());
+  if (json) {
+    bench::Report r("router_bench");
+    r.ratio("failed/requests", loop.sent() > 0 ? static_cast<double>(loop.failed()) / loop.sent() : 1.0, "<= 0");
+    r.figure("requests_per_second", std::atof(wrk_figure(wrk->out, "Requests/sec:").c_str()));
+    r.figure("redeploy_s", bench::Samples{times});
+    r.extra("redeploys") = redeploys;
+    r.extra("requests") = loop.sent();
+    r.extra("failed") = loop.failed();
+    r.print();
+  }
   return ok && loop.failed() == 0 ? 0 : 1;
 }
 
@@ -128,14 +140,16 @@ int run(int redeploys, int wrk_seconds) {
 
 int main(int argc, char** argv) {
   int redeploys = 10, wrk_seconds = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--redeploys") redeploys = std::atoi(argv[i + 1]);
-    else if (flag == "--wrk-seconds") wrk_seconds = std::atoi(argv[i + 1]);
+    if (flag == "--json") json = true;
+    else if (flag == "--redeploys" && i + 1 < argc) redeploys = std::atoi(argv[++i]);
+    else if (flag == "--wrk-seconds" && i + 1 < argc) wrk_seconds = std::atoi(argv[++i]);
     else {
-      std::cerr << "usage: router_bench [--redeploys N] [--wrk-seconds S]\n";
+      std::cerr << "usage: router_bench [--redeploys N] [--wrk-seconds S] [--json]\n";
       return 2;
     }
   }
-  return run(redeploys, wrk_seconds);
+  return run(redeploys, wrk_seconds, json);
 }

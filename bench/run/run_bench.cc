@@ -17,7 +17,8 @@
 //
 // The engine runs in its own network namespace (tests/e2e/run/docker_lab.h);
 // the bench joins that namespace so that its probes, quarry and compose all
-// see the same 127.0.0.1. Run as root. Usage: run_bench [ROUNDS] (default 3).
+// see the same 127.0.0.1. Run as root.
+//   run_bench [ROUNDS] [--json]     (ROUNDS default 3; the aim is 0.6x or better)
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include <thread>
 
 #include "core/file_io.h"
+#include "bench/common/bench_report.h"
 #include "core/subprocess.h"
 #include "core/text.h"
 #include "tests/e2e/run/docker_lab.h"
@@ -170,15 +172,13 @@ Result<std::pair<double, double>> compose_round(const DockerLab& lab, const std:
   return std::pair{up, seconds_since(t0)};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  int rounds = 3;
+  const bool json = bench::wants_json(argc, argv);
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) != "--json") rounds = std::max(1, std::atoi(argv[i]));
   const std::string src = std::getenv("QUARRY_SOURCE_DIR") ? std::getenv("QUARRY_SOURCE_DIR") : QUARRY_SOURCE_DIR_DEFAULT;
   auto lab = DockerLab::start("quarry-run-bench");
   if (!lab) {
@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
     std::cerr << "run_bench: staging the image failed" << (b ? "" : ": " + b.error().message) << "\n";
     return 3;
   }
-  std::vector<double> q_up, q_down, c_up, c_down;
+  bench::Samples q_up, q_down, c_up, c_down, q_total, c_total;
   for (int i = 0; i < rounds; ++i) {
     auto q = quarry_round(app + "/quarry.yml", env);
     if (!q) {
@@ -219,18 +219,38 @@ int main(int argc, char** argv) {
       std::cerr << "run_bench: compose: " << c.error().message << "\n";
       return 3;
     }
-    q_up.push_back(q->first);
-    q_down.push_back(q->second);
-    c_up.push_back(c->first);
-    c_down.push_back(c->second);
-    std::printf("round %d: quarry up %.2fs down %.2fs | compose up %.2fs down %.2fs\n", i + 1, q->first, q->second,
-                c->first, c->second);
+    q_up.add(q->first);
+    q_down.add(q->second);
+    c_up.add(c->first);
+    c_down.add(c->second);
+    q_total.add(q->first + q->second);
+    c_total.add(c->first + c->second);
+    std::fprintf(json ? stderr : stdout, "round %d: quarry up %.2fs down %.2fs | compose up %.2fs down %.2fs\n", i + 1,
+                 q->first, q->second, c->first, c->second);
   }
-  double q = median(q_up) + median(q_down), c = median(c_up) + median(c_down);
-  std::printf("\n6 containers (counter + web x3 + worker x2), median of %d rounds, up to healthy + down:\n", rounds);
-  std::printf("  quarry run -d / quarry stop     up %.2fs  down %.2fs  total %.2fs\n", median(q_up), median(q_down), q);
-  std::printf("  docker-compose up -d / down     up %.2fs  down %.2fs  total %.2fs\n", median(c_up), median(c_down), c);
-  std::printf("  ratio quarry/compose: %.2fx (goal: 0.70x or better)\n", c > 0 ? q / c : 0.0);
+  double q = q_total.median(), c = c_total.median();
+  double ratio = c > 0 ? q / c : 0.0;
+  if (json) {
+    bench::Report r("run_bench");
+    r.ratio("quarry/compose", ratio, "<= 0.6");
+    r.figure("up_ratio", c_up.median() > 0 ? q_up.median() / c_up.median() : 0.0);
+    r.figure("down_ratio", c_down.median() > 0 ? q_down.median() / c_down.median() : 0.0);
+    r.figure("quarry_up_s", q_up);
+    r.figure("quarry_down_s", q_down);
+    r.figure("compose_up_s", c_up);
+    r.figure("compose_down_s", c_down);
+    r.extra("containers") = 6;
+    r.extra("rounds") = rounds;
+    r.print();
+  } else {
+    std::printf("\n6 containers (counter + web x3 + worker x2), median of %d rounds [min .. max], up to healthy + down:\n",
+                rounds);
+    std::printf("  quarry run -d / quarry stop     up %.2fs  down %.2fs  total %.2fs [%.2f .. %.2f]\n", q_up.median(),
+                q_down.median(), q, q_total.min(), q_total.max());
+    std::printf("  docker-compose up -d / down     up %.2fs  down %.2fs  total %.2fs [%.2f .. %.2f]\n", c_up.median(),
+                c_down.median(), c, c_total.min(), c_total.max());
+    std::printf("  ratio quarry/compose: %.2fx (aim: 0.60x or better)\n", ratio);
+  }
   (void)L.docker({"volume", "rm", "bench-counter-data", "benchc_counter-data"});
   return 0;
 }

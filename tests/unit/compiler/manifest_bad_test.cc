@@ -44,7 +44,19 @@ const BadCase kBad[] = {
      "quarry.yml:1:1: unknown key 'service' at the top level; did you mean 'services'?"},
     {"unknown key far from any", "nodes:\n  web:\n    image: busybox\n    replicas_wanted: 3\n",
      "quarry.yml:4:5: unknown key 'replicas_wanted' in node 'web' (valid keys: build, command, cpu, depends_on, "
-     "domains, env, health, image, memory, port, requires, scale, volumes)"},
+     "domains, env, health, image, init, memory, port, requires, scale, stop_signal, stop_timeout, volumes)"},
+    {"stop_signal: not a signal", "nodes:\n  web:\n    image: busybox\n    stop_signal: SIGFOO\n",
+     "quarry.yml:4:18: stop_signal: 'SIGFOO' is not a signal (like SIGINT, SIGTERM or SIGQUIT)"},
+    {"stop_signal: number out of range", "nodes:\n  web:\n    image: busybox\n    stop_signal: 64\n",
+     "quarry.yml:4:18: stop_signal: '64' is not a signal (like SIGINT, SIGTERM or SIGQUIT)"},
+    {"stop_timeout: milliseconds", "services:\n  db:\n    image: postgres:15\n    stop_timeout: 1500ms\n",
+     "quarry.yml:4:19: stop_timeout: 1500ms is not a whole number of seconds (docker counts seconds)"},
+    {"stop_timeout: too long", "services:\n  db:\n    image: postgres:15\n    stop_timeout: 1h\n",
+     "quarry.yml:4:19: stop_timeout: '1h' is not a duration (like 500ms, 5s, 1m)"},
+    {"stop_timeout: over ten minutes", "services:\n  db:\n    image: postgres:15\n    stop_timeout: 11m\n",
+     "quarry.yml:4:19: stop_timeout: 11m is out of range (0s-600s)"},
+    {"init: yes please", "nodes:\n  web:\n    image: busybox\n    init: sure\n",
+     "quarry.yml:4:11: init: expected true or false, got 'sure'"},
     {"memory: lots", "nodes:\n  web:\n    image: busybox\n    memory: lots\n",
      "quarry.yml:4:13: memory: 'lots' is not a size (write megabytes like 512, or 512M, 1G)"},
     {"memory: 0", "nodes:\n  web:\n    image: busybox\n    memory: 0\n",
@@ -183,7 +195,7 @@ const BadCase kBad[] = {
      "quarry.yml:6:5: unknown key 'memroy' in node 'web'; did you mean 'memory'?\n"
      "quarry.yml:7:3: node 'worker' needs 'image' or 'build'\n"
      "quarry.yml:8:5: unknown key 'replicas' in node 'worker' (valid keys: build, command, cpu, depends_on, domains, "
-     "env, health, image, memory, port, requires, scale, volumes)"},
+     "env, health, image, init, memory, port, requires, scale, stop_signal, stop_timeout, volumes)"},
 };
 
 }  // namespace

@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(run_a_node) {
              " --label quarry.index=2 --label quarry.kind=node"
              " --env-file /var/lib/quarry/env/blog-web-r7-2.env --memory 512m --cpus 0.5"
              " --publish 10.77.0.5:31002:8080 --security-opt no-new-privileges --pids-limit 1024"
-             " --restart unless-stopped --network quarry-blog"
+             " --restart unless-stopped --init --network quarry-blog"
              " registry.local/blog-web:abc123 bundle exec puma -p 8080");
 }
 
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(run_a_service_with_volumes_and_alias) {
              "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
              " --label quarry.index=1 --label quarry.kind=service --memory 1024m --cpu-shares 102"
-             " --security-opt no-new-privileges --pids-limit 1024 --restart unless-stopped --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
+             " --security-opt no-new-privileges --pids-limit 1024 --restart unless-stopped --init --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
              " --network quarry-blog --network-alias db postgres:16");
 }
 
@@ -108,7 +108,25 @@ BOOST_AUTO_TEST_CASE(placement_image_wins_and_ipv6_bind_is_bracketed) {
              " --label quarry.stack=blog --label quarry.node=web --label quarry.release=7"
              " --label quarry.index=2 --label quarry.kind=node --memory 512m --cpus 2"
              " --publish '[::1]:31002:8080' --security-opt no-new-privileges --pids-limit 1024"
-             " --restart unless-stopped hq:5000/blog/web@sha256:0123");
+             " --restart unless-stopped --init hq:5000/blog/web@sha256:0123");
+}
+
+BOOST_AUTO_TEST_CASE(stop_settings_and_init_off) {
+  auto ins = db_ensure();
+  ins.process.stop_signal = "SIGINT";
+  ins.process.stop_timeout_s = 60;
+  ins.process.init = false;
+  ContainerPlacement p;
+  p.release = 3;
+  auto argv = docker_run(ins, p);
+  BOOST_REQUIRE(argv.has_value());
+  BOOST_TEST(shell_join(*argv) ==
+             "docker run --detach --name blog_db"
+             " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
+             " --label quarry.index=1 --label quarry.kind=service --cpu-shares 102"
+             " --security-opt no-new-privileges --pids-limit 1024"
+             " --restart unless-stopped --stop-signal SIGINT --stop-timeout 60"
+             " --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data postgres:16");
 }
 
 struct RunError {
@@ -194,6 +212,8 @@ BOOST_AUTO_TEST_CASE(mounts_are_read_by_destination) {
 BOOST_AUTO_TEST_CASE(other_commands) {
   BOOST_TEST(shell_join(docker_stop("blog-web-r7-2")) == "docker stop -t 10 blog-web-r7-2");
   BOOST_TEST(shell_join(docker_stop("x", std::chrono::seconds(30))) == "docker stop -t 30 x");
+  // The container's own --stop-timeout (the manifest's stop_timeout) applies.
+  BOOST_TEST(shell_join(docker_stop("x", std::chrono::seconds(-1))) == "docker stop x");
   BOOST_TEST(shell_join(docker_rm("x")) == "docker rm x");
   BOOST_TEST(shell_join(docker_rm("x", true)) == "docker rm --force x");
   BOOST_TEST(shell_join(docker_ps({{"quarry.stack", "blog"}, {"quarry.node", "web"}})) ==

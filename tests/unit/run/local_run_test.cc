@@ -244,17 +244,19 @@ BOOST_AUTO_TEST_CASE(down_removes_containers_strays_and_network_and_keeps_volume
   BOOST_REQUIRE(save_containers(store, "hello", {rec("counter", true, 1), rec("web", false, 1)}));
   BOOST_REQUIRE(save_routes(store, "hello", {{"hello.quarry.test", "web"}}));
   FakeShell shell;
-  shell.on_out("docker ps --all --quiet", "abc123\n");
+  shell.on_out("docker ps --all", "abc123\nhello-web-r1-1\n");
   LaunchOptions o;
   o.network = "quarry-hello";
   LocalRunner runner(shell, store, nullptr, o);
   BOOST_REQUIRE(runner.down("hello", false));
   auto cmds = shell.commands();
   auto has = [&](const std::string& c) { return std::find(cmds.begin(), cmds.end(), c) != cmds.end(); };
-  BOOST_TEST(has("docker stop -t 10 hello-counter"));
-  BOOST_TEST(has("docker rm --force hello-web-r1-1"));
-  BOOST_TEST(has("docker rm --force abc123"));
+  // One docker stop and one docker rm for the whole stack, strays included;
+  // each container waits its own stop_timeout (no -t).
+  BOOST_TEST(has("docker stop hello-counter hello-web-r1-1 abc123"));
+  BOOST_TEST(has("docker rm --force hello-counter hello-web-r1-1 abc123"));
   BOOST_TEST(has("docker network rm quarry-hello"));
+  BOOST_TEST(std::count_if(cmds.begin(), cmds.end(), [](const std::string& c) { return c.starts_with("docker stop"); }) == 1);
   for (const auto& c : cmds) BOOST_TEST(c.find("volume") == std::string::npos, c);
   auto left = load_containers(store, "hello");
   BOOST_REQUIRE(left);
@@ -272,8 +274,7 @@ BOOST_AUTO_TEST_CASE(forced_down_removes_at_once) {
   BOOST_REQUIRE(runner.down("hello", true));
   auto cmds = shell.commands();
   for (const auto& c : cmds) BOOST_TEST(c.find("docker stop") == std::string::npos, c);
-  BOOST_TEST(std::count(cmds.begin(), cmds.end(), "docker rm --force hello-web-r1-1") == 1);
-  BOOST_TEST(std::count(cmds.begin(), cmds.end(), "docker rm --force hello-web-r1-2") == 1);
+  BOOST_TEST(std::count(cmds.begin(), cmds.end(), "docker rm --force hello-web-r1-1 hello-web-r1-2") == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
