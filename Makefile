@@ -43,8 +43,9 @@ bench: build
 
 fuzz: deps
 	@CXX=clang++-19 cmake -S . -B $(FUZZ_BUILD) -DQUARRY_FUZZ=ON -DQUARRY_E2E=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_manifest
-	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_manifest fuzz_env
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) fuzz_manifest
+	@scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) fuzz_env
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

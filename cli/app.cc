@@ -31,7 +31,9 @@ const Group kGroups[] = {
     register_deploy_commands,
     register_ops_commands,
     register_locknet_commands,
+    register_config_commands,
     register_hq_commands,
+    register_store_commands,
     register_run_commands,
     register_router_commands,
 };
@@ -46,6 +48,9 @@ int main(int argc, char** argv) {
   GlobalOptions options;
   options.home = default_home();
   app.add_option("--home", options.home, "State directory (default $QUARRY_HOME, else /home/quarry)");
+  options.store = default_store();
+  app.add_option("--store", options.store,
+                 "State store: dir:PATH or etcd://HOST:PORT[,HOST:PORT...] (default $QUARRY_STORE, else dir:HOME)");
   app.add_flag("-v,--verbose", options.verbose, "Show debug output");
   app.add_flag("-q,--quiet", options.quiet, "Show errors only");
   Registry registry(app, options);
@@ -61,8 +66,8 @@ int main(int argc, char** argv) {
     std::cerr << app.help();
     return 2;
   }
-  Context ctx(options);
-  auto status = (*registry.chosen())(ctx);
+  auto ctx = Context::open(options);
+  auto status = ctx ? (*registry.chosen())(*ctx) : Status(std::unexpected(ctx.error()));
   if (!status) {
     std::fflush(stdout);
     std::cerr << "quarry: error: " << status.error().message << "\n";

@@ -1,5 +1,6 @@
 #include "cli/cluster.h"
 
+#include "cli/network_keep.h"
 #include "cli/router_sync.h"
 #include "cli/server_source.h"
 #include "cloud/digitalocean_provider.h"
@@ -84,6 +85,9 @@ Result<ServerSource*> Cluster::server_source() {
     auto p = provider();
     if (!p) return std::unexpected(p.error());
     source_ = std::make_unique<ProviderServerSource>(ctx_.store(), **p, host_keys());
+    // A server joins locked and with the cluster's files, before the grid
+    // gives it containers; when one leaves, the others stop admitting it.
+    static_cast<ProviderServerSource*>(source_.get())->on_membership_change([this] { return keep_network(); });
   }
   return source_.get();
 }
@@ -124,7 +128,22 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
   Prober* prober = sync ? sync->prober() : nullptr;
   DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
-  return std::make_unique<Deployer>(deps, options);
+  LaunchOptions with_files = options;
+  with_files.files_root = [this](const ServerRecord& s) { return network().files_root_of(s); };
+  with_files.extra_hosts = [this] { return network().host_entries(); };
+  return std::make_unique<Deployer>(deps, with_files);
+}
+
+NetworkKeeper& Cluster::network() {
+  if (!network_) network_ = std::make_unique<NetworkKeeper>(ctx_, *this);
+  return *network_;
+}
+
+Status Cluster::keep_network() {
+  std::lock_guard g(network_mu_);
+  auto kept = network().keep();
+  if (!kept) return std::unexpected(kept.error().context("lock the cluster's servers and write their files"));
+  return {};
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

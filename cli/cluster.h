@@ -5,9 +5,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "cli/context.h"
+#include "cli/network_keep.h"
 #include "cloud/http_client.h"
 #include "cloud/provider.h"
 #include "launcher/deployer.h"
@@ -39,6 +41,10 @@ class Cluster {
   // A deployer wired to all of the above; starts the HQ engine if needed.
   Result<std::unique_ptr<Deployer>> deployer(const LaunchOptions& options = {});
   Status stop_engine();
+  // Locknet and the replicated files, kept in step with the servers.
+  NetworkKeeper& network();
+  // network().keep(), one caller at a time (parallel server adds).
+  Status keep_network();
 
  private:
   Context& ctx_;
@@ -52,6 +58,8 @@ class Cluster {
   std::unique_ptr<LocalShell> engine_shell_;
   std::unique_ptr<ImageBuilder> builder_;
   std::unique_ptr<ImageShipper> shipper_;
+  std::unique_ptr<NetworkKeeper> network_;
+  std::mutex network_mu_;
 };
 
 }  // namespace quarry

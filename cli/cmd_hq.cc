@@ -1,13 +1,14 @@
 // quarry hq ...: setting up the HQ and serving git pushes.
 //   hq init                 the state directory, the HQ key pair, the git account,
 //                           the build engine
-//   hq add-key|keys|remove-key   who may push
+//   hq add-key|grant|keys|remove-key   who may push and fetch which stacks
 //   hq shell KEYNAME        the git account's forced command (authorized_keys)
 //   hq receive pre STACK    the pre-receive hook of every stack repository
 #include <climits>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/table.h"
@@ -17,6 +18,7 @@
 #include "hq/git_shell.h"
 #include "hq/hq_config.h"
 #include "hq/hq_setup.h"
+#include "hq/key_grants.h"
 #include "hq/key_registry.h"
 #include "hq/manifest_check.h"
 #include "hq/process_deploy_runner.h"
@@ -39,6 +41,9 @@ struct HqArgs {
   std::string key_file;
   std::string hook;
   std::string stack;
+  std::string stacks;  // --stacks a,b
+  bool all = false;    // --all
+  bool none = false;   // --none
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -64,7 +69,10 @@ Status init(Context& ctx, const HqArgs& a) {
     if (!self) return std::unexpected(self.error());
     binary = *self;
   }
-  DirStore store(*home);
+  DirStore dir(*home);
+  // With --store etcd://..., the state goes there; the key pair, the git
+  // account and the repositories stay in the home directory.
+  Store& store = ctx.options().store.empty() ? static_cast<Store&>(dir) : ctx.store();
   if (auto s = init_hq(store, {*home, a.user, binary}); !s) return s;
   {
     // Pushes run as the git account, which builds on the engine (docker
@@ -89,7 +97,21 @@ Status rewrite_authorized_keys(Context& ctx) {
   return write_authorized_keys(ctx.store(), *config, ctx.home());
 }
 
+// The grant --stacks/--all/--none asks for; at most one of them. With
+// none given, `fallback`.
+Result<KeyGrant> requested_grant(const HqArgs& a, std::optional<KeyGrant> fallback) {
+  int given = (a.stacks.empty() ? 0 : 1) + (a.all ? 1 : 0) + (a.none ? 1 : 0);
+  if (given > 1) return fail("give one of --stacks, --all and --none", ErrorKind::Usage);
+  if (a.all) return KeyGrant{true, {}};
+  if (a.none) return KeyGrant{};
+  if (!a.stacks.empty()) return parse_stack_list(a.stacks);
+  if (!fallback) return fail("say what the key may reach: --stacks a,b, --all or --none", ErrorKind::Usage);
+  return *fallback;
+}
+
 Status add_key_cmd(Context& ctx, const HqArgs& a) {
+  auto grant = requested_grant(a, KeyGrant{});
+  if (!grant) return std::unexpected(grant.error());
   if (auto config = load_hq_config(ctx.store()); !config) return std::unexpected(config.error());
   std::string text;
   if (a.key_file == "-") {
@@ -101,9 +123,25 @@ Status add_key_cmd(Context& ctx, const HqArgs& a) {
   }
   auto key = parse_public_key(text);
   if (!key) return std::unexpected(key.error().context(a.key_file));
-  if (auto s = add_key(ctx.store(), a.key_name, *key); !s) return s;
+  if (auto s = add_key(ctx.store(), a.key_name, *key, *grant); !s) return s;
   if (auto s = rewrite_authorized_keys(ctx); !s) return s;
-  std::cout << "added key " << a.key_name << " (" << key_fingerprint(*key) << ")\n";
+  std::cout << "added key " << a.key_name << " (" << key_fingerprint(*key) << "), may reach "
+            << describe_grant(*grant) << "\n";
+  if (!grant->all && grant->stacks.empty()) {
+    std::cout << "it can push nothing yet: quarry hq grant " << a.key_name << " --stacks STACK,... (or --all)\n";
+  }
+  return {};
+}
+
+Status grant_cmd(Context& ctx, const HqArgs& a) {
+  auto grant = requested_grant(a, std::nullopt);
+  if (!grant) return std::unexpected(grant.error());
+  if (!is_key_name(a.key_name)) return fail("invalid key name '" + a.key_name + "'");
+  auto existing = ctx.store().get("etc/keys/" + a.key_name + ".pub");
+  if (!existing) return std::unexpected(existing.error());
+  if (!*existing) return fail("no key named '" + a.key_name + "' (see `quarry hq keys`)");
+  if (auto s = save_grant(ctx.store(), a.key_name, *grant); !s) return s;
+  std::cout << "key " << a.key_name << " may reach " << describe_grant(*grant) << "\n";
   return {};
 }
 
@@ -121,13 +159,20 @@ Status keys_cmd(Context& ctx) {
   if (ctx.options().json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& k : *keys) {
-      out.push_back({{"name", k.name}, {"type", k.key.type}, {"fingerprint", key_fingerprint(k.key)}});
+      auto grant = load_grant(ctx.store(), k.name);
+      if (!grant) return std::unexpected(grant.error());
+      out.push_back({{"name", k.name}, {"type", k.key.type}, {"fingerprint", key_fingerprint(k.key)},
+                     {"stacks", grant->all ? nlohmann::json("*") : nlohmann::json(grant->stacks)}});
     }
     std::cout << out.dump(2) << "\n";
     return {};
   }
-  Table table({"NAME", "TYPE", "FINGERPRINT"});
-  for (const auto& k : *keys) table.add({k.name, k.key.type, key_fingerprint(k.key)});
+  Table table({"NAME", "TYPE", "FINGERPRINT", "STACKS"});
+  for (const auto& k : *keys) {
+    auto grant = load_grant(ctx.store(), k.name);
+    if (!grant) return std::unexpected(grant.error());
+    table.add({k.name, k.key.type, key_fingerprint(k.key), describe_grant(*grant)});
+  }
   if (table.empty()) std::cout << "no keys: add one with `quarry hq add-key NAME FILE`\n";
   else std::cout << table.render();
   return {};
@@ -165,6 +210,7 @@ Status receive_cmd(Context& ctx, const HqArgs& a) {
   options.repo_path = stack_repo_path(ctx.home(), a.stack);
   if (const char* q = std::getenv("GIT_QUARANTINE_PATH"); q && *q) options.object_dirs.push_back(q);
   options.src_dir = ctx.store().locate("stacks/" + a.stack + "/src");
+  options.log_dir = ctx.store().locate("stacks/" + a.stack + "/deploys");
   options.pusher = env_or("QUARRY_PUSHER", env_or("USER", "local"));
   options.lock_held = env_or("QUARRY_DEPLOY_LOCK_HELD", "") == a.stack;
   drop_git_environment();
@@ -198,10 +244,20 @@ void register_hq_commands(Registry& r) {
   init_cmd->add_option("--user", a->user, "The git account pushes log in as (default quarry)");
   init_cmd->add_option("--binary", a->binary, "The quarry executable logins and hooks run (default: this one)");
 
-  auto* add = r.add(*hq, "add-key", "Allow the holder of a public key to push",
+  auto* add = r.add(*hq, "add-key", "Allow the holder of a public key to push the stacks it is granted",
                     [a](Context& c) { return add_key_cmd(c, *a); });
   add->add_option("NAME", a->key_name, "A name for the key (letters, digits, . _ -)")->required();
   add->add_option("FILE", a->key_file, "The OpenSSH public key file (- for stdin)")->required();
+  add->add_option("--stacks", a->stacks, "The stacks it may push and fetch (a,b; default: none)");
+  add->add_flag("--all", a->all, "It may push and fetch every stack, present and future");
+  add->add_flag("--none", a->none, "It may reach no stack until granted (the default)");
+
+  auto* grant = r.add(*hq, "grant", "Set the stacks a key may push and fetch (replaces its list)",
+                      [a](Context& c) { return grant_cmd(c, *a); });
+  grant->add_option("NAME", a->key_name, "The key's name")->required();
+  grant->add_option("--stacks", a->stacks, "The stacks it may push and fetch (a,b)");
+  grant->add_flag("--all", a->all, "Every stack, present and future");
+  grant->add_flag("--none", a->none, "No stack");
 
   auto* keys = r.add(*hq, "keys", "List the keys that may push", [](Context& c) { return keys_cmd(c); });
   r.json_flag(keys);

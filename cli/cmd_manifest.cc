@@ -57,10 +57,11 @@ Status build(Context& ctx, const ManifestArgs& a) {
   std::string path;
   if (!a.out_dir.empty()) {
     path = a.out_dir + "/instructions.json";
-    if (auto s = write_file_atomic(path, json); !s) return s;
+    // 0600 here and in the store: the instructions hold env values.
+    if (auto s = write_file_atomic(path, json, 0600); !s) return s;
   } else {
     std::string key = "stacks/" + m->stack.name + "/build/instructions.json";
-    if (auto s = ctx.store().put(key, json); !s) return s;
+    if (auto s = ctx.store().put(key, json, 0600); !s) return s;
     path = ctx.store().locate(key);
   }
   std::cout << "wrote " << path << " (" << list->instructions.size() << " instructions)\n";

@@ -1,13 +1,20 @@
 // Day-to-day operations on a running stack: logs and env
-// (`quarry env STACK set KEY=VALUE ...`; `quarry env set STACK ...` too).
+// (`quarry env STACK set KEY=VALUE ...`; `quarry env set STACK ...` too;
+// `quarry env set STACK KEY -` and `--from-file F` keep a secret value out
+// of the command line, so out of shell history and `ps`).
+#include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/cluster.h"
 #include "cli/command.h"
 #include "cli/table.h"
+#include "compiler/env_interpolation.h"
+#include "core/file_io.h"
 #include "core/text.h"
+#include "hq/process_deploy_runner.h"
 #include "launcher/container_ops.h"
 #include "launcher/docker_commands.h"
 #include "store/store_json.h"
@@ -20,6 +27,7 @@ struct LogsArgs {
   std::string stack, node;
   bool follow = false;
   int tail = 100;
+  bool deploy = false;  // --deploy: the stack's last deploy log instead
 };
 
 // Writes whole lines with the container's name in front; a partial line
@@ -49,7 +57,29 @@ class Prefixer {
   std::string buf_;
 };
 
+// The newest deploy log of the stack (a push's deploy writes it, and goes on
+// writing it when the pusher has gone): its last `tail` lines.
+Status deploy_log(Context& ctx, const LogsArgs& a) {
+  if (!is_dns_label(a.stack)) return fail("invalid stack name '" + a.stack + "'", ErrorKind::Usage);
+  std::string dir = ctx.store().locate("stacks/" + a.stack + "/deploys");
+  std::string path = newest_deploy_log(dir);
+  if (path.empty()) return fail("stack " + a.stack + " has no deploy log yet (a push writes one in " + dir + ")");
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  auto lines = split_lines(*text);
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::size_t from = a.tail < 0 || static_cast<std::size_t>(a.tail) >= lines.size() ? 0 : lines.size() - a.tail;
+  std::cout << "==> " << path << "\n";
+  for (std::size_t i = from; i < lines.size(); ++i) std::cout << lines[i] << "\n";
+  return {};
+}
+
 Status logs(Context& ctx, const LogsArgs& a) {
+  if (a.deploy) {
+    if (!a.node.empty()) return fail("--deploy shows the stack's deploy log: give no node", ErrorKind::Usage);
+    return deploy_log(ctx, a);
+  }
+  if (a.node.empty()) return fail("name the node or service: quarry logs STACK NODE", ErrorKind::Usage);
   auto recs = load_containers(ctx.store(), a.stack);
   if (!recs) return std::unexpected(recs.error());
   std::vector<ContainerRecord> chosen;
@@ -104,6 +134,7 @@ struct EnvArgs {
   std::vector<std::string> items;
   bool show = false;
   bool restart = false;
+  std::string from_file;  // --from-file F: the value of the one KEY
 };
 
 // Both word orders name the stack once: with it before the verb, the verb's
@@ -145,8 +176,57 @@ Status restart_if_asked(Context& ctx, const EnvArgs& a) {
   return {};
 }
 
+// A secret's value from a stream: at most kMaxEnvValueBytes, one trailing
+// line break dropped (what `echo` and editors add).
+Result<std::string> read_value(std::istream& in, const std::string& from) {
+  std::string value;
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    value.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (value.size() > kMaxEnvValueBytes + 2) {
+      return fail("the value from " + from + " is over " + std::to_string(kMaxEnvValueBytes) + " bytes");
+    }
+  }
+  if (value.ends_with("\r\n")) value.resize(value.size() - 2);
+  else if (value.ends_with("\n")) value.pop_back();
+  if (value.size() > kMaxEnvValueBytes) {
+    return fail("the value from " + from + " is over " + std::to_string(kMaxEnvValueBytes) + " bytes");
+  }
+  return value;
+}
+
+// `KEY -` (stdin) or `KEY --from-file F`: the one value that is not on the
+// command line. nullopt when the items are KEY=VALUE pairs.
+Result<std::optional<std::pair<std::string, std::string>>> value_from_elsewhere(const EnvArgs& a) {
+  bool from_stdin = a.items.size() == 2 && a.items[1] == "-";
+  if (!from_stdin && a.from_file.empty()) return std::nullopt;
+  if (!a.from_file.empty() && a.items.size() != 1) {
+    return fail("--from-file sets one KEY: quarry env set STACK KEY --from-file FILE", ErrorKind::Usage);
+  }
+  const std::string& key = a.items[0];
+  if (!is_env_name(key)) return fail("invalid env name '" + key + "'", ErrorKind::Usage);
+  Result<std::string> value;
+  if (from_stdin) {
+    value = read_value(std::cin, "stdin");
+  } else {
+    std::ifstream in(a.from_file, std::ios::binary);
+    if (!in) return fail("cannot read " + a.from_file);
+    value = read_value(in, a.from_file);
+  }
+  if (!value) return std::unexpected(value.error());
+  return std::optional<std::pair<std::string, std::string>>(std::pair{key, std::move(*value)});
+}
+
 Status env_set(Context& ctx, const EnvArgs& a) {
-  if (a.items.empty()) return fail("give KEY=VALUE pairs", ErrorKind::Usage);
+  if (a.items.empty()) return fail("give KEY=VALUE pairs, or KEY - (value on stdin), or KEY --from-file F", ErrorKind::Usage);
+  auto elsewhere = value_from_elsewhere(a);
+  if (!elsewhere) return std::unexpected(elsewhere.error());
+  if (*elsewhere) {
+    const auto& [key, value] = **elsewhere;
+    if (auto s = set_env(ctx.store(), env_dir(a.stack), key, value); !s) return s;
+    std::cout << "set " << key << " of " << a.stack << " (" << value.size() << " bytes)\n";
+    return restart_if_asked(ctx, a);
+  }
   for (const auto& item : a.items) {
     auto eq = item.find('=');
     if (eq == std::string::npos) return fail("'" + item + "' is not KEY=VALUE", ErrorKind::Usage);
@@ -187,7 +267,8 @@ void register_ops_commands(Registry& r) {
   auto* logs_cmd = r.add(r.app(), "logs", "Show the logs of every container of a node, each line prefixed",
                          [la](Context& c) { return logs(c, *la); });
   logs_cmd->add_option("stack", la->stack, "Stack")->required();
-  logs_cmd->add_option("node", la->node, "Node or service")->required();
+  logs_cmd->add_option("node", la->node, "Node or service (not with --deploy)");
+  logs_cmd->add_flag("--deploy", la->deploy, "Show the stack's last deploy log (a push's output, kept in full)");
   logs_cmd->add_flag("-f,--follow", la->follow, "Keep following");
   logs_cmd->add_option("--tail", la->tail, "Lines from the end of each (default 100; -1 all)");
 
@@ -196,9 +277,11 @@ void register_ops_commands(Registry& r) {
       "env", "A stack's env and secrets (stored with mode 0600): quarry env STACK set|unset|list ...");
   env->require_subcommand(1);
   env->add_option("STACK", ea->stack_first, "Stack (or name it after the verb: quarry env set STACK ...)");
-  auto* set = r.add(*env, "set", "Set KEY=VALUE ...", env_action(ea, env_set));
+  auto* set = r.add(*env, "set", "Set KEY=VALUE ..., or KEY - (the value from stdin), or KEY --from-file F",
+                    env_action(ea, env_set));
   set->add_option("stack", ea->stack, "Stack, unless named before the verb");
-  set->add_option("items", ea->items, "KEY=VALUE");
+  set->add_option("items", ea->items, "KEY=VALUE ..., or KEY - to read the value from stdin");
+  set->add_option("--from-file", ea->from_file, "Read the value of the one KEY from this file");
   set->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
   auto* unset = r.add(*env, "unset", "Remove KEY ...", env_action(ea, env_unset));
   unset->add_option("stack", ea->stack, "Stack, unless named before the verb");

@@ -62,6 +62,7 @@ Status add_servers(Context& ctx, const AddArgs& a) {
     auto hello = run_ok(**sh, endpoint_of(r), Command{{"docker", "version", "--format", "{{.Server.Version}}"}, {}, {}, std::chrono::seconds(30), {}});
     if (!hello) return std::unexpected(hello.error().context("server " + r.id + " must accept SSH and run docker"));
     if (auto s = save_server(ctx.store(), r); !s) return s;
+    if (auto s = cluster.keep_network(); !s) return s;
     if (auto s = (*placer)->add_server(r); !s) return s;
     std::cout << r.id << "  " << r.ip << "  docker " << trim(hello->out) << "\n";
     return {};
@@ -107,7 +108,8 @@ Status remove_server_cmd(Context& ctx, const std::string& id, bool force) {
   }
   if ((*server)->provider == "manual") {
     (void)cluster.host_keys().forget(id);
-    return remove_server(ctx.store(), id);
+    if (auto s = remove_server(ctx.store(), id); !s) return s;
+    return cluster.keep_network();
   }
   auto source = cluster.server_source();
   if (!source) return std::unexpected(source.error());

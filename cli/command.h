@@ -42,8 +42,10 @@ void register_server_commands(Registry& r);     // servers add|rm|trust, grid, c
 void register_deploy_commands(Registry& r);     // deploy, scale, releases, rollback, promote
 void register_ops_commands(Registry& r);        // logs, env
 void register_locknet_commands(Registry& r);    // locknet
+void register_config_commands(Registry& r);     // config put|rm|ls
 void register_hq_commands(Registry& r);         // hq init|receive|add-key|keys|remove-key
 void register_run_commands(Registry& r);        // run, stop (the stack on this machine)
 void register_router_commands(Registry& r);     // router tls
+void register_store_commands(Registry& r);      // store migrate, hq status (after hq)
 
 }  // namespace quarry

@@ -13,6 +13,7 @@ namespace quarry {
 
 struct GlobalOptions {
   std::string home;     // --home, else $QUARRY_HOME, else /home/quarry
+  std::string store;    // --store URL, else $QUARRY_STORE, else dir:HOME (docs/store.md)
   bool json = false;    // --json on listing commands
   bool verbose = false;
   bool quiet = false;
@@ -20,6 +21,9 @@ struct GlobalOptions {
 
 class Context {
  public:
+  // Opens the store options.store names (a DirStore on `home` when empty).
+  // A bad URL is a Usage error.
+  static Result<Context> open(GlobalOptions options);
   explicit Context(GlobalOptions options);
   const GlobalOptions& options() const { return options_; }
   const std::string& home() const { return options_.home; }
@@ -32,5 +36,7 @@ class Context {
 
 // The default home: $QUARRY_HOME, else /home/quarry.
 std::string default_home();
+// The default store URL: $QUARRY_STORE, else empty (dir:HOME).
+std::string default_store();
 
 }  // namespace quarry

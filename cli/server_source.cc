@@ -62,6 +62,12 @@ Result<ServerRecord> ProviderServerSource::create_spec(const ServerSpec& spec) {
   }
   auto rec = record_of(*server);
   if (auto s = save_server(store_, rec); !s) return std::unexpected(s.error());
+  if (on_change_) {
+    if (auto s = on_change_(); !s) {
+      step.failed(s.error().message);
+      return std::unexpected(s.error().context("server " + rec.id + " is recorded but gets no containers"));
+    }
+  }
   step.done(rec.id + " at " + rec.ip);
   return rec;
 }
@@ -81,7 +87,8 @@ Status ProviderServerSource::destroy(const ServerRecord& server) {
     return s;
   }
   (void)keys_.forget(server.id);
-  return remove_server(store_, server.id);
+  if (auto s = remove_server(store_, server.id); !s) return s;
+  return on_change_ ? on_change_() : Status{};
 }
 
 }  // namespace quarry

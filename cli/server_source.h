@@ -3,6 +3,8 @@
 // so the first SSH connection is already verified.
 #pragma once
 
+#include <functional>
+
 #include "cloud/provider.h"
 #include "launcher/host_keys.h"
 #include "launcher/seams.h"
@@ -20,10 +22,15 @@ class ProviderServerSource : public ServerSource {
   // Makes a server from an explicit spec (quarry servers add).
   Result<ServerRecord> create_spec(const ServerSpec& spec);
 
+  // Called once a made server is recorded (before it is handed out) and once
+  // a destroyed one is forgotten: a failure fails the create or destroy.
+  void on_membership_change(std::function<Status()> hook) { on_change_ = std::move(hook); }
+
  private:
   Store& store_;
   Provider& provider_;
   HostKeyStore& keys_;
+  std::function<Status()> on_change_;
 };
 
 // The store's record of a provider's server.

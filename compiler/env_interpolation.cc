@@ -2,7 +2,15 @@
 
 namespace quarry {
 
-Result<std::string> interpolate(std::string_view value, const EnvLookup& lookup) {
+namespace {
+std::unexpected<Error> too_long(std::size_t max_bytes, std::string_view after) {
+  return fail("the value grows past " + std::to_string(max_bytes) + " bytes" +
+              (after.empty() ? std::string() : " at ${" + std::string(after) + "}") + " (the limit for one env value)");
+}
+}  // namespace
+
+Result<std::string> interpolate(std::string_view value, const EnvLookup& lookup, std::size_t max_bytes) {
+  if (value.size() > max_bytes) return too_long(max_bytes, {});
   std::string out;
   std::size_t i = 0;
   while (i < value.size()) {
@@ -25,6 +33,7 @@ Result<std::string> interpolate(std::string_view value, const EnvLookup& lookup)
       }
       auto found = lookup(name);
       if (!found) return fail("undefined variable ${" + std::string(name) + "}");
+      if (out.size() + found->size() > max_bytes) return too_long(max_bytes, name);
       out += *found;
       i = close + 1;
     } else {

@@ -2,8 +2,9 @@
 
 namespace quarry {
 
-EnvRead read_env(const MapEntry& entry, const EnvLookup& outer, Diagnostics& diags) {
+EnvRead read_env(const MapEntry& entry, const EnvLookup& outer, EnvBudget& budget, Diagnostics& diags) {
   EnvRead out;
+  if (budget.spent) return out;
   auto entries = read_map(entry, "a map of NAME: value", diags);
   if (!entries) return out;
   for (const auto& e : *entries) {
@@ -31,6 +32,14 @@ EnvRead read_env(const MapEntry& entry, const EnvLookup& outer, Diagnostics& dia
       diags.error(e.value_at(), "env " + e.key + ": " + value.error().message);
       continue;
     }
+    std::size_t cost = e.key.size() + value->size();
+    if (cost > budget.left) {
+      diags.error(e.value_at(), "env " + e.key + ": the manifest's env values together grow past " +
+                                    std::to_string(kMaxEnvTotalBytes) + " bytes here (the limit for all of them)");
+      budget.spent = true;
+      return out;
+    }
+    budget.left -= cost;
     out.values[e.key] = std::move(*value);
     out.keys.emplace_back(e.key, e.key_at);
   }

@@ -113,7 +113,7 @@ void read_name(const MapEntry* entry, const ManifestOptions& opts, Stack& stack,
 }
 
 std::vector<ProcessRead> read_processes(const MapEntry* entry, bool is_service, const EnvLookup& outer,
-                                        Diagnostics& diags) {
+                                        EnvBudget& budget, Diagnostics& diags) {
   std::vector<ProcessRead> out;
   if (!entry) return out;
   const char* expected = is_service ? "a map of service names to their settings"
@@ -122,8 +122,22 @@ std::vector<ProcessRead> read_processes(const MapEntry* entry, bool is_service, 
   if (entry->value.IsNull()) return out;
   auto entries = read_map(*entry, expected, diags);
   if (!entries) return out;
-  for (const auto& e : *entries) out.push_back(read_process(e, is_service, outer, diags));
+  for (const auto& e : *entries) out.push_back(read_process(e, is_service, outer, budget, diags));
   return out;
+}
+
+// Every process's instruction carries the stack env: it counts once per
+// process against the budget (it was charged once when read).
+void charge_inherited_env(const MapEntry* env_entry, const std::map<std::string, std::string>& env,
+                          std::size_t processes, EnvBudget& budget, Diagnostics& diags) {
+  if (!env_entry || budget.spent || processes < 2) return;
+  std::size_t size = 0;
+  for (const auto& [k, v] : env) size += k.size() + v.size();
+  if (size == 0 || size * (processes - 1) <= budget.left) return;
+  diags.error(env_entry->key_at, "env: " + std::to_string(processes) + " processes each inherit " +
+                                     std::to_string(size) + " bytes of stack env, past the limit of " +
+                                     std::to_string(kMaxEnvTotalBytes) + " bytes for all env values");
+  budget.spent = true;
 }
 
 Stack read_stack(const YAML::Node& root, const ManifestOptions& opts, Diagnostics& diags) {
@@ -141,16 +155,18 @@ Stack read_stack(const YAML::Node& root, const ManifestOptions& opts, Diagnostic
   read_name(top["name"], opts, stack, diags);
 
   EnvLookup global = [&](std::string_view name) { return lookup_in(opts.global_env, name); };
+  EnvBudget budget;
   EnvRead stack_env;
-  if (top["env"]) stack_env = read_env(*top["env"], global, diags);
+  if (top["env"]) stack_env = read_env(*top["env"], global, budget, diags);
   stack.env = stack_env.values;
 
   EnvLookup outer = [&](std::string_view name) {
     auto found = lookup_in(stack.env, name);
     return found ? found : lookup_in(opts.global_env, name);
   };
-  auto services = read_processes(top["services"], true, outer, diags);
-  auto nodes = read_processes(top["nodes"], false, outer, diags);
+  auto services = read_processes(top["services"], true, outer, budget, diags);
+  auto nodes = read_processes(top["nodes"], false, outer, budget, diags);
+  charge_inherited_env(top["env"], stack.env, services.size() + nodes.size(), budget, diags);
   if (services.empty() && nodes.empty() && diags.empty()) {
     diags.error(Position{}, "nothing to run: add 'services:' or 'nodes:'");
   }
@@ -164,6 +180,11 @@ Stack read_stack(const YAML::Node& root, const ManifestOptions& opts, Diagnostic
 
 Result<Stack> parse_manifest(std::string_view yaml_text, const ManifestOptions& opts) {
   Diagnostics diags(opts.path);
+  if (yaml_text.size() > kMaxManifestBytes) {
+    diags.error(Position{}, "the manifest is " + std::to_string(yaml_text.size()) + " bytes, over the limit of " +
+                                std::to_string(kMaxManifestBytes) + "; keep data out of quarry.yml");
+    return fail(diags.to_error());
+  }
   try {
     if (report_bad_utf8(yaml_text, diags)) return fail(diags.to_error());
     if (report_tabs(yaml_text, diags)) return fail(diags.to_error());

@@ -11,6 +11,9 @@
 
 namespace quarry {
 
+// A manifest larger than this is refused before it is parsed.
+inline constexpr std::size_t kMaxManifestBytes = 1024 * 1024;
+
 struct ManifestOptions {
   // The file as the user should see it in messages ("quarry.yml",
   // "examples/hello/quarry.yml"); never opened.
@@ -28,7 +31,8 @@ struct ManifestOptions {
 // Stack::global_env is opts.global_env. On failure the Error (kind User)
 // holds every diagnostic found, one per line, each
 // "PATH:LINE:COL: message" with 1-based line and column, sorted by
-// position. A YAML syntax error is reported the same way. Never throws.
+// position. A YAML syntax error is reported the same way, and so is a text
+// over kMaxManifestBytes (at 1:1, unparsed). Never throws.
 // Thread-safe (no shared state).
 Result<Stack> parse_manifest(std::string_view yaml_text, const ManifestOptions& opts);
 

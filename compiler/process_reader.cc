@@ -43,12 +43,19 @@ std::optional<int> read_int(const MapEntry& e, std::string_view what, long lo, l
   return static_cast<int>(*v);
 }
 
-std::optional<int> read_duration(const MapEntry& e, Diagnostics& diags) {
+// A duration of at most `max_ms` (a health check that may wait for hours
+// holds a deploy, and the stack's lock, for as long).
+std::optional<int> read_duration(const MapEntry& e, int max_ms, Diagnostics& diags) {
   auto text = read_scalar(e, "a duration (like 500ms, 5s, 1m)", diags);
   if (!text) return std::nullopt;
   auto ms = parse_duration_ms(*text);
   if (!ms) {
     diags.error(e.value_at(), e.key + ": " + ms.error().message);
+    return std::nullopt;
+  }
+  if (*ms > max_ms) {
+    diags.error(e.value_at(), e.key + ": " + quoted(*text) + " is longer than the limit of " +
+                                  std::to_string(max_ms / 1000) + "s");
     return std::nullopt;
   }
   return *ms;
@@ -212,11 +219,11 @@ void read_health(const MapEntry& e, Process& p, Diagnostics& diags) {
       if (h.key == "path") {
         if (auto path = read_scalar(h, "an HTTP path like /up", diags)) check.path = *path;
       } else if (h.key == "timeout") {
-        if (auto ms = read_duration(h, diags)) check.timeout_ms = *ms;
+        if (auto ms = read_duration(h, kMaxHealthTimeoutMs, diags)) check.timeout_ms = *ms;
       } else if (h.key == "interval") {
-        if (auto ms = read_duration(h, diags)) check.interval_ms = *ms;
+        if (auto ms = read_duration(h, kMaxHealthIntervalMs, diags)) check.interval_ms = *ms;
       } else if (h.key == "retries") {
-        if (auto n = read_int(h, "a number of probes", 1, 1000, diags)) check.retries = *n;
+        if (auto n = read_int(h, "a number of probes", 1, kMaxHealthRetries, diags)) check.retries = *n;
       } else {
         report_unknown_key(h, "in health", keys, diags);
       }
@@ -225,11 +232,19 @@ void read_health(const MapEntry& e, Process& p, Diagnostics& diags) {
     diags.error(e.value_at(), "health: expected " + expected + ", got " + describe(e.value));
     return;
   }
-  bool bad_path = !check.path.empty() && (check.path[0] != '/' ||
+  bool bad_path = !check.path.empty() && (check.path[0] != '/' || check.path.size() > kMaxHealthPathBytes ||
                   std::any_of(check.path.begin(), check.path.end(), [](unsigned char c) { return c <= ' '; }));
   if (e.value.IsScalar() && check.path.empty()) bad_path = true;
   if (bad_path) {
     diags.error(e.value_at(), "health: " + quoted(check.path) + " is not an HTTP path (like /up)");
+    return;
+  }
+  long wait_ms = static_cast<long>(check.retries) * (check.timeout_ms + check.interval_ms);
+  if (wait_ms > kMaxHealthWaitMs) {
+    diags.error(e.key_at, "health: " + std::to_string(check.retries) + " retries of " +
+                              std::to_string(check.timeout_ms) + "ms + " + std::to_string(check.interval_ms) +
+                              "ms could wait " + std::to_string(wait_ms / 1000) + "s, past the limit of " +
+                              std::to_string(kMaxHealthWaitMs / 1000) + "s");
     return;
   }
   p.health = check;
@@ -255,7 +270,8 @@ std::string bad_name_message(std::string_view what, std::string_view name) {
   return message;
 }
 
-ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup& outer, Diagnostics& diags) {
+ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup& outer, EnvBudget& budget,
+                         Diagnostics& diags) {
   ProcessRead r;
   Process& p = r.process;
   p.name = entry.key;
@@ -291,7 +307,7 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
     } else if (k == "volumes") {
       read_volumes(e, p, diags);
     } else if (k == "env") {
-      EnvRead env = read_env(e, outer, diags);
+      EnvRead env = read_env(e, outer, budget, diags);
       p.env = std::move(env.values);
       r.source.env_keys = std::move(env.keys);
     } else if (k == "health") {

@@ -34,8 +34,10 @@ const std::vector<std::string>& process_keys(bool is_service);
 // only meaningful when no diagnostic was added. `outer` resolves ${NAME} in
 // the process env after its own earlier entries (the stack env, then the
 // global env). Applies the defaults: scale 1, memory 256 MB, and a TCP
-// health check for a node with a port and no health.
-ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup& outer, Diagnostics& diags);
+// health check for a node with a port and no health. The process env is
+// charged to `budget`.
+ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup& outer, EnvBudget& budget,
+                         Diagnostics& diags);
 
 }  // namespace quarry
 

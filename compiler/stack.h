@@ -2,6 +2,7 @@
 // it; everything after the parser may assume every invariant documented here.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -9,8 +10,16 @@
 
 namespace quarry {
 
+// Bounds on a health check: a deploy waits for it with the stack's lock
+// held, and the path goes to curl and to an HTTP request line as it is.
+inline constexpr int kMaxHealthTimeoutMs = 60 * 1000;
+inline constexpr int kMaxHealthIntervalMs = 60 * 1000;
+inline constexpr int kMaxHealthRetries = 100;
+inline constexpr long kMaxHealthWaitMs = 15L * 60 * 1000;  // retries * (timeout + interval)
+inline constexpr std::size_t kMaxHealthPathBytes = 1024;
+
 struct HealthCheck {
-  std::string path;          // HTTP path; empty means a TCP connect check
+  std::string path;          // HTTP path, taken literally; empty means a TCP connect check
   int timeout_ms = 5000;     // per probe
   int interval_ms = 1000;    // between probes
   int retries = 10;          // probes before the check fails

@@ -6,7 +6,9 @@ void BestFitPolicy::insert(BlockSlot slot, const Resources& free, const Tags& ta
   index_.insert(slot, free, tags);
 }
 
-void BestFitPolicy::erase(BlockSlot slot, const Resources& free) { index_.erase(slot, free); }
+void BestFitPolicy::erase(BlockSlot slot, const Resources&) { index_.erase(slot); }
+
+void BestFitPolicy::update(BlockSlot slot, const Resources& free) { index_.update(slot, free); }
 
 std::optional<BlockSlot> BestFitPolicy::choose(const PlacementRequest& request) const {
   return index_.find(request, BlockIndex::Order::Tightest);

@@ -12,6 +12,7 @@ class BestFitPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "best-fit"; }
   void insert(BlockSlot slot, const Resources& free, const Tags& tags) override;
   void erase(BlockSlot slot, const Resources& free) override;
+  void update(BlockSlot slot, const Resources& free) override;
   std::optional<BlockSlot> choose(const PlacementRequest& request) const override;
   std::unique_ptr<PlacementPolicy> fresh() const override;
 

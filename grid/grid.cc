@@ -29,9 +29,7 @@ std::optional<std::uint32_t> Grid::find_block(std::string_view id) const {
 }
 
 std::optional<std::uint32_t> Grid::find_slice(std::string_view id) const {
-  auto it = slice_ids_.find(id);
-  if (it == slice_ids_.end()) return std::nullopt;
-  return it->second;
+  return slice_ids_.find(id, SliceIdOf{this});
 }
 
 std::uint32_t Grid::new_block(const BlockSpec& spec) {
@@ -58,10 +56,9 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
 }
 
 std::uint32_t Grid::intern_node(std::string_view key) {
-  auto it = node_ids_.find(key);
-  if (it != node_ids_.end()) {
-    ++nodes_[it->second].refs;
-    return it->second;
+  if (auto found = node_ids_.find(key, NodeIdOf{this})) {
+    ++nodes_[*found].refs;
+    return *found;
   }
   std::uint32_t n;
   if (!free_nodes_.empty()) {
@@ -71,15 +68,21 @@ std::uint32_t Grid::intern_node(std::string_view key) {
     n = static_cast<std::uint32_t>(nodes_.size());
     nodes_.emplace_back();
   }
-  nodes_[n] = NodeRec{std::string(key), {}, {}, 1};
-  node_ids_.emplace(std::string(key), n);
+  // A reused record keeps its buffers: interning a node allocates nothing
+  // once the grid has held as many nodes before.
+  auto& node = nodes_[n];
+  node.key.assign(key);
+  node.blocks.clear();
+  node.counts.clear();
+  node.refs = 1;
+  node_ids_.insert(key, n, NodeIdOf{this});
   return n;
 }
 
 void Grid::release_node(std::uint32_t n) {
   if (--nodes_[n].refs > 0) return;
-  node_ids_.erase(nodes_[n].key);
-  nodes_[n] = NodeRec{};
+  node_ids_.erase(nodes_[n].key, NodeIdOf{this});
+  nodes_[n].key.clear();
   free_nodes_.push_back(n);
 }
 
@@ -108,8 +111,6 @@ void Grid::update_low(BlockRec& rec) {
 void Grid::attach(std::uint32_t s, std::uint32_t b) {
   auto& sl = slices_[s];
   auto& rec = blocks_[b];
-  bool indexed = rec.indexed;
-  unindex(b);
   rec.block.used += sl.slice.size;
   sl.block = b;
   sl.pos = static_cast<std::uint32_t>(rec.slices.size());
@@ -123,15 +124,13 @@ void Grid::attach(std::uint32_t s, std::uint32_t b) {
     ++node.counts[it - node.blocks.begin()];
   }
   update_low(rec);
-  if (indexed) reindex(b);
+  if (rec.indexed) policy_->update(b, rec.block.free());
 }
 
 void Grid::detach(std::uint32_t s) {
   auto& sl = slices_[s];
   auto b = sl.block;
   auto& rec = blocks_[b];
-  bool indexed = rec.indexed;
-  unindex(b);
   rec.block.used -= sl.slice.size;
   auto last = rec.slices.back();
   rec.slices[sl.pos] = last;
@@ -147,7 +146,7 @@ void Grid::detach(std::uint32_t s) {
   }
   sl.block = kNone;
   update_low(rec);
-  if (indexed) reindex(b);
+  if (rec.indexed) policy_->update(b, rec.block.free());
 }
 
 bool Grid::fits(std::uint32_t s, std::uint32_t b) const {
@@ -203,7 +202,7 @@ Result<Placement> Grid::add_slice(const Slice& slice) {
   if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
   auto s = free_slices_.empty() ? static_cast<std::uint32_t>(slices_.size()) : free_slices_.back();
   // One hash probe both checks for a duplicate and records the id.
-  if (!slice_ids_.try_emplace(slice.id, s).second) return fail("slice '" + slice.id + "' is already in the grid");
+  if (!slice_ids_.insert(slice.id, s, SliceIdOf{this})) return fail("slice '" + slice.id + "' is already in the grid");
   if (s == slices_.size()) slices_.emplace_back();
   else free_slices_.pop_back();
   auto& sl = slices_[s];
@@ -245,8 +244,11 @@ Status Grid::remove_slice(std::string_view slice_id) {
     unpend(*s);
   }
   release_node(sl.node);
-  slice_ids_.erase(sl.slice.id);
-  sl = SliceRec{};
+  slice_ids_.erase(sl.slice.id, SliceIdOf{this});
+  // Keep the record's buffers for the next slice that takes this slot.
+  sl.slice.id.clear();
+  sl.slice.required_tags.clear();
+  sl.alive = false;
   free_slices_.push_back(*s);
   if (b != kNone) place_pending_on(b);
   return finish();

@@ -40,6 +40,7 @@
 #include "grid/clock.h"
 #include "grid/grid_events.h"
 #include "grid/grid_state.h"
+#include "grid/id_table.h"
 #include "grid/placement_policy.h"
 #include "grid/repack.h"
 #include "grid/slice.h"
@@ -145,6 +146,15 @@ class Grid {
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   using IdMap = std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>;
+  // The ids a record holds, for the IdTables.
+  struct SliceIdOf {
+    const Grid* grid;
+    std::string_view operator()(std::uint32_t s) const { return grid->slices_[s].slice.id; }
+  };
+  struct NodeIdOf {
+    const Grid* grid;
+    std::string_view operator()(std::uint32_t n) const { return grid->nodes_[n].key; }
+  };
 
   struct BlockRec {
     Block block;
@@ -217,10 +227,10 @@ class Grid {
   std::size_t live_blocks_ = 0;
   std::vector<SliceRec> slices_;
   std::vector<std::uint32_t> free_slices_;
-  IdMap slice_ids_;
+  IdTable slice_ids_;
   std::vector<NodeRec> nodes_;
   std::vector<std::uint32_t> free_nodes_;
-  IdMap node_ids_;
+  IdTable node_ids_;
   std::map<std::uint64_t, std::uint32_t> pending_;  // arrival order -> slice
   std::uint64_t next_seq_ = 1;
   std::map<std::uint64_t, Creating> creating_;

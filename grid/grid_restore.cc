@@ -34,10 +34,9 @@ Result<Grid> Grid::restore(const GridState& state, GridOptions options, std::uni
   Grid grid(std::move(options), std::move(policy), quiet);
   auto admit = [&](const Slice& slice) -> Result<std::uint32_t> {
     if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
-    if (grid.slice_ids_.contains(slice.id)) return fail("slice '" + slice.id + "' appears twice");
     auto s = static_cast<std::uint32_t>(grid.slices_.size());
+    if (!grid.slice_ids_.insert(slice.id, s, SliceIdOf{&grid})) return fail("slice '" + slice.id + "' appears twice");
     grid.slices_.push_back(SliceRec{slice, kNone, 0, grid.intern_node(slice.node_key()), 0, 0, true});
-    grid.slice_ids_.emplace(slice.id, s);
     return s;
   };
   for (const auto& bs : state.blocks) {

@@ -37,8 +37,11 @@ class PlacementPolicy {
   // The block at `slot` may take slices and has `free` left. A slot is
   // inserted at most once until it is erased.
   virtual void insert(BlockSlot slot, const Resources& free, const Tags& tags) = 0;
-  // Forgets the block; `free` is the value it was inserted with.
+  // Forgets the block; `free` is its last known free capacity.
   virtual void erase(BlockSlot slot, const Resources& free) = 0;
+  // An inserted block's free capacity is now `free` (a slice came or went);
+  // its tags are unchanged. Called once per placement: keep it cheap.
+  virtual void update(BlockSlot slot, const Resources& free) = 0;
   // The block for a slice, or nullopt when no inserted block fits.
   virtual std::optional<BlockSlot> choose(const PlacementRequest& request) const = 0;
   // An empty policy of the same kind and settings.

@@ -6,7 +6,9 @@ void SpreadPolicy::insert(BlockSlot slot, const Resources& free, const Tags& tag
   index_.insert(slot, free, tags);
 }
 
-void SpreadPolicy::erase(BlockSlot slot, const Resources& free) { index_.erase(slot, free); }
+void SpreadPolicy::erase(BlockSlot slot, const Resources&) { index_.erase(slot); }
+
+void SpreadPolicy::update(BlockSlot slot, const Resources& free) { index_.update(slot, free); }
 
 std::optional<BlockSlot> SpreadPolicy::choose(const PlacementRequest& request) const {
   return index_.find(request, BlockIndex::Order::Loosest);

@@ -18,6 +18,7 @@ struct PushDeployRequest {
   std::string commit;     // the pushed commit, 40 hex digits
   std::string branch;     // the deploy branch it was pushed to ("main")
   std::string pushed_by;  // the pusher's key name
+  std::string log_dir;    // where the deploy's log goes (stacks/STACK/deploys)
   // Output for the pusher, one line (without its newline) at a time, as it
   // happens.
   std::function<void(std::string_view line)> progress;

@@ -38,9 +38,13 @@ Status ensure_account(const std::string& user, const std::string& home) {
   }
   // A locked password ('!') makes sshd refuse key logins when PAM is off.
   if (auto r = run_checked({"usermod", "-p", "*", user}); !r) return std::unexpected(r.error());
-  if (getgrnam("docker")) {
-    if (auto r = run_checked({"usermod", "-a", "-G", "docker", user}); !r) return std::unexpected(r.error());
+  // The build engine's socket belongs to group docker. A machine where the
+  // engine's package did not make the group (or where it was removed) gets
+  // it here, before the engine starts.
+  if (!getgrnam("docker")) {
+    if (auto r = run_checked({"groupadd", "-f", "--system", "docker"}); !r) return std::unexpected(r.error());
   }
+  if (auto r = run_checked({"usermod", "-a", "-G", "docker", user}); !r) return std::unexpected(r.error());
   return {};
 }
 

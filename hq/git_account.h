@@ -25,7 +25,7 @@ std::optional<AccountIds> find_account(const std::string& user);
 // /bin/sh) or brings an existing one into that shape: home and shell set,
 // password field set to '*' so key logins work under `UsePAM no` (a new
 // account's password is locked, which sshd then treats as disabled), and
-// added to the docker group when there is one. Idempotent. Needs root;
+// added to the docker group (made when missing). Idempotent. Needs root;
 // refuses "root" and other accounts with uid 0.
 Status ensure_account(const std::string& user, const std::string& home);
 

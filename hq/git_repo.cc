@@ -250,6 +250,9 @@ Result<std::optional<std::string>> GitRepo::read_blob(const std::string& commit_
   if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) {
     return fail(path + " at " + commit_sha.substr(0, 12) + " is not a file");
   }
+  if (git_tree_entry_filemode(entry.get()) == GIT_FILEMODE_LINK) {
+    return fail(path + " at " + commit_sha.substr(0, 12) + " is a symbolic link, not a regular file");
+  }
   git_blob* b = nullptr;
   if (rc = git_blob_lookup(&b, repo_, git_tree_entry_id(entry.get())); rc < 0) {
     return std::unexpected(git_failure("blob " + path, rc));

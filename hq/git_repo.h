@@ -39,8 +39,9 @@ class GitRepo {
 
   // The bytes of the file at `path` ("quarry.yml", "deploy/app.yml") in the
   // tree of commit `commit_sha` (40 hex digits). nullopt when the commit has
-  // no such path; an error when the path names a directory or a submodule,
-  // or the commit cannot be read.
+  // no such path; an error when the path names a directory, a submodule or a
+  // symbolic link (its bytes would be the link's target, and an export would
+  // make it point anywhere on the HQ), or the commit cannot be read.
   Result<std::optional<std::string>> read_blob(const std::string& commit_sha, const std::string& path);
 
   // Writes the tree of commit `commit_sha` to `dir`: regular files with mode

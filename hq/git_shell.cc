@@ -13,6 +13,7 @@
 
 #include "core/file_io.h"
 #include "hq/forced_command.h"
+#include "hq/key_grants.h"
 #include "hq/public_key.h"
 #include "hq/receive.h"
 #include "hq/stack_repo.h"
@@ -53,6 +54,13 @@ Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin
   if (!request) return std::unexpected(request.error());
   const std::string& stack = request->stack;
   std::string repo = stack_repo_path(login.home, stack);
+  // Before anything about the stack is said: a key without the grant learns
+  // nothing, not even whether the stack exists.
+  auto grant = load_grant(store, login.key_name);
+  if (!grant) return std::unexpected(grant.error());
+  if (!grant_allows(*grant, stack)) {
+    return fail(refusal(login.key_name, *grant, stack, request->service == GitService::ReceivePack));
+  }
 
   if (request->service == GitService::UploadPack) {
     if (!path_exists(repo + "/HEAD")) return fail("no stack named '" + stack + "' has been pushed");

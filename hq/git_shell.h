@@ -26,7 +26,8 @@ struct GitLogin {
 // they are updated is what lets two concurrent pushes both land, one after
 // the other: the second one's client sees the first one's commit. A fetch
 // (git-upload-pack) of an existing stack runs without the lock. Any other
-// command is refused with a User error. Returns git's exit status.
+// command is refused with a User error, and so is a push or a fetch of a
+// stack the key is not granted (key_grants.h). Returns git's exit status.
 Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin& login,
                             const std::function<void(const std::string&)>& say);
 

@@ -44,7 +44,7 @@ Result<std::vector<RegisteredKey>> list_keys(Store& store) {
   return out;
 }
 
-Status add_key(Store& store, const std::string& name, const PublicKey& key) {
+Status add_key(Store& store, const std::string& name, const PublicKey& key, const KeyGrant& grant) {
   if (!is_key_name(name)) {
     return fail("invalid key name '" + name + "': use 1-64 of letters, digits, '.', '_', '-'");
   }
@@ -54,6 +54,8 @@ Status add_key(Store& store, const std::string& name, const PublicKey& key) {
     if (k.name == name) return fail("a key named '" + name + "' already exists (remove it first)");
     if (k.key.base64 == key.base64) return fail("this key is already registered as '" + k.name + "'");
   }
+  // The grant first: the key is usable only once its .pub exists.
+  if (auto s = save_grant(store, name, grant); !s) return s;
   return store.put(key_path(name), key.type + " " + key.base64 + " " + name + "\n");
 }
 
@@ -62,7 +64,8 @@ Status remove_key(Store& store, const std::string& name) {
   auto existing = store.get(key_path(name));
   if (!existing) return std::unexpected(existing.error());
   if (!*existing) return fail("no key named '" + name + "' (see `quarry hq keys`)");
-  return store.remove(key_path(name));
+  if (auto s = store.remove(key_path(name)); !s) return s;
+  return store.remove("etc/keys/" + name + ".stacks");
 }
 
 Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& keys, const std::string& binary,
@@ -73,9 +76,9 @@ Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& key
   std::string out = "# Written by `quarry hq init|add-key|remove-key`; edits are overwritten.\n";
   for (const auto& k : keys) {
     std::string command = shell_join({binary, "--home", home, "hq", "shell", k.name});
-    out += "command=\"" + command +
-           "\",no-pty,no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-user-rc " + k.key.type + " " +
-           k.key.base64 + " " + k.name + "\n";
+    // restrict: no pty, no forwarding of any kind, no ~/.ssh/rc, and
+    // whatever OpenSSH forbids by it in future versions too.
+    out += "command=\"" + command + "\",restrict " + k.key.type + " " + k.key.base64 + " " + k.name + "\n";
   }
   return out;
 }

@@ -2,13 +2,14 @@
 // and the git account's authorized_keys rendered from that list. Every line
 // of authorized_keys forces quarry's own command and forbids a pty and all
 // forwarding, in the manner of gitolite and dokku, so a key can push and
-// fetch and do nothing else.
+// fetch and do nothing else (and only the stacks it is granted).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "hq/hq_config.h"
+#include "hq/key_grants.h"
 #include "hq/public_key.h"
 #include "store/store.h"
 
@@ -23,17 +24,17 @@ struct RegisteredKey {
 // an error naming it.
 Result<std::vector<RegisteredKey>> list_keys(Store& store);
 
-// Registers `key` as `name`. Fails when the name is invalid or taken, or
-// when the same key is already registered under another name (sshd would
-// attribute its pushes to whichever line came first).
-Status add_key(Store& store, const std::string& name, const PublicKey& key);
+// Registers `key` as `name`, granted `grant` (key_grants.h; the default
+// grant is no stack). Fails when the name is invalid or taken, or when the
+// same key is already registered under another name (sshd would attribute
+// its pushes to whichever line came first).
+Status add_key(Store& store, const std::string& name, const PublicKey& key, const KeyGrant& grant = {});
 
-// Unregisters `name`; an error when there is no such key.
+// Unregisters `name` and its grant; an error when there is no such key.
 Status remove_key(Store& store, const std::string& name);
 
 // The authorized_keys text: one line per key,
-//   command="BINARY --home HOME hq shell NAME",no-pty,no-port-forwarding,
-//   no-X11-forwarding,no-agent-forwarding,no-user-rc TYPE BASE64 NAME
+//   command="BINARY --home HOME hq shell NAME",restrict TYPE BASE64 NAME
 // with BINARY and HOME shell-quoted. Fails when a path holds a character
 // that cannot appear inside command="..." (a '"', a backslash, a control
 // character).

@@ -11,11 +11,11 @@ namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr std::array<std::string_view, 8> kKeyTypes = {
+constexpr std::array<std::string_view, 7> kKeyTypes = {
     "ssh-ed25519",         "ssh-rsa",
     "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
     "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
-    "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-dss",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
 bool known_type(std::string_view t) {
@@ -88,6 +88,10 @@ Result<PublicKey> parse_public_key(std::string_view text) {
     if (!w.empty()) words.push_back(trim(w));
   }
   if (words.size() < 2) return fail("not an OpenSSH public key line (expected TYPE BASE64 [COMMENT])");
+  if (words[0] == "ssh-dss") {
+    return fail("DSA keys (ssh-dss) are refused: they are weak and OpenSSH has disabled them; use an ssh-ed25519 key "
+                "(ssh-keygen -t ed25519)");
+  }
   if (!known_type(words[0])) {
     if (words[0].find('=') != std::string::npos || words[0].find(',') != std::string::npos) {
       return fail("key lines with authorized_keys options are refused; give the plain .pub file");

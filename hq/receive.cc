@@ -1,5 +1,8 @@
 #include "hq/receive.h"
 
+#include <sys/stat.h>
+
+#include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "hq/git_repo.h"
@@ -12,12 +15,15 @@ namespace {
 std::string short_id(const std::string& id) { return id.substr(0, 12); }
 
 // quarry.yml at `commit`, validated; each diagnostic is said on its own line.
-Status check_manifest(GitRepo& repo, const std::string& commit, const ReceiveOptions& options, ReceiveDeps& deps) {
+// `validated` gets the bytes that passed.
+Status check_manifest(GitRepo& repo, const std::string& commit, const ReceiveOptions& options, ReceiveDeps& deps,
+                      std::string& validated) {
   Step step("validate " + std::string(kManifestFile) + " at " + short_id(commit));
   auto text = repo.read_blob(commit, kManifestFile);
   if (!text) {
     step.failed(text.error().message);
-    return std::unexpected(text.error());
+    deps.say(text.error().message);
+    return fail("push rejected: " + std::string(kManifestFile) + " must be a regular file; nothing changed");
   }
   if (!*text) {
     step.failed("missing");
@@ -31,20 +37,36 @@ Status check_manifest(GitRepo& repo, const std::string& commit, const ReceiveOpt
     for (const auto& line : lines) deps.say(line);
     return fail("push rejected: " + std::string(kManifestFile) + " is not valid; nothing changed");
   }
+  validated = std::move(**text);
   step.done();
   return {};
 }
 
+// The deploy reads SRC/quarry.yml: it must be a regular file holding
+// exactly the bytes that were validated.
+Status check_exported_manifest(const std::string& src_dir, const std::string& validated) {
+  std::string path = src_dir + "/" + kManifestFile;
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return fail(path + " is not a regular file after export");
+  auto text = read_file(path);
+  if (!text) return std::unexpected(text.error());
+  if (*text != validated) return fail(path + " differs from the quarry.yml that was validated");
+  return {};
+}
+
 Status export_and_deploy(GitRepo& repo, const RefUpdate& update, const std::string& branch,
-                         const ReceiveOptions& options, ReceiveDeps& deps) {
+                         const std::string& manifest, const ReceiveOptions& options, ReceiveDeps& deps) {
   {
     Step step("export " + short_id(update.new_id) + " to " + options.src_dir);
-    if (auto s = repo.export_tree(update.new_id, options.src_dir); !s) {
+    auto s = repo.export_tree(update.new_id, options.src_dir);
+    if (s) s = check_exported_manifest(options.src_dir, manifest);
+    if (!s) {
       step.failed(s.error().message);
       return s;
     }
   }
-  PushDeployRequest request{options.stack, options.src_dir, update.new_id, branch, options.pusher, {}};
+  PushDeployRequest request{options.stack, options.src_dir, update.new_id, branch, options.pusher,
+                            options.log_dir, {}};
   request.progress = [&deps](std::string_view line) { deps.say(std::string(line)); };
   Step step("deploy " + options.stack + " at " + short_id(update.new_id));
   if (auto s = deps.runner.deploy(request); !s) {
@@ -95,7 +117,8 @@ Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& 
 
   auto repo = GitRepo::open(options.repo_path, options.object_dirs);
   if (!repo) return std::unexpected(repo.error());
-  if (auto s = check_manifest(*repo, deploy->new_id, options, deps); !s) return s;
+  std::string manifest;
+  if (auto s = check_manifest(*repo, deploy->new_id, options, deps, manifest); !s) return s;
 
   StoreLock lock;
   if (!options.lock_held) {
@@ -107,7 +130,7 @@ Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& 
     if (!got) return std::unexpected(got.error());
     lock = std::move(*got);
   }
-  if (auto s = export_and_deploy(*repo, *deploy, *branch, options, deps); !s) return s;
+  if (auto s = export_and_deploy(*repo, *deploy, *branch, manifest, options, deps); !s) return s;
   deps.say("deployed " + options.stack + " at " + short_id(deploy->new_id) + " (pushed by " + options.pusher + ")");
   return {};
 }

@@ -46,6 +46,7 @@ struct ReceiveOptions {
   std::vector<std::string> object_dirs;  // git's quarantine directory, if any
   std::string src_dir;                   // where the deployed tree goes (stacks/STACK/src)
   std::string pusher;                    // key name of who pushed
+  std::string log_dir;                   // where deploy logs go (stacks/STACK/deploys)
   // True when the caller (`quarry hq shell`) already holds the stack's
   // push lock for this whole push; the hook must not take it again.
   bool lock_held = false;
@@ -68,10 +69,11 @@ std::string push_lock_name(const std::string& stack);
 
 // Decides a push. Updates of other refs than the deploy branch are accepted
 // as they are ("stored, not deployed"). Deleting the deploy branch is
-// refused. For the deploy branch: quarry.yml must exist at the new commit
-// and validate (each diagnostic is said on its own line); then, under the
-// stack's push lock (waiting, and saying so, if another push holds it),
-// the tree is exported and deployed. Success means the refs may be
+// refused. For the deploy branch: quarry.yml must exist at the new commit,
+// be a regular file (not a symbolic link) and validate (each diagnostic is
+// said on its own line); then, under the stack's push lock (waiting, and
+// saying so, if another push holds it), the tree is exported, its
+// quarry.yml checked to be exactly the validated bytes, and deployed. Success means the refs may be
 // accepted; any error means git must reject the whole push.
 Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps);
 

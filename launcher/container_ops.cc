@@ -123,6 +123,8 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
   std::string name = container_name(in, p);
   p.env_file = options.env_dir + "/" + name + ".env";
   p.network_aliases = {in.process.name};
+  if (options.files_root) p.files_mount = options.files_root(req.server);
+  if (options.extra_hosts) p.extra_hosts = options.extra_hosts();
   if (auto s = upload_env(shell, req.endpoint, p.env_file, req.env); !s) {
     return std::unexpected(s.error().context(name));
   }

@@ -3,6 +3,7 @@
 // these; nothing here decides where or when.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -30,6 +31,12 @@ struct LaunchOptions {
   // them (local runs: image and config unchanged since the last run). Empty
   // for the cluster, where every deploy replaces every node.
   std::set<std::string> keep_nodes;
+  // The cluster's replicated files directory on a server, mounted read-only
+  // at /etc/quarry in every container; unset or "": none.
+  std::function<std::string(const ServerRecord&)> files_root;
+  // The cluster's hosts entries ("NAME:ADDRESS") given to each container as
+  // --add-host, so SERVICE.STACK.quarry resolves; unset: none.
+  std::function<std::vector<std::string>()> extra_hosts;
 };
 
 struct StartRequest {

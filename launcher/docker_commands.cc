@@ -175,6 +175,8 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   if (auto s = add_volumes(argv, ins, pl); !s) return fail(s.error());
   if (!pl.network.empty()) argv.insert(argv.end(), {"--network", pl.network});
   for (const auto& alias : pl.network_aliases) argv.insert(argv.end(), {"--network-alias", alias});
+  for (const auto& h : pl.extra_hosts) argv.insert(argv.end(), {"--add-host", h});
+  if (!pl.files_mount.empty()) argv.insert(argv.end(), {"--volume", pl.files_mount + ":/etc/quarry:ro"});
   argv.push_back(image);
   argv.insert(argv.end(), words.begin(), words.end());
   return argv;

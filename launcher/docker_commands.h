@@ -43,6 +43,8 @@ struct ContainerPlacement {
   // Volume names to use instead of volume_name(), by container path: the
   // volumes a service's earlier container mounted under legacy names.
   std::map<std::string, std::string> volume_names;
+  std::vector<std::string> extra_hosts;      // "NAME:ADDRESS" entries for the container's /etc/hosts
+  std::string files_mount;                   // server directory mounted read-only at /etc/quarry; empty: none
 };
 
 // Names join stack and process with kNameSeparator (core/names.h), which

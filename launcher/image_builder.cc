@@ -23,6 +23,11 @@ Result<std::string> resolve_inside(const std::string& root, const std::string& r
 }
 }  // namespace
 
+Argv image_build_argv(const std::string& tag, const std::string& context) {
+  return {"docker", "build", "--quiet", "--network", "none", "--memory", kBuildMemory, "--memory-swap", kBuildMemory,
+          "--cpu-period", "100000", "--cpu-quota", kBuildCpuQuota, "--force-rm", "--tag", tag, context};
+}
+
 Result<std::optional<std::string>> ImageBuilder::image_id(const std::string& ref) {
   Command c;
   c.argv = {"docker", "image", "inspect", "--format", "{{.Id}}", ref};
@@ -56,8 +61,8 @@ Result<BuiltImage> ImageBuilder::build(const std::string& stack, const Process& 
   }
   out.tag = image_tag(stack, process.name, release);
   Command c;
-  c.argv = {"docker", "build", "--quiet", "--network", "host", "--tag", out.tag, *context};
-  c.timeout = std::chrono::minutes(30);
+  c.argv = image_build_argv(out.tag, *context);
+  c.timeout = kBuildTimeout;
   auto r = run_ok(engine_, kHq, c);
   if (!r) return std::unexpected(r.error().context("build " + process.name));
   auto id = image_id(out.tag);

@@ -4,6 +4,7 @@
 // shipper then copies to the servers that lack it.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +19,18 @@ struct BuiltImage {
   std::string tag;      // "quarry/blog_web:r7" (image_tag) or the manifest's image reference
   std::string id;       // "sha256:..."
 };
+
+// A build runs what the pusher's Dockerfile says, on the HQ. It gets no
+// network at all (--network none: no route to the HQ's loopback services,
+// the cloud metadata address or the cluster bridge; there is no registry to
+// pull from anyway), at most kBuildMemory of memory and one CPU, and
+// kBuildTimeout of time.
+inline constexpr const char* kBuildMemory = "2g";
+inline constexpr const char* kBuildCpuQuota = "100000";  // per 100000 us period: one CPU
+inline constexpr std::chrono::minutes kBuildTimeout{15};
+
+// `docker build` of `context` as `tag`, isolated and bounded as above.
+Argv image_build_argv(const std::string& tag, const std::string& context);
 
 class ImageBuilder {
  public:

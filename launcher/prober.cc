@@ -34,7 +34,9 @@ Argv remote_probe_argv(const std::string& address, int port, const std::string& 
   std::string t = seconds(timeout_ms > 0 ? timeout_ms : 1000);
   std::string p = path.empty() ? "/" : path;
   if (p.front() != '/') p = "/" + p;
-  return {"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_connect}", "--connect-timeout", t,
+  // --globoff: the path is the manifest's, taken literally ("[1-9999]" and
+  // "{a,b}" are not curl ranges).
+  return {"curl", "--globoff", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_connect}", "--connect-timeout", t,
           "--max-time", t, "-H", "User-Agent: quarry-health", "http://" + address + ":" + std::to_string(port) + p};
 }
 

@@ -219,7 +219,8 @@ Result<std::vector<ReleaseRecord>> load_releases(Store& store, const std::string
 }
 
 Status save_release(Store& store, const ReleaseRecord& r) {
-  return put_json(store, "stacks/" + r.stack + "/releases/" + std::to_string(r.number) + ".json", to_json(r));
+  // 0600: the spec holds the compiled instructions, env values included.
+  return put_json(store, "stacks/" + r.stack + "/releases/" + std::to_string(r.number) + ".json", to_json(r), 0600);
 }
 
 }  // namespace quarry

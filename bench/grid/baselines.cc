@@ -24,6 +24,10 @@ void FirstFitPolicy::erase(BlockSlot slot, const Resources&) {
   if (slot < blocks_.size()) blocks_[slot].present = false;
 }
 
+void FirstFitPolicy::update(BlockSlot slot, const Resources& free) {
+  if (slot < blocks_.size()) blocks_[slot].free = free;
+}
+
 std::optional<BlockSlot> FirstFitPolicy::choose(const PlacementRequest& request) const {
   std::optional<BlockSlot> fallback;
   for (BlockSlot slot = 0; slot < blocks_.size(); ++slot) {
@@ -46,6 +50,10 @@ void NomadPolicy::erase(BlockSlot slot, const Resources&) {
     blocks_[slot].present = false;
     --present_;
   }
+}
+
+void NomadPolicy::update(BlockSlot slot, const Resources& free) {
+  if (slot < blocks_.size()) blocks_[slot].free = free;
 }
 
 double NomadPolicy::score(const Resources& free_after) const {

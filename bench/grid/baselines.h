@@ -17,6 +17,7 @@ class FirstFitPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "first-fit"; }
   void insert(BlockSlot slot, const Resources& free, const Tags& tags) override;
   void erase(BlockSlot slot, const Resources& free) override;
+  void update(BlockSlot slot, const Resources& free) override;
   std::optional<BlockSlot> choose(const PlacementRequest& request) const override;
   std::unique_ptr<PlacementPolicy> fresh() const override { return std::make_unique<FirstFitPolicy>(); }
 
@@ -39,6 +40,7 @@ class NomadPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "nomad-bestfit-v3"; }
   void insert(BlockSlot slot, const Resources& free, const Tags& tags) override;
   void erase(BlockSlot slot, const Resources& free) override;
+  void update(BlockSlot slot, const Resources& free) override;
   std::optional<BlockSlot> choose(const PlacementRequest& request) const override;
   std::unique_ptr<PlacementPolicy> fresh() const override {
     return std::make_unique<NomadPolicy>(capacity_, seed_);

@@ -56,7 +56,7 @@ install -m 0755 "$bin" "$dir/quarry"
 bin="$dir/quarry"
 q hq init --user "$account" --binary "$bin" >/dev/null
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$dir/dev"
-q hq add-key dev "$dir/dev.pub" >/dev/null
+q hq add-key dev "$dir/dev.pub" --all >/dev/null
 q servers add -n 2 --memory 1024 >/dev/null
 q servers add --role router --memory 512 >/dev/null
 q hq init --user "$account" --binary "$bin" >/dev/null

@@ -1,13 +1,16 @@
 // A Store held in memory, for unit tests of the code above the store seam.
 // Keys behave as in DirStore: "a/b" is a child of "a"; remove("a") removes
 // the whole subtree. Locks are real mutual exclusion within the process.
-// Thread-safe. `modes()` lets a test check that a secret was written 0600.
+// Revisions come from one counter, as in etcd; watch() reads a journal of
+// every change. Thread-safe. `modes()` lets a test check that a secret was
+// written 0600; `drop_lock_holder()` plays a lock holder that died.
 #pragma once
 
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 #include <string>
 
 #include "store/store.h"
@@ -24,6 +27,14 @@ class MemoryStore : public Store {
                          std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                          const std::function<void(const std::string&)>& on_wait = {}) override;
   std::string locate(std::string_view key) const override { return "memory:" + std::string(key); }
+  Result<Versioned> get_versioned(std::string_view key) override;
+  Result<bool> commit(const Txn& txn) override;
+  Result<std::vector<WatchEvent>> watch(std::string_view prefix, WatchCursor& cursor,
+                                        std::chrono::milliseconds timeout) override;
+  std::string url() const override { return "memory:"; }
+
+  // Frees lock `name` as if its holder had died (its StoreLock then does nothing).
+  void drop_lock_holder(const std::string& name);
 
   // The mode each key was last written with.
   std::map<std::string, unsigned> modes() const;
@@ -36,6 +47,11 @@ class MemoryStore : public Store {
   std::map<std::string, std::string> values_;
   std::map<std::string, unsigned> modes_;
   std::map<std::string, std::string> locks_;  // name to holder
+  std::map<std::string, std::uint64_t> lock_ids_;
+  std::uint64_t next_lock_id_ = 1;
+  std::map<std::string, std::int64_t> revisions_;
+  std::int64_t revision_ = 1;
+  std::vector<WatchEvent> journal_;
   std::string fault_;
 };
 

@@ -60,10 +60,7 @@ bool reaches(const std::string& ns, const std::string& ip, int port) {
 BOOST_AUTO_TEST_SUITE(locknet_cli)
 
 BOOST_AUTO_TEST_CASE(locks_and_unlocks_local_servers) {
-  if (geteuid() != 0) {
-    BOOST_TEST_MESSAGE("needs root for namespaces; skipped");
-    return;
-  }
+  BOOST_REQUIRE_MESSAGE(geteuid() == 0, "cannot run: needs root for network namespaces");
   Cluster c;
   auto add = c.quarry({"servers", "add", "-n", "2", "--memory", "512"});
   BOOST_REQUIRE_MESSAGE(add.exit_code == 0, add.err);

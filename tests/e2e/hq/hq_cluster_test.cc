@@ -7,12 +7,24 @@
 //   2. a push changing GREETING redeploys while a client keeps asking the
 //      router: not one request fails, and the new reply is live at the end;
 //   3. a push with a bad manifest is refused with line:col and changes
-//      nothing (same reply, same releases, same branch).
+//      nothing (same reply, same releases, same branch);
+//   4. a push whose client is killed mid-deploy still ends in a consistent
+//      state: the release deployed or failed (never left deploying), and the
+//      grid holds exactly one slice per container record;
+//   5. a Dockerfile RUN that tries the HQ's 127.0.0.1 cannot reach it;
+//   6. env values never show in push output, release listings or ps.
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,11 +97,15 @@ struct PushCluster {
     chmod(root.c_str(), 0755);
     home = root + "/h";
     app = root + "/app";
-    bin = std::getenv("QUARRY_BIN");
+    // The git account runs this copy: the build tree may sit under a
+    // directory other accounts cannot enter (a clone in /root, a mktemp -d).
+    bin = root + "/bin/quarry";
+    BOOST_REQUIRE(make_dirs(root + "/bin", 0755).has_value());
+    must({"install", "-m", "0755", std::getenv("QUARRY_BIN"), bin});
     std::string src = std::string(std::getenv("QUARRY_SOURCE_DIR")) + "/examples/hello";
     hq({"hq", "init", "--user", kUser, "--binary", bin});
     must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dev", "-f", root + "/dev"});
-    hq({"hq", "add-key", "dev", root + "/dev.pub"});
+    hq({"hq", "add-key", "dev", root + "/dev.pub", "--stacks", "hello"});
     // Root makes the servers (network namespaces); the pushes never need to.
     cluster_made = true;
     hq({"servers", "add", "-n", "2", "--memory", "1024"});
@@ -137,11 +153,14 @@ struct PushCluster {
     git({"commit", "-q", "--allow-empty", "-m", "change"});
     return git({"rev-parse", "HEAD"});
   }
+  std::string ssh_command() const {
+    return "ssh -i " + root + "/dev -p " + std::to_string(sshd->port()) +
+           " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
+           " -o IdentitiesOnly=yes -o LogLevel=ERROR";
+  }
   ProcessResult push() const {
-    std::string ssh = "ssh -i " + root + "/dev -p " + std::to_string(sshd->port()) +
-                      " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes"
-                      " -o IdentitiesOnly=yes -o LogLevel=ERROR";
-    auto r = run({"git", "-C", app, "push", "hq", "main"}, {{"GIT_SSH_COMMAND", ssh}}, std::chrono::seconds(600));
+    auto r = run({"git", "-C", app, "push", "hq", "main"}, {{"GIT_SSH_COMMAND", ssh_command()}},
+                 std::chrono::seconds(600));
     BOOST_REQUIRE(r.has_value());
     return *r;
   }
@@ -150,10 +169,27 @@ struct PushCluster {
     auto r = run({"git", "--git-dir", home + "/stacks/hello/repo.git", "rev-parse", "-q", "--verify", "refs/heads/main"});
     return r ? trim(r->out) : "";
   }
-  std::size_t releases() const {
+  nlohmann::json release_list() const {
     auto r = run({bin, "--home", home, "releases", "hello", "--json"});
-    if (!r || !r->ok()) return 0;
-    return nlohmann::json::parse(r->out, nullptr, false).size();
+    if (!r || !r->ok()) return nlohmann::json::array();
+    auto j = nlohmann::json::parse(r->out, nullptr, false);
+    return j.is_array() ? j : nlohmann::json::array();
+  }
+  std::size_t releases() const { return release_list().size(); }
+  // Slices the grid holds for the stack, and the stack's container records.
+  std::pair<std::size_t, std::size_t> slices_and_records() const {
+    std::size_t slices = 0;
+    auto grid = nlohmann::json::parse(read_file(home + "/grid/grid.json").value_or("{}"), nullptr, false);
+    if (grid.is_object()) {
+      for (const auto& b : grid.value("blocks", nlohmann::json::array())) {
+        for (const auto& s : b.value("slices", nlohmann::json::array())) {
+          if (starts_with(s.value("id", ""), "hello/")) ++slices;
+        }
+      }
+    }
+    auto ps = run({bin, "--home", home, "ps", "hello", "--json"});
+    std::size_t records = ps && ps->ok() ? nlohmann::json::parse(ps->out, nullptr, false).size() : 0;
+    return {slices, records};
   }
   // GET / through the router by domain: the body, or an error.
   Result<std::string> get() const {
@@ -181,11 +217,8 @@ std::string with_greeting(std::string manifest, const std::string& greeting) {
   return manifest.replace(at, end - at, "GREETING: \"" + greeting + "\"");
 }
 
-#define REQUIRE_CLUSTER()                                          \
-  if (!cluster().skipped.empty()) {                                \
-    BOOST_TEST_MESSAGE("skipped: " + cluster().skipped);           \
-    return;                                                        \
-  }
+// A machine that cannot run the cluster fails every case, saying why.
+#define REQUIRE_CLUSTER() BOOST_REQUIRE_MESSAGE(cluster().skipped.empty(), "cannot run: " + cluster().skipped)
 
 }  // namespace
 
@@ -265,6 +298,147 @@ BOOST_AUTO_TEST_CASE(bad_manifest_push_is_rejected_and_changes_nothing) {
   auto reply = c.get();
   BOOST_REQUIRE_MESSAGE(reply.has_value(), (reply ? "" : reply.error().message));
   BOOST_TEST(starts_with(*reply, "hello again from web (release 2)"), *reply);
+}
+
+// The pusher's client dies while the deploy runs. The deploy is detached
+// from the push: it finishes (or fails and rolls back) on its own, and no
+// slice, container or record is left behind half-made.
+BOOST_AUTO_TEST_CASE(a_push_whose_client_is_killed_mid_deploy_leaves_a_consistent_state) {
+  REQUIRE_CLUSTER();
+  auto& c = cluster();
+  auto before = c.releases();
+  c.commit(with_greeting(c.manifest(), "after a hang-up"));
+  std::string logs = c.home + "/stacks/hello/deploys";
+  auto logs_before = list_dir(logs).size();
+  pid_t client = fork();
+  BOOST_REQUIRE(client >= 0);
+  if (client == 0) {
+    setpgid(0, 0);
+    setenv("GIT_SSH_COMMAND", c.ssh_command().c_str(), 1);
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 0);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+    execlp("git", "git", "-C", c.app.c_str(), "push", "hq", "main", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(client, client);
+  // Kill it once the deploy has begun to write its log.
+  bool begun = false;
+  for (int i = 0; i < 1200 && !begun; ++i) {
+    begun = list_dir(logs).size() > logs_before;
+    if (!begun) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(-client, SIGKILL);
+  int status = 0;
+  waitpid(client, &status, 0);
+  BOOST_REQUIRE_MESSAGE(begun, "the deploy did not start");
+  // Bounded: the deploy ends within five minutes.
+  std::string state;
+  for (int i = 0; i < 600; ++i) {
+    auto list = c.release_list();
+    state = list.size() > before ? list.back().value("status", "") : "";
+    if (!state.empty() && state != "deploying") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  auto log = run({c.bin, "--home", c.home, "logs", "--deploy", "hello", "--tail", "-1"});
+  BOOST_TEST_MESSAGE("release " << before + 1 << " after the hang-up: " << state);
+  BOOST_TEST((state == "deployed" || state == "failed" || state == "rolled-back"), state + "\n" + (log ? log->out : ""));
+  auto [slices, records] = c.slices_and_records();
+  BOOST_TEST(slices == records);
+  BOOST_TEST(records >= 3u);
+  auto reply = c.get();
+  BOOST_REQUIRE_MESSAGE(reply.has_value(), (reply ? "" : reply.error().message));
+  if (state == "deployed") BOOST_TEST(starts_with(*reply, "after a hang-up from web"), *reply);
+}
+
+// A build runs the pusher's Dockerfile on the HQ. A RUN step that tries a
+// service on the HQ's loopback must not reach it.
+BOOST_AUTO_TEST_CASE(a_dockerfile_run_cannot_reach_the_hq_loopback) {
+  REQUIRE_CLUSTER();
+  auto& c = cluster();
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  BOOST_REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  BOOST_REQUIRE(listen(listener, 8) == 0);
+  socklen_t len = sizeof addr;
+  BOOST_REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  int port = ntohs(addr.sin_port);
+  std::atomic<bool> stop{false};
+  std::atomic<int> connections{0};
+  std::thread acceptor([&] {
+    while (!stop) {
+      pollfd p{listener, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) {
+        int fd = accept(listener, nullptr, nullptr);
+        if (fd >= 0) {
+          ++connections;
+          (void)!write(fd, "HTTP/1.0 200 OK\r\n\r\nsecret of the HQ\n", 37);
+          close(fd);
+        }
+      }
+    }
+  });
+  std::string dockerfile = read_file(c.app + "/Dockerfile").value_or("");
+  must({"cp", "/bin/busybox", c.app + "/busybox"});
+  BOOST_REQUIRE(write_file_atomic(c.app + "/Dockerfile",
+                                  dockerfile + "COPY busybox /busybox\n"
+                                  "RUN [\"/busybox\", \"sh\", \"-c\", \"/busybox wget -q -T 5 -O /reach "
+                                  "http://127.0.0.1:" + std::to_string(port) + "/ || echo unreachable > /reach\"]\n")
+                    .has_value());
+  auto before = c.releases();
+  c.commit(with_greeting(c.manifest(), "built without a network"));
+  auto r = c.push();
+  stop = true;
+  acceptor.join();
+  close(listener);
+  BOOST_TEST(r.ok(), r.err);
+  BOOST_TEST(c.releases() == before + 1);
+  BOOST_TEST(connections.load() == 0, "a build step reached 127.0.0.1:" << port << " on the HQ");
+  // Back to the plain image for what follows.
+  BOOST_REQUIRE(write_file_atomic(c.app + "/Dockerfile", dockerfile).has_value());
+  (void)remove_all(c.app + "/busybox");
+  c.commit(c.manifest());
+}
+
+// A secret set with `quarry env set STACK KEY -` reaches the containers but
+// never the push's output, the release listing, ps, or a world-readable file.
+BOOST_AUTO_TEST_CASE(env_values_stay_out_of_output_and_records) {
+  REQUIRE_CLUSTER();
+  auto& c = cluster();
+  const std::string secret = "s3cret-value-" + std::to_string(getpid());
+  ProcessOptions o;
+  o.stdin_data = secret + "\n";
+  o.timeout = std::chrono::seconds(60);
+  auto set = run_process({c.bin, "--home", c.home, "env", "set", "hello", "DB_PASSWORD", "-"}, o);
+  BOOST_REQUIRE(set.has_value());
+  BOOST_REQUIRE_MESSAGE(set->ok(), set->err);
+  // Manifest env values are in the record too: a manifest secret is as private.
+  auto text = c.manifest();
+  auto at = text.find("  GREETING:");
+  BOOST_REQUIRE(at != std::string::npos);
+  text.insert(at, "  MANIFEST_TOKEN: \"" + secret + "-m\"\n");
+  c.commit(text);
+  auto r = c.push();
+  BOOST_REQUIRE_MESSAGE(r.ok(), r.err);
+  BOOST_TEST(!contains(r.err + r.out, secret), r.err);
+  for (const Argv& cmd : {Argv{"releases", "hello", "--json"}, Argv{"ps", "--json"}, Argv{"env", "list", "hello", "--json"},
+                          Argv{"logs", "--deploy", "hello", "--tail", "-1"}}) {
+    Argv argv = {c.bin, "--home", c.home};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    auto out = run(argv);
+    BOOST_REQUIRE(out.has_value());
+    BOOST_TEST(!contains(out->out + out->err, secret), shell_join(cmd));
+  }
+  for (const auto& name : list_dir(c.home + "/stacks/hello/releases")) {
+    struct stat st {};
+    BOOST_REQUIRE(stat((c.home + "/stacks/hello/releases/" + name).c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 077) == 0u, name);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

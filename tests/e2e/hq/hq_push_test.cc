@@ -5,11 +5,15 @@
 // fail or to wait, so the push's behaviour can be asserted exactly.
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -35,6 +39,7 @@ ls -1 "$src" | tr '\n' ' ' >> "$home/deploys.log"; echo >> "$home/deploys.log"
 echo "building images for $commit"
 if [ -e "$src/HOLD" ]; then
   n=0; while [ ! -e "$home/release" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done
+  echo "held until released"
 fi
 if [ -e "$src/FAIL_DEPLOY" ]; then echo "launch failed: no server has room" >&2; exit 1; fi
 echo "end $commit" >> "$home/deploys.log"
@@ -83,11 +88,13 @@ struct Hq {
     must({bin, "--home", home, "hq", "init", "--user", kUser, "--binary", bin});
     // Idempotent: a second run repairs, changes nothing, and succeeds.
     must({bin, "--home", home, "hq", "init", "--user", kUser, "--binary", bin});
-    for (const char* who : {"alice", "bob", "mallory"}) {
+    for (const char* who : {"alice", "bob", "carol", "mallory"}) {
       must({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", root + "/" + who});
     }
-    must({bin, "--home", home, "hq", "add-key", "alice", root + "/alice.pub"});
-    must({bin, "--home", home, "hq", "add-key", "bob", root + "/bob.pub"});
+    must({bin, "--home", home, "hq", "add-key", "alice", root + "/alice.pub", "--all"});
+    must({bin, "--home", home, "hq", "add-key", "bob", root + "/bob.pub", "--stacks", "blog"});
+    // carol may reach stack `a` only.
+    must({bin, "--home", home, "hq", "add-key", "carol", root + "/carol.pub", "--stacks", "a"});
     SshdOptions o;
     o.user = kUser;
     o.extra_config = {"SetEnv QUARRY_DEPLOY_COMMAND=" + root + "/bin/fake-deploy", "Match User " + std::string(kUser),
@@ -167,11 +174,8 @@ Hq& hq() {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-#define REQUIRE_HQ()                                                                   \
-  if (!hq().ready) {                                                                   \
-    BOOST_TEST_MESSAGE("skipped: needs root, /usr/sbin/sshd and QUARRY_BIN");          \
-    return;                                                                            \
-  }
+// A machine that cannot run the HQ fails every case, saying why.
+#define REQUIRE_HQ() BOOST_REQUIRE_MESSAGE(hq().ready, "cannot run: needs root, /usr/sbin/sshd and QUARRY_BIN")
 
 }  // namespace
 
@@ -273,6 +277,55 @@ BOOST_AUTO_TEST_CASE(an_unknown_key_is_refused) {
   BOOST_TEST(contains(r.err, "Permission denied (publickey)"), r.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_key_granted_only_stack_a_cannot_push_or_clone_stack_b) {
+  REQUIRE_HQ();
+  auto& h = hq();
+  // Stack b exists: alice (all stacks) pushed it.
+  auto work_b = h.work("b");
+  auto b1 = h.commit(work_b, {{"quarry.yml", "name: b\nnodes:\n  web:\n    image: nginx\n"}});
+  auto first = h.push(work_b, "b", "main", "alice");
+  BOOST_REQUIRE_MESSAGE(first.ok(), first.err);
+  // carol pushes a: allowed.
+  auto work_a = h.work("a");
+  h.commit(work_a, {{"quarry.yml", "name: a\nnodes:\n  web:\n    image: nginx\n"}});
+  auto own = h.push(work_a, "a", "main", "carol");
+  BOOST_TEST(own.ok(), own.err);
+  // carol pushes b: refused before git runs, the branch unchanged.
+  auto b2 = h.commit(work_b, {{"extra.txt", "carol was here"}});
+  auto other = h.push(work_b, "b", "main", "carol");
+  BOOST_TEST(!other.ok());
+  BOOST_TEST(contains(other.err, "key 'carol' may not push to stack 'b' (it may reach a)"), other.err);
+  BOOST_TEST(h.remote_ref("b", "main") == b1);
+  BOOST_TEST(!contains(h.deploy_log(), b2));
+  // Nor may she clone it, or learn whether a stack exists.
+  for (const std::string stack : {"b", "no-such-stack"}) {
+    auto clone = run({"git", "clone", "-q", h.remote(stack), h.root + "/carol-" + stack},
+                     {{"GIT_SSH_COMMAND", h.ssh_command("carol")}});
+    BOOST_REQUIRE(clone.has_value());
+    BOOST_TEST(!clone->ok());
+    BOOST_TEST(contains(clone->err, "key 'carol' may not fetch stack '" + stack + "'"), clone->err);
+    BOOST_TEST(!path_exists(h.root + "/carol-" + stack + "/quarry.yml"));
+  }
+  // Her own stack clones.
+  auto mine = run({"git", "clone", "-q", h.remote("a"), h.root + "/carol-a"}, {{"GIT_SSH_COMMAND", h.ssh_command("carol")}});
+  BOOST_REQUIRE(mine.has_value());
+  BOOST_TEST(mine->ok(), mine->err);
+  BOOST_TEST(path_exists(h.root + "/carol-a/quarry.yml"));
+}
+
+BOOST_AUTO_TEST_CASE(authorized_keys_lines_restrict_every_key) {
+  REQUIRE_HQ();
+  auto& h = hq();
+  auto text = read_file(h.home + "/.ssh/authorized_keys").value_or("");
+  int lines = 0;
+  for (const auto& line : split_lines(text)) {
+    if (line.empty() || line.front() == '#') continue;
+    ++lines;
+    BOOST_TEST(contains(line, "\",restrict ssh-ed25519 "), line);
+  }
+  BOOST_TEST(lines >= 3);
+}
+
 BOOST_AUTO_TEST_CASE(the_git_account_gives_no_shell) {
   REQUIRE_HQ();
   auto& h = hq();
@@ -355,6 +408,113 @@ BOOST_AUTO_TEST_CASE(two_concurrent_pushes_both_land_one_after_the_other) {
   BOOST_REQUIRE(end_first != std::string::npos);
   BOOST_REQUIRE(start_second != std::string::npos);
   BOOST_TEST(end_first < start_second);
+}
+
+// The pusher's client dies mid-deploy (Ctrl-C, a dropped laptop): the
+// deploy does not die with the session; it runs to its end, and its whole
+// output is in the deploy log.
+BOOST_AUTO_TEST_CASE(a_push_whose_client_is_killed_mid_deploy_runs_to_its_end) {
+  REQUIRE_HQ();
+  auto& h = hq();
+  auto work = h.work("blog");
+  auto c = h.commit(work, {{"HOLD", "x"}, {"killed.txt", "1"}});
+  pid_t client = fork();
+  BOOST_REQUIRE(client >= 0);
+  if (client == 0) {
+    setpgid(0, 0);
+    setenv("GIT_SSH_COMMAND", h.ssh_command("alice").c_str(), 1);
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 0);
+    execlp("git", "git", "-C", work.c_str(), "push", h.remote("blog").c_str(), "main", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(client, client);
+  bool started = false;
+  for (int i = 0; i < 600 && !started; ++i) {
+    started = contains(h.deploy_log(), "start " + c);
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // The client and its ssh, as a terminal's Ctrl-C or a lost connection.
+  kill(-client, SIGKILL);
+  int status = 0;
+  waitpid(client, &status, 0);
+  BOOST_REQUIRE(write_file_atomic(h.home + "/release", "").has_value());
+  BOOST_REQUIRE_MESSAGE(started, "the deploy did not start: " + h.deploy_log());
+  bool ended = false;
+  std::string log;
+  for (int i = 0; i < 600 && !ended; ++i) {
+    auto r = run({h.bin, "--home", h.home, "logs", "--deploy", "blog"});
+    log = r ? r->out : "";
+    ended = contains(h.deploy_log(), "end " + c) && contains(log, "launched");
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  (void)remove_all(h.home + "/release");
+  BOOST_TEST(ended, h.deploy_log() + log);
+  BOOST_TEST(contains(log, "building images for " + c), log);
+  BOOST_TEST(contains(log, "held until released\nlaunched"), log);
+}
+
+BOOST_AUTO_TEST_CASE(a_symlinked_manifest_is_refused) {
+  REQUIRE_HQ();
+  auto& h = hq();
+  auto work = h.work("blog");
+  auto before = h.remote_ref("blog", "main");
+  (void)remove_all(work + "/quarry.yml");
+  BOOST_REQUIRE(symlink("/etc/passwd", (work + "/quarry.yml").c_str()) == 0);
+  auto c = h.commit(work, {{"HOLD", ""}});
+  auto r = h.push(work, "blog", "main");
+  BOOST_TEST(!r.ok());
+  BOOST_TEST(contains(r.err, "remote: quarry.yml at " + c.substr(0, 12) + " is a symbolic link, not a regular file"),
+             r.err);
+  BOOST_TEST(contains(r.err, "push rejected: quarry.yml must be a regular file; nothing changed"), r.err);
+  BOOST_TEST(h.remote_ref("blog", "main") == before);
+  BOOST_TEST(!contains(h.deploy_log(), "start " + c));
+  (void)remove_all(work + "/quarry.yml");
+  h.commit(work, {{"quarry.yml", kGoodManifest}});
+}
+
+// 1 KB of doubling ${A}${A} chains would ask for 2^60 bytes: the push is
+// refused at once, located at the first value past the cap, and the
+// validation's peak memory stays small.
+BOOST_AUTO_TEST_CASE(a_doubling_env_manifest_fails_fast_with_bounded_memory) {
+  REQUIRE_HQ();
+  auto& h = hq();
+  std::string yaml = "name: blog\nenv:\n  V0: \"0123456789abcdef\"\n";
+  for (int i = 1; i <= 60; ++i) {
+    yaml += "  V" + std::to_string(i) + ": \"${V" + std::to_string(i - 1) + "}${V" + std::to_string(i - 1) + "}\"\n";
+  }
+  yaml += "nodes:\n  web:\n    image: nginx\n";
+  BOOST_REQUIRE(yaml.size() < 1500u);
+  auto work = h.work("blog");
+  auto before = h.remote_ref("blog", "main");
+  auto c = h.commit(work, {{"quarry.yml", yaml}});
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = h.push(work, "blog", "main");
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  BOOST_TEST(!r.ok());
+  BOOST_TEST(contains(r.err, "remote: quarry.yml:16:8: env V13: the value grows past 65536 bytes at ${V12}"), r.err);
+  BOOST_TEST(h.remote_ref("blog", "main") == before);
+  BOOST_TEST(took.count() < 10000);
+  // The same validation the hook runs, measured: peak RSS of the process.
+  BOOST_REQUIRE(write_file_atomic(h.root + "/doubling.yml", yaml).has_value());
+  auto measured = run({"python3", "-c",
+                       "import resource, subprocess, sys, time\n"
+                       "t = time.monotonic()\n"
+                       "r = subprocess.run(sys.argv[1:], capture_output=True)\n"
+                       "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+                       " int((time.monotonic() - t) * 1000))\n",
+                       h.bin, "--home", h.home, "check", "-f", h.root + "/doubling.yml"});
+  BOOST_REQUIRE(measured.has_value());
+  auto words = split(trim(measured->out), ' ');
+  BOOST_REQUIRE_MESSAGE(words.size() == 3u, measured->out + measured->err);
+  long rss_kb = std::stol(words[1]);
+  BOOST_TEST_MESSAGE("doubling manifest (" << yaml.size() << " bytes): check exit " << words[0] << ", peak RSS "
+                                           << rss_kb / 1024 << " MiB, " << words[2] << " ms; push refused in "
+                                           << took.count() << " ms");
+  std::cout << "doubling manifest: peak RSS " << rss_kb << " KiB, " << words[2] << " ms\n";
+  BOOST_TEST(words[0] != "0");
+  BOOST_TEST(rss_kb < 64 * 1024);
+  h.commit(work, {{"quarry.yml", kGoodManifest}});
 }
 
 BOOST_AUTO_TEST_CASE(removed_keys_can_no_longer_push) {

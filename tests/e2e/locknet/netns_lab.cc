@@ -73,10 +73,10 @@ NetnsLab::~NetnsLab() {
   if (forward_rule_) (void)run({"iptables", "-w", "5", "-D", "FORWARD", "-i", bridge_, "-o", bridge_, "-j", "ACCEPT"});
 }
 
-Result<int> NetnsLab::socket_in(int i) {
+Result<int> socket_in_netns(const std::string& name) {
   // Network namespaces are per thread: a short-lived thread enters the
   // namespace and makes the socket, which stays in that namespace for good.
-  auto path = "/run/netns/" + ns(i);
+  auto path = "/run/netns/" + name;
   int fd = -1, err = 0;
   std::thread([&] {
     int nsfd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -92,23 +92,70 @@ Result<int> NetnsLab::socket_in(int i) {
   return fd;
 }
 
-Result<int> NetnsLab::listen(int i, int port) {
-  auto fd = socket_in(i);
+Result<int> NetnsLab::socket_in(int i) { return socket_in_netns(ns(i)); }
+
+Result<int> listen_in(const std::string& ns, int port) {
+  auto fd = socket_in_netns(ns);
   if (!fd) return fd;
-  fds_.push_back(*fd);
   int one = 1;
   ::setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (::bind(*fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(*fd, 16) != 0)
-    return fail(ns(i) + ": listen on " + std::to_string(port) + " failed");
+  if (::bind(*fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(*fd, 16) != 0) {
+    ::close(*fd);
+    return fail(ns + ": listen on " + std::to_string(port) + " failed");
+  }
   return *fd;
 }
 
+Result<int> NetnsLab::listen(int i, int port) {
+  auto fd = listen_in(ns(i), port);
+  if (fd) fds_.push_back(*fd);
+  return fd;
+}
+
+Status BridgeGuest::create(const std::string& bridge, const std::string& cidr, const std::string& mac) {
+  static int counter = 0;
+  auto tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
+  auto name = "quarry-guest-" + tag;
+  auto host_end = "qg" + tag;
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(20);
+  auto run = [&](const std::vector<std::string>& argv) -> Status {
+    auto r = run_checked(argv, o);
+    if (!r) return fail(r.error());
+    return {};
+  };
+  if (auto s = run({"ip", "netns", "add", name}); !s) return s;
+  ns_ = name;
+  std::vector<std::vector<std::string>> steps = {
+      {"ip", "link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", name},
+      {"ip", "link", "set", host_end, "master", bridge, "up"},
+      {"ip", "-n", name, "addr", "add", cidr, "dev", "eth0"},
+      {"ip", "-n", name, "link", "set", "eth0", "up"},
+      {"ip", "-n", name, "link", "set", "lo", "up"},
+  };
+  if (!mac.empty()) steps.insert(steps.begin() + 3, {"ip", "-n", name, "link", "set", "eth0", "address", mac});
+  for (const auto& step : steps)
+    if (auto s = run(step); !s) return s;
+  return {};
+}
+
+BridgeGuest::~BridgeGuest() {
+  if (ns_.empty()) return;
+  ProcessOptions o;
+  o.timeout = std::chrono::seconds(20);
+  (void)run_checked({"ip", "netns", "del", ns_}, o);
+}
+
 Reach NetnsLab::connect(int from, const std::string& ip, int port, std::chrono::milliseconds timeout) {
-  auto fd = socket_in(from);
+  return connect_from(ns(from), ip, port, timeout);
+}
+
+Reach connect_from(const std::string& ns, const std::string& ip, int port, std::chrono::milliseconds timeout) {
+  auto fd = socket_in_netns(ns);
   if (!fd) return Reach::Failed;
   ::fcntl(*fd, F_SETFL, O_NONBLOCK);
   sockaddr_in a{};

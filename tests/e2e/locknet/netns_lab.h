@@ -17,6 +17,30 @@ namespace quarry::testing {
 enum class Reach { Connected, Refused, TimedOut, Failed };
 const char* to_string(Reach r);
 
+// A TCP socket made inside namespace `ns` (by a short-lived thread).
+Result<int> socket_in_netns(const std::string& ns);
+// Connects from namespace `ns` to ip:port within `timeout`.
+Reach connect_from(const std::string& ns, const std::string& ip, int port, std::chrono::milliseconds timeout);
+// A socket listening on `port` (all addresses) inside `ns`; the caller closes it.
+Result<int> listen_in(const std::string& ns, int port);
+
+// One namespace joined to an existing bridge (a cluster's, say) with one
+// address and optionally a fixed MAC: a host outside the cluster, or a
+// stand-in for a server that left. The destructor removes it.
+class BridgeGuest {
+ public:
+  BridgeGuest() = default;
+  ~BridgeGuest();
+  BridgeGuest(const BridgeGuest&) = delete;
+  BridgeGuest& operator=(const BridgeGuest&) = delete;
+  // `cidr` is "10.77.5.250/24".
+  Status create(const std::string& bridge, const std::string& cidr, const std::string& mac = "");
+  const std::string& ns() const { return ns_; }
+
+ private:
+  std::string ns_;
+};
+
 class NetnsLab {
  public:
   NetnsLab() = default;

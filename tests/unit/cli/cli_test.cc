@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -26,10 +28,11 @@ struct Cli {
     (void)remove_all(home);
     (void)remove_all(work);
   }
-  ProcessResult run(std::vector<std::string> args) {
+  ProcessResult run(std::vector<std::string> args, const std::string& stdin_data = {}) {
     Argv argv{bin(), "--home", home};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions o;
+    o.stdin_data = stdin_data;
     o.cwd = work;
     o.timeout = std::chrono::seconds(60);
     return run_process(argv, o).value();
@@ -156,6 +159,28 @@ BOOST_AUTO_TEST_CASE(env_values_are_hidden_unless_asked) {
   BOOST_TEST(c.run({"env", "set", "blog", "not-a-pair"}).exit_code == 2);
   BOOST_TEST(c.run({"env", "unset", "blog", "A"}).exit_code == 0);
   BOOST_TEST(c.run({"env", "list", "blog", "--show"}).out == "SECRET=p4ss w0rd\n");
+}
+
+BOOST_AUTO_TEST_CASE(env_values_come_from_stdin_or_a_file_and_stay_private) {
+  Cli c;
+  auto set = c.run({"env", "set", "blog", "DB_PASSWORD", "-"}, "s3cret from stdin\n");
+  BOOST_TEST(set.exit_code == 0, set.err);
+  BOOST_TEST(set.out.find("s3cret") == std::string::npos, set.out);
+  c.write("token", "t0ken in a file\n");
+  auto file = c.run({"env", "set", "blog", "API_TOKEN", "--from-file", c.work + "/token"});
+  BOOST_TEST(file.exit_code == 0, file.err);
+  BOOST_TEST(c.run({"env", "list", "blog", "--show"}).out ==
+             "API_TOKEN=t0ken in a file\nDB_PASSWORD=s3cret from stdin\n");
+  auto json = c.run({"env", "list", "blog", "--json"});
+  BOOST_TEST(json.out.find("s3cret") == std::string::npos, json.out);
+  struct stat st {};
+  BOOST_REQUIRE(stat((c.home + "/stacks/blog/env/DB_PASSWORD").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  auto two = c.run({"env", "set", "blog", "A", "B", "--from-file", c.work + "/token"});
+  BOOST_TEST(two.exit_code == 2, two.err);
+  auto big = c.run({"env", "set", "blog", "BIG", "-"}, std::string(70000, 'x'));
+  BOOST_TEST(big.exit_code != 0);
+  BOOST_TEST(big.err.find("the value from stdin is over 65536 bytes") != std::string::npos, big.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

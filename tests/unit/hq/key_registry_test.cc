@@ -38,6 +38,7 @@ BOOST_AUTO_TEST_CASE(add_list_remove) {
   keys = list_keys(store);
   BOOST_REQUIRE(keys.has_value());
   BOOST_TEST(keys->size() == 1u);
+  BOOST_TEST(!path_exists(t.path + "/etc/keys/alice.stacks"));
   auto again = remove_key(store, "alice");
   BOOST_REQUIRE(!again.has_value());
   BOOST_TEST(again.error().message == "no key named 'alice' (see `quarry hq keys`)");
@@ -63,8 +64,7 @@ BOOST_AUTO_TEST_CASE(renders_forced_commands) {
   BOOST_REQUIRE(text.has_value());
   BOOST_TEST(*text ==
              "# Written by `quarry hq init|add-key|remove-key`; edits are overwritten.\n"
-             "command=\"/usr/local/bin/quarry --home '/srv/my hq' hq shell alice\",no-pty,no-port-forwarding,"
-             "no-X11-forwarding,no-agent-forwarding,no-user-rc ssh-ed25519 "
+             "command=\"/usr/local/bin/quarry --home '/srv/my hq' hq shell alice\",restrict ssh-ed25519 "
              "AAAAC3NzaC1lZDI1NTE5AAAAILrzKhQgvYgQwI/idzSpBow8T0vMC7u49M4b76KmUqE+ alice\n");
   BOOST_TEST(!render_authorized_keys(keys, "/bin/qu\"arry", "/h").has_value());
   BOOST_TEST(!render_authorized_keys(keys, "/bin/quarry", "/h\\x").has_value());

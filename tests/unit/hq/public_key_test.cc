@@ -38,6 +38,8 @@ BOOST_AUTO_TEST_CASE(refuses_what_is_not_one_plain_key) {
       {"no-pty,command=x ssh-ed25519 " + kBlob, "key lines with authorized_keys options are refused; give the plain .pub file"},
       {"ssh-foo " + kBlob, "unknown key type 'ssh-foo' (expected ssh-ed25519, ssh-rsa or ecdsa-sha2-*)"},
       {"ssh-ed25519 not*base64", "the key data is not base64"},
+      {"ssh-dss AAAAB3NzaC1kc3MAAACBAP1/U4Ed", "DSA keys (ssh-dss) are refused: they are weak and OpenSSH has disabled "
+                                              "them; use an ssh-ed25519 key (ssh-keygen -t ed25519)"},
       {"ssh-rsa " + kBlob, "the key data does not hold a ssh-rsa key"},
       {"-----BEGIN OPENSSH PRIVATE KEY-----", "unknown key type '-----BEGIN' (expected ssh-ed25519, ssh-rsa or ecdsa-sha2-*)"},
   };

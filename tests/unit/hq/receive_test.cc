@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include "git_fixture.h"
 #include "hq/git_repo.h"
 #include "hq/receive.h"
@@ -117,6 +119,21 @@ BOOST_AUTO_TEST_CASE(missing_manifest_rejects) {
   BOOST_TEST(s.error().message == "push rejected: quarry.yml is missing; nothing changed");
   BOOST_TEST(f.said_line("quarry.yml: not found at the root of commit " + c.substr(0, 12)));
   BOOST_TEST(f.runner.requests.empty());
+}
+
+BOOST_AUTO_TEST_CASE(symlinked_manifest_is_refused) {
+  PushFixture f;
+  // A link to a file of the HQ's: its bytes are the link's target, and an
+  // exported tree would make the deploy read whatever it points at.
+  write(f.work.dir + "/real.yml", "name: blog\n");
+  BOOST_REQUIRE(symlink("/etc/passwd", (f.work.dir + "/quarry.yml").c_str()) == 0);
+  auto c = f.work.commit("linked manifest");
+  auto s = f.push("refs/heads/main", c);
+  BOOST_REQUIRE(!s.has_value());
+  BOOST_TEST(s.error().message == "push rejected: quarry.yml must be a regular file; nothing changed");
+  BOOST_TEST(f.said_line("quarry.yml at " + c.substr(0, 12) + " is a symbolic link, not a regular file"));
+  BOOST_TEST(f.runner.requests.empty());
+  BOOST_TEST(!path_exists(f.options.src_dir));
 }
 
 BOOST_AUTO_TEST_CASE(other_branches_are_stored_not_deployed) {

@@ -2,12 +2,15 @@
 #include <boost/test/unit_test.hpp>
 
 #include <arpa/inet.h>
+
+#include <algorithm>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/quote.h"
 #include "launcher/health.h"
+#include "launcher/image_builder.h"
 #include "launcher/image_pruner.h"
 #include "launcher/prober.h"
 
@@ -17,11 +20,21 @@ BOOST_AUTO_TEST_SUITE(release_tools)
 
 BOOST_AUTO_TEST_CASE(remote_probe_command_is_golden) {
   BOOST_TEST(shell_join(remote_probe_argv("10.77.1.2", 20001, "/up", 5000)) ==
-             "curl -sS -o /dev/null -w '%{http_code} %{time_connect}' --connect-timeout 5.000 --max-time 5.000 "
+             "curl --globoff -sS -o /dev/null -w '%{http_code} %{time_connect}' --connect-timeout 5.000 --max-time 5.000 "
              "-H 'User-Agent: quarry-health' http://10.77.1.2:20001/up");
   // A path without its slash gets one; a TCP check asks for "/".
   BOOST_TEST(remote_probe_argv("h", 1, "up", 1000).back() == "http://h:1/up");
   BOOST_TEST(remote_probe_argv("h", 1, "", 1000).back() == "http://h:1/");
+  // A path with curl's range syntax is one literal URL, never a thousand.
+  auto argv = remote_probe_argv("h", 1, "/up[1-1000]{a,b}", 1000);
+  BOOST_TEST(argv.back() == "http://h:1/up[1-1000]{a,b}");
+  BOOST_TEST((std::find(argv.begin(), argv.end(), "--globoff") != argv.end()));
+}
+
+BOOST_AUTO_TEST_CASE(image_builds_are_isolated_and_bounded) {
+  BOOST_TEST(shell_join(image_build_argv("quarry/blog-web:r7", "/home/quarry/stacks/blog/src")) ==
+             "docker build --quiet --network none --memory 2g --memory-swap 2g --cpu-period 100000 "
+             "--cpu-quota 100000 --force-rm --tag quarry/blog-web:r7 /home/quarry/stacks/blog/src");
 }
 
 struct ProbeCase {

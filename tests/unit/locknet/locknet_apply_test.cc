@@ -30,10 +30,12 @@ LocknetPlan plan() {
 
 BOOST_AUTO_TEST_CASE(state_parses_chain_and_jumps) {
   auto s = parse_locknet_state(kLocked + "-A INPUT -j QUARRY-LOCKNET\n-A INPUT -s 1.2.3.4/32 -j QUARRY-LOCKNET\n",
-                               "QUARRY-LOCKNET");
+                               LocknetPlan{});
   BOOST_TEST(s.chain_exists);
   BOOST_TEST(s.jumps == 2);
-  auto none = parse_locknet_state(kUnlocked, "QUARRY-LOCKNET");
+  BOOST_TEST(s.docker_user);
+  BOOST_TEST(s.input_rules == std::vector<std::string>{"-A QUARRY-LOCKNET -j DROP"}, boost::test_tools::per_element());
+  auto none = parse_locknet_state(kUnlocked, LocknetPlan{});
   BOOST_TEST(!none.chain_exists);
   BOOST_TEST(none.jumps == 0);
 }
@@ -45,7 +47,7 @@ BOOST_AUTO_TEST_CASE(first_lock_inserts_the_jump_in_the_same_transaction) {
   BOOST_REQUIRE(locknet.lock(kHost, plan()).has_value());
   std::vector<std::string> want = {kList, kRestore};
   BOOST_TEST(shell.commands() == want, boost::test_tools::per_element());
-  BOOST_TEST(shell.ran()[1].stdin_data == render_locknet(plan(), 0).value());
+  BOOST_TEST(shell.ran()[1].stdin_data == render_locknet(plan(), parse_locknet_state(kUnlocked, plan())).value());
 }
 
 BOOST_AUTO_TEST_CASE(relock_keeps_the_single_jump) {
@@ -53,7 +55,7 @@ BOOST_AUTO_TEST_CASE(relock_keeps_the_single_jump) {
   shell.on_out(kList, kLocked);
   Locknet locknet(shell);
   BOOST_REQUIRE(locknet.lock(kHost, plan()).has_value());
-  BOOST_TEST(shell.ran()[1].stdin_data == render_locknet(plan(), 1).value());
+  BOOST_TEST(shell.ran()[1].stdin_data == render_locknet(plan(), parse_locknet_state(kLocked, plan())).value());
 }
 
 BOOST_AUTO_TEST_CASE(surplus_jumps_are_deleted) {
@@ -62,8 +64,8 @@ BOOST_AUTO_TEST_CASE(surplus_jumps_are_deleted) {
   Locknet locknet(shell);
   BOOST_REQUIRE(locknet.lock(kHost, plan()).has_value());
   auto input = shell.ran()[1].stdin_data;
-  BOOST_TEST(input.ends_with("-A QUARRY-LOCKNET -j DROP\n-D INPUT -j QUARRY-LOCKNET\n"
-                             "-D INPUT -j QUARRY-LOCKNET\nCOMMIT\n"));
+  BOOST_TEST(input.ends_with("-A QUARRY-DOCKER -j DROP\n-D INPUT -j QUARRY-LOCKNET\n"
+                             "-D INPUT -j QUARRY-LOCKNET\n-I DOCKER-USER 1 -j QUARRY-DOCKER\nCOMMIT\n"));
 }
 
 BOOST_AUTO_TEST_CASE(restore_failure_names_host_and_message) {
@@ -114,7 +116,7 @@ BOOST_AUTO_TEST_CASE(lock_hosts_gives_every_host_the_whole_set) {
                                      {{"r1", "10.0.0.2"}, "10.0.0.2", true}};
   BOOST_REQUIRE(lock_hosts(locknet, targets).has_value());
   auto ran = shell.ran();
-  BOOST_REQUIRE(ran.size() == 6u);
+  BOOST_REQUIRE(ran.size() == 12u);  // per host: list and restore, IPv4 then IPv6
   for (const auto& r : ran) {
     if (r.command != kRestore) continue;
     BOOST_TEST_CONTEXT("host " << r.host) {
@@ -137,7 +139,7 @@ BOOST_AUTO_TEST_CASE(lock_hosts_reports_every_failed_host) {
   BOOST_REQUIRE(!s.has_value());
   BOOST_TEST(s.error().message == "locknet: s2: connect to 10.0.0.6 failed: unreachable");
   auto ran = shell.ran();
-  BOOST_TEST(std::count_if(ran.begin(), ran.end(), [](const auto& r) { return r.host == "s1"; }) == 2);
+  BOOST_TEST(std::count_if(ran.begin(), ran.end(), [](const auto& r) { return r.host == "s1"; }) == 4);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

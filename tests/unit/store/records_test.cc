@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include "core/file_io.h"
 #include "store/dir_store.h"
 #include "store/records.h"
@@ -52,6 +54,10 @@ BOOST_AUTO_TEST_CASE(containers_and_releases_round_trip) {
   BOOST_TEST(releases[0].number == 1);  // numeric order, not "10" < "2"
   BOOST_TEST(releases[2].number == 10);
   BOOST_TEST(releases[2].images["web"] == "sha256:10");
+  // The spec holds env values: the record is private to its owner.
+  struct stat st {};
+  BOOST_REQUIRE(stat((root + "/stacks/blog/releases/10.json").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
   (void)remove_all(root);
 }
 
