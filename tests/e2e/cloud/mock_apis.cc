@@ -143,6 +143,7 @@ std::string digitalocean_spec_dir() {
 }
 
 Daemon& prism() {
+  static Daemon spec_files;  // holds the entry point's directory; removed after Prism stops
   static Daemon d;
   static std::once_flag once;
   std::call_once(once, [] {
@@ -153,6 +154,7 @@ Daemon& prism() {
       return;
     }
     auto dir = make_temp_dir("quarry-prism-spec");
+    if (dir) spec_files.dir = *dir;
     if (!dir || !write_file_atomic(*dir + "/do.yaml", entry_point(spec))) {
       d.error = "cannot write the spec entry point";
       return;
