@@ -34,6 +34,7 @@ const Group kGroups[] = {
     register_hq_commands,
     register_run_commands,
     register_router_commands,
+    register_control_commands,
 };
 }  // namespace
 

@@ -39,6 +39,7 @@ Result<RemoteShell*> Cluster::shell() {
     if (!key) return std::unexpected(key.error());
     Libssh2Options o;
     o.key = *key;
+    if (connect_timeout_) o.connect_timeout = *connect_timeout_;
     shell_ = std::make_unique<Libssh2Shell>(o, host_keys());
   }
   return shell_.get();
@@ -124,7 +125,37 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
   Prober* prober = sync ? sync->prober() : nullptr;
   DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
-  return std::make_unique<Deployer>(deps, options);
+  // Servers the control loop found down take no new containers.
+  LaunchOptions with_health = options;
+  auto servers = load_servers(ctx_.store());
+  if (!servers) return std::unexpected(servers.error());
+  auto health = load_all_health(ctx_.store(), *servers);
+  if (!health) return std::unexpected(health.error());
+  for (const auto& [id, h] : *health) {
+    if (h.state == Health::Down) with_health.avoid_servers.insert(id);
+  }
+  return std::make_unique<Deployer>(deps, with_health);
+}
+
+Result<ControlEnv> Cluster::control_env() {
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
+  auto pl = placer();
+  if (!pl) return std::unexpected(pl.error());
+  auto rt = router();
+  if (!rt) return std::unexpected(rt.error());
+  static const SystemClock clock;
+  auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
+  ControlEnv env;
+  env.clock = &clock;
+  env.store = &ctx_.store();
+  env.shell = *sh;
+  env.placer = *pl;
+  env.router = *rt;
+  env.prober = sync ? sync->prober() : nullptr;
+  GridPlacer* grid = *pl;
+  env.grid_tick = [grid] { return grid->tick(); };
+  return env;
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

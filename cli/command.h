@@ -45,5 +45,6 @@ void register_locknet_commands(Registry& r);    // locknet
 void register_hq_commands(Registry& r);         // hq init|receive|add-key|keys|remove-key
 void register_run_commands(Registry& r);        // run, stop (the stack on this machine)
 void register_router_commands(Registry& r);     // router tls
+void register_control_commands(Registry& r);    // hq serve, events, cluster fault (after hq and servers)
 
 }  // namespace quarry

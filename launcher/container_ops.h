@@ -30,6 +30,9 @@ struct LaunchOptions {
   // them (local runs: image and config unchanged since the last run). Empty
   // for the cluster, where every deploy replaces every node.
   std::set<std::string> keep_nodes;
+  // Servers no container is placed on (not up, as the control loop last saw
+  // them); a server that fails a start during the launch joins them.
+  std::set<std::string> avoid_servers;
 };
 
 struct StartRequest {
