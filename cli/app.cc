@@ -37,6 +37,7 @@ const Group kGroups[] = {
     register_run_commands,
     register_router_commands,
     register_images_commands,
+    register_control_commands,
 };
 }  // namespace
 

@@ -41,6 +41,7 @@ Result<RemoteShell*> Cluster::shell() {
     if (!key) return std::unexpected(key.error());
     Libssh2Options o;
     o.key = *key;
+    if (connect_timeout_) o.connect_timeout = *connect_timeout_;
     shell_ = std::make_unique<Libssh2Shell>(o, host_keys());
   }
   return shell_.get();
@@ -149,7 +150,15 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
   Prober* prober = sync ? sync->prober() : nullptr;
   DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
+  // Servers the control loop found down take no new containers.
   LaunchOptions with_files = options;
+  auto servers = load_servers(ctx_.store());
+  if (!servers) return std::unexpected(servers.error());
+  auto health = load_all_health(ctx_.store(), *servers);
+  if (!health) return std::unexpected(health.error());
+  for (const auto& [id, h] : *health) {
+    if (h.state == Health::Down) with_files.avoid_servers.insert(id);
+  }
   with_files.files_root = [this](const ServerRecord& s) { return network().files_root_of(s); };
   with_files.extra_hosts = [this] { return network().host_entries(); };
   return std::make_unique<Deployer>(deps, with_files);
@@ -165,6 +174,27 @@ Status Cluster::keep_network() {
   auto kept = network().keep();
   if (!kept) return std::unexpected(kept.error().context("lock the cluster's servers and write their files"));
   return {};
+}
+
+Result<ControlEnv> Cluster::control_env() {
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
+  auto pl = placer();
+  if (!pl) return std::unexpected(pl.error());
+  auto rt = router();
+  if (!rt) return std::unexpected(rt.error());
+  static const SystemClock clock;
+  auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
+  ControlEnv env;
+  env.clock = &clock;
+  env.store = &ctx_.store();
+  env.shell = *sh;
+  env.placer = *pl;
+  env.router = *rt;
+  env.prober = sync ? sync->prober() : nullptr;
+  GridPlacer* grid = *pl;
+  env.grid_tick = [grid] { return grid->tick(); };
+  return env;
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

@@ -14,6 +14,7 @@
 #include "cli/server_source.h"
 #include "cloud/provider.h"
 #include "cloud/server_fleet.h"
+#include "control/control_env.h"
 #include "launcher/deployer.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
@@ -47,9 +48,15 @@ class Cluster {
   NetworkKeeper& network();
   // network().keep(), one caller at a time (parallel server adds).
   Status keep_network();
+  // Before the first shell(): how long an SSH connection may take (the
+  // control loop wants a short one, to tell a lost server fast).
+  void set_connect_timeout(std::chrono::milliseconds t) { connect_timeout_ = t; }
+  // The control plane's environment over the parts above.
+  Result<ControlEnv> control_env();
 
  private:
   Context& ctx_;
+  std::optional<std::chrono::milliseconds> connect_timeout_;
   std::unique_ptr<HostKeyStore> host_keys_;
   std::unique_ptr<Libssh2Shell> shell_;
   std::unique_ptr<HttpClient> http_;

@@ -54,6 +54,7 @@ Status deploy(Context& ctx, const DeployArgs& a) {
     return std::unexpected(result.error());
   }
   total.done("release " + std::to_string(result->release));
+  if (!result->avoided.empty()) log_info("    avoided: " + join(result->avoided, ", "));
   std::cout << m->stack.name << ": release " << result->release
             << (a.canary ? " is a canary with " + std::to_string(a.canary) + "% of the traffic (quarry promote " +
                                m->stack.name + " or quarry rollback " + m->stack.name + ")"

@@ -91,7 +91,9 @@ Status init(Context& ctx, const HqArgs& a) {
   }
   std::cout << "HQ ready in " << *home << " (git account " << a.user << ")\n"
             << "next: quarry --home " << *home << " hq add-key NAME ~/.ssh/id_ed25519.pub\n"
-            << "then: git push " << a.user << "@THIS-HOST:APP main\n";
+            << "then: git push " << a.user << "@THIS-HOST:APP main\n"
+            << "keep the stacks at their desired state: quarry --home " << *home
+            << " hq serve (as " << a.user << ", under an init system; docs/control.md)\n";
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include "compiler/starter.h"
 #include "core/file_io.h"
 #include "launcher/domain_owners.h"
+#include "control/planner.h"
 #include "launcher/plan.h"
 #include "store/records.h"
 
@@ -68,6 +69,29 @@ Status build(Context& ctx, const ManifestArgs& a) {
   return {};
 }
 
+// What the control loop's next pass would do to the stack, from the last
+// observation it recorded: the same planner a pass runs.
+Result<ControlPlan> repair_plan(Store& store, const std::string& stack) {
+  auto servers = load_servers(store);
+  if (!servers) return std::unexpected(servers.error());
+  auto health = load_all_health(store, *servers);
+  if (!health) return std::unexpected(health.error());
+  auto obs = load_observation(store, stack);
+  if (!obs) return std::unexpected(obs.error());
+  std::map<std::string, std::vector<ObservedContainer>> observed;
+  if (obs->at_ms > 0) {
+    for (const auto& [id, h] : *health) {
+      if (h.state == Health::Up && h.checked_ms > 0) observed[id];
+    }
+    for (const auto& c : obs->containers) {
+      if (observed.count(c.server)) observed[c.server].push_back(c);
+    }
+  }
+  auto state = read_stack_state(store, stack, observed, *health, obs->at_ms);
+  if (!state) return std::unexpected(state.error());
+  return plan_stack(*state);
+}
+
 Status plan(Context& ctx, const ManifestArgs& a) {
   auto m = load_manifest(ctx, a.file);
   if (!m) return std::unexpected(m.error());
@@ -78,8 +102,18 @@ Status plan(Context& ctx, const ManifestArgs& a) {
   auto routes = load_routes(ctx.store(), m->stack.name);
   if (!routes) return std::unexpected(routes.error());
   auto p = make_plan(*list, *containers, *routes);
-  if (ctx.options().json) std::cout << plan_to_json(p).dump(2) << "\n";
-  else std::cout << render_plan(p);
+  auto repair = repair_plan(ctx.store(), m->stack.name);
+  if (!repair) return std::unexpected(repair.error());
+  if (ctx.options().json) {
+    auto j = plan_to_json(p);
+    j["repair"] = control_plan_json(*repair);
+    std::cout << j.dump(2) << "\n";
+    return {};
+  }
+  std::cout << render_plan(p);
+  if (!repair->actions.empty()) {
+    std::cout << "the control loop's next pass, from its last observation:\n" << render_control_plan(*repair);
+  }
   return {};
 }
 

@@ -1,10 +1,15 @@
-// Listing commands that read the store: ps, servers (list).
+// Listing commands that read the store: ps, servers (list). Both show what
+// the control loop (quarry hq serve) last observed, with its age, beside
+// what quarry started: never a record of intent presented as fact.
 #include <algorithm>
 #include <ctime>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/table.h"
+#include "control/observed.h"
+#include "grid/clock.h"
+#include "control/stack_state.h"
 #include "core/text.h"
 #include "launcher/local_run.h"
 #include "store/dir_store.h"
@@ -54,24 +59,93 @@ Result<std::string> traffic_lines(Store& store, const std::string& stack, const 
   return out;
 }
 
+std::int64_t now_ms() { return SystemClock().now_ms(); }
+
+std::string age(std::int64_t at_ms) {
+  if (at_ms <= 0) return "never";
+  auto secs = (now_ms() - at_ms) / 1000;
+  return uptime(static_cast<std::int64_t>(std::time(nullptr)) - std::max<std::int64_t>(secs, 0)) + " ago";
+}
+
+// What the servers last said of one record: the observed state, or why
+// nothing is known ("missing" when its server answered without it).
+struct Seen {
+  std::string state;
+  std::int64_t at_ms = 0;
+};
+
+Seen seen_state(const ContainerRecord& c, const StackObservation& obs, const std::map<std::string, ServerHealth>& health) {
+  auto h = health.find(c.server);
+  for (const auto& o : obs.containers) {
+    if (o.server == c.server && o.name == c.name) {
+      std::string state = o.state;
+      if (h != health.end() && h->second.state != Health::Up) state += " (server " + health_name(h->second.state) + ")";
+      return {state, o.last_seen_ms};
+    }
+  }
+  if (obs.at_ms == 0) return {"unobserved", 0};  // no pass has run yet
+  if (h != health.end() && h->second.state != Health::Up) return {"unknown (server " + health_name(h->second.state) + ")", 0};
+  return {"missing", obs.at_ms};
+}
+
+// Replicas the live release wants that have no container, as "node#index".
+std::vector<std::pair<std::string, int>> missing_replicas(Store& store, const std::string& stack,
+                                                          const std::vector<ContainerRecord>& books) {
+  std::vector<std::pair<std::string, int>> out;
+  auto releases = load_releases(store, stack);
+  if (!releases) return out;
+  auto desired = desired_releases(*releases);
+  if (!desired || desired->empty()) return out;
+  for (const auto& d : *desired) {
+    for (const auto& [node, scale] : d.scale) {
+      for (int i = 1; i <= scale; ++i) {
+        bool have = std::any_of(books.begin(), books.end(),
+                                [&](const auto& r) { return r.node == node && r.index == i && r.release == d.number; });
+        if (!have) out.emplace_back(node + " (release " + std::to_string(d.number) + ")", i);
+      }
+    }
+  }
+  return out;
+}
+
 Status ps(Context& ctx, const std::string& only_stack) {
   auto stacks = list_stacks(ctx.store());
   if (!stacks) return std::unexpected(stacks.error());
   if (!only_stack.empty() && std::find(stacks->begin(), stacks->end(), only_stack) == stacks->end()) {
     return fail("unknown stack '" + only_stack + "' (quarry ps lists every stack)");
   }
+  auto servers = load_servers(ctx.store());
+  if (!servers) return std::unexpected(servers.error());
+  auto health = load_all_health(ctx.store(), *servers);
+  if (!health) return std::unexpected(health.error());
   nlohmann::json all = nlohmann::json::array();
-  Table table({"STACK", "NODE", "#", "SERVER", "STATE", "UPTIME", "RELEASE", "WEIGHT", "CONTAINER"});
+  Table table({"STACK", "NODE", "#", "SERVER", "STATE", "SEEN", "UPTIME", "RELEASE", "WEIGHT", "CONTAINER"});
   std::string traffic;
   for (const auto& stack : *stacks) {
     if (!only_stack.empty() && stack != only_stack) continue;
     auto containers = load_containers(ctx.store(), stack);
     if (!containers) return std::unexpected(containers.error());
+    auto obs = load_observation(ctx.store(), stack);
+    if (!obs) return std::unexpected(obs.error());
+    auto restarts = load_restarts(ctx.store(), stack).value_or(RestartBook{});
     for (const auto& c : *containers) {
-      all.push_back(to_json(c));
-      table.add({c.stack, c.node + (c.service ? " (service)" : ""), std::to_string(c.index), c.server, c.state,
-                 uptime(c.started_at), c.release ? std::to_string(c.release) : "-",
+      auto seen = seen_state(c, *obs, *health);
+      auto rs = restarts.find(c.node + "#" + std::to_string(c.index));
+      bool crashloop = rs != restarts.end() && rs->second.crashloop;
+      if (crashloop) seen.state = "crashloop";
+      auto j = to_json(c);
+      j["observed"] = {{"state", seen.state}, {"seen_ms", seen.at_ms}};
+      if (crashloop) j["observed"]["last_logs"] = rs->second.last_logs;
+      j["desired"] = true;
+      all.push_back(j);
+      table.add({c.stack, c.node + (c.service ? " (service)" : ""), std::to_string(c.index), c.server, seen.state,
+                 seen.at_ms ? age(seen.at_ms) : "-", uptime(c.started_at), c.release ? std::to_string(c.release) : "-",
                  c.service ? "-" : std::to_string(c.weight), c.name});
+    }
+    for (const auto& [node, index] : missing_replicas(ctx.store(), stack, *containers)) {
+      all.push_back({{"stack", stack}, {"node", node.substr(0, node.find(' '))}, {"index", index},
+                     {"observed", {{"state", "missing"}}}, {"desired", true}});
+      table.add({stack, node, std::to_string(index), "-", "MISSING", "-", "-", "-", "-", "(desired, not running)"});
     }
     auto lines = traffic_lines(ctx.store(), stack, *containers);
     if (!lines) return std::unexpected(lines.error());
@@ -94,9 +168,15 @@ std::string format_cpu(double cpu) {
 Status list_servers(Context& ctx) {
   auto servers = load_servers(ctx.store());
   if (!servers) return std::unexpected(servers.error());
+  auto health = load_all_health(ctx.store(), *servers);
+  if (!health) return std::unexpected(health.error());
   if (ctx.options().json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& s : *servers) arr.push_back(to_json(s));
+    for (const auto& s : *servers) {
+      auto j = to_json(s);
+      j["health"] = to_json(health->at(s.id));
+      arr.push_back(j);
+    }
     std::cout << arr.dump(2) << "\n";
     return {};
   }
@@ -104,10 +184,14 @@ Status list_servers(Context& ctx) {
     std::cout << "no servers (add one with `quarry servers add --cloud local`)\n";
     return {};
   }
-  Table table({"ID", "NAME", "PROVIDER", "ADDRESS", "MEMORY", "CPU", "TAGS"});
+  Table table({"ID", "NAME", "PROVIDER", "ADDRESS", "MEMORY", "CPU", "TAGS", "HEALTH", "LAST CONTACT", "CONTAINERS"});
   for (const auto& s : *servers) {
+    const auto& h = health->at(s.id);
+    std::string state = h.checked_ms ? health_name(h.state) : "unobserved";
+    if (h.state != Health::Up && !h.reason.empty()) state += ": " + h.reason.substr(0, 60);
     table.add({s.id, s.name, s.provider, s.ip + ":" + std::to_string(s.ssh_port), std::to_string(s.memory_mb) + "M",
-               format_cpu(s.cpu), join(s.tags, ",")});
+               format_cpu(s.cpu), join(s.tags, ","), state, h.checked_ms ? age(h.last_contact_ms) : "-",
+               h.checked_ms ? std::to_string(h.containers) : "-"});
   }
   std::cout << table.render();
   return {};
@@ -154,7 +238,7 @@ Status ps_local(Context& ctx, const std::string& only_stack) {
 void register_state_commands(Registry& r) {
   auto stack = std::make_shared<std::string>();
   auto local = std::make_shared<bool>(false);
-  auto* ps_cmd = r.add(r.app(), "ps", "List every container on every server: stack, node, server, state, uptime, release",
+  auto* ps_cmd = r.add(r.app(), "ps", "List every container: where it runs, its observed state and age, desired replicas missing",
                        [stack, local](Context& ctx) { return *local ? ps_local(ctx, *stack) : ps(ctx, *stack); });
   ps_cmd->add_option("stack", *stack, "Only this stack");
   ps_cmd->add_flag("--local", *local, "List the stacks `quarry run` runs on this machine instead");

@@ -48,5 +48,6 @@ void register_run_commands(Registry& r);        // run, stop (the stack on this 
 void register_router_commands(Registry& r);     // router tls
 void register_store_commands(Registry& r);      // store migrate, hq status (after hq)
 void register_images_commands(Registry& r);     // images load|ls (the HQ build engine)
+void register_control_commands(Registry& r);    // hq serve, events, cluster fault (after hq and servers)
 
 }  // namespace quarry

@@ -37,6 +37,9 @@ struct LaunchOptions {
   // The cluster's hosts entries ("NAME:ADDRESS") given to each container as
   // --add-host, so SERVICE.STACK.quarry resolves; unset: none.
   std::function<std::vector<std::string>()> extra_hosts;
+  // Servers no container is placed on (not up, as the control loop last saw
+  // them); a server that fails a start during the launch joins them.
+  std::set<std::string> avoid_servers;
 };
 
 struct StartRequest {

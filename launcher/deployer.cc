@@ -40,7 +40,8 @@ Status Deployer::reconcile_stack(const std::string& stack) {
   if (!servers) return std::unexpected(servers.error());
   auto report = reconcile(*deps_.store, *deps_.shell, *deps_.placer, stack, *servers);
   if (!report) return std::unexpected(report.error());
-  for (const auto& u : report->unreachable) log_warn("unreachable: " + u);
+  for (const auto& u : report->unreachable) log_warn("unreachable, nothing is placed on it: " + u);
+  for (const auto& id : report->unreachable_ids) options_.avoid_servers.insert(id);
   std::string note;
   if (!report->dropped.empty()) note += "gone: " + join(report->dropped, ", ");
   if (!report->removed.empty()) note += std::string(note.empty() ? "" : "; ") + "removed strays: " + join(report->removed, ", ");
@@ -104,7 +105,7 @@ Result<DeployResult> Deployer::launch(const std::string& stack, const Instructio
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
   if (!st) return std::unexpected(st.error().context(stack + " release " + std::to_string(rec.number)));
   prune_images(stack);
-  return DeployResult{rec.number, launcher.problems()};
+  return DeployResult{rec.number, launcher.problems(), launcher.avoided()};
 }
 
 Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
@@ -249,8 +250,14 @@ Status Deployer::scale(const std::string& stack, const std::string& node, int co
   Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
   Step step("scale " + stack + "/" + node + " to " + std::to_string(count));
   auto st = launcher.scale(*deploy, current->number, image, count);
-  if (!st) step.failed(st.error().message);
-  return st;
+  if (!st) {
+    step.failed(st.error().message);
+    return st;
+  }
+  // The control loop keeps this scale until the next deploy.
+  auto rec = *current;
+  rec.spec["scale"][node] = count;
+  return save_release(*deps_.store, rec);
 }
 
 }  // namespace quarry

@@ -4,7 +4,12 @@
 //   2. reconcile the books with the servers (reconcile.h)
 //   3. compile the manifest against what runs now
 //   4. build the images on the HQ engine
-//   5. launch (launcher.h), with a progress line per step and its time
+//   5. launch (launcher.h), with a progress line per step and its time,
+//      placing nothing on a server that is not up (LaunchOptions::
+//      avoid_servers, from the control loop's health) or that the
+//      reconcile step could not reach; a replica whose server fails to
+//      start it goes elsewhere. A node short of its scale stops the launch
+//      with its old release still serving at full scale.
 //   6. record the release (stacks/APP/releases/N.json), failed or not, with
 //      the hash and the keys (never the values) of the stack's env
 //   7. after a successful launch, prune the stack's images older than the
@@ -43,6 +48,7 @@ struct DeployRequest {
 struct DeployResult {
   int release = 0;
   std::vector<std::string> problems;
+  std::vector<std::string> avoided;  // servers nothing was placed on, and why
 };
 
 // What the store says runs now, in the compiler's terms, and the compiled

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "grid/grid_file.h"
 #include "grid/policies.h"
@@ -99,15 +100,26 @@ auto GridPlacer::with_grid(F&& f) -> decltype(f(std::declval<Grid&>())) {
   options.router = settings->router;
   options.file = std::string(kGridKey);
   SourceEvents events(store_, source_);
-  auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, nullptr, &store_});
+  auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, clock_, &store_});
   if (!grid) return std::unexpected(grid.error().context(store_.locate(std::string(kGridKey))));
   events.attach(&*grid);
   return f(*grid);
 }
 
-Result<std::string> GridPlacer::place(const Slice& slice) {
+Result<std::string> GridPlacer::place(const Slice& slice) { return place_avoiding(slice, {}); }
+
+Result<std::string> GridPlacer::place_avoiding(const Slice& slice, const std::set<std::string>& avoid) {
   return with_grid([&](Grid& grid) -> Result<std::string> {
+    std::map<std::string, Resources> cordoned;
+    for (const auto& id : avoid) {
+      auto b = grid.block(id);
+      if (!b) continue;
+      Resources shrunk = b->used;
+      shrunk.memory_mb = std::max<std::int64_t>(shrunk.memory_mb, 1);  // a block keeps some memory
+      if (grid.resize_block(id, shrunk)) cordoned[id] = b->capacity;
+    }
     auto placed = grid.add_slice(slice);
+    for (const auto& [id, capacity] : cordoned) (void)grid.resize_block(id, capacity);
     if (!placed) return std::unexpected(placed.error());
     if (placed->pending()) {
       std::string why = grid.errors().empty() ? "" : ": " + grid.errors().back();

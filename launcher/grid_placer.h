@@ -34,9 +34,15 @@ BlockSpec block_spec(const ServerRecord& server);
 class GridPlacer : public Placer {
  public:
   // `source` may be null: the grid then never grows by itself.
-  GridPlacer(Store& store, ServerSource* source) : store_(store), source_(source) {}
+  // `clock` drives the grid's hysteresis; null: the system clock.
+  GridPlacer(Store& store, ServerSource* source, const Clock* clock = nullptr)
+      : store_(store), source_(source), clock_(clock) {}
 
   Result<std::string> place(const Slice& slice) override;
+  // Cordons the avoided servers for this one placement: their blocks are
+  // shrunk to what they hold, so the policy cannot choose them, and given
+  // their capacity back before the grid is saved.
+  Result<std::string> place_avoiding(const Slice& slice, const std::set<std::string>& avoid) override;
   Status release(const std::string& slice_id) override;
   // Placed and pending slices, read from the store without changing it.
   Result<std::vector<std::string>> slices(const std::string& prefix) override;
@@ -54,6 +60,7 @@ class GridPlacer : public Placer {
   auto with_grid(F&& f) -> decltype(f(std::declval<Grid&>()));
   Store& store_;
   ServerSource* source_;
+  const Clock* clock_;
 };
 
 }  // namespace quarry

@@ -141,8 +141,22 @@ Result<std::map<std::string, std::string>> Launcher::container_env(const Instruc
   return env;
 }
 
-std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int release, const BuiltImage& image,
-                                                      int from, int to, int weight, std::vector<std::string>& errors) {
+void Launcher::avoid(const std::string& server, const std::string& why) {
+  std::lock_guard lock(mu_);
+  avoid_.insert(server);
+  avoided_.emplace(server, why);
+}
+
+std::vector<std::string> Launcher::avoided() const {
+  std::vector<std::string> out;
+  for (const auto& s : options_.avoid_servers) out.push_back(s + " (not up)");
+  for (const auto& [s, why] : avoided_) out.push_back(s + " (" + why + ")");
+  return out;
+}
+
+Launcher::Started Launcher::start_round(const Instruction& in, int release, const BuiltImage& image,
+                                        const std::vector<int>& indices, int weight,
+                                        std::vector<std::string>& errors) {
   struct Job {
     int index;
     std::string server;
@@ -150,21 +164,25 @@ std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int
   std::vector<Job> jobs;
   // The grid is placed one slice at a time; the containers start in parallel.
   std::unique_lock place_lock(place_mu_);
-  for (int i = from; i < to; ++i) {
-    auto placed = deps_.placer->place(slice_for(in, release, i));
+  for (int i : indices) {
+    std::set<std::string> avoid;
+    {
+      std::lock_guard lock(mu_);
+      avoid = avoid_;
+    }
+    auto placed = deps_.placer->place_avoiding(slice_for(in, release, i), avoid);
     if (!placed) errors.push_back(placed.error().message);
     else jobs.push_back({i, *placed});
   }
   place_lock.unlock();
   std::vector<std::optional<ContainerRecord>> started(jobs.size());
-  std::mutex err_mu;
+  std::vector<std::string> job_errors(jobs.size());
   auto recs = records(in.stack);
   parallel_for(jobs.size(), options_.parallel, [&](std::size_t k) {
     const auto& job = jobs[k];
     auto fail_job = [&](const Error& e) {
       (void)deps_.placer->release(slice_for(in, release, job.index).id);
-      std::lock_guard lock(err_mu);
-      errors.push_back(e.message);
+      job_errors[k] = e.message;
     };
     auto srv = server(job.server);
     if (!srv) return fail_job(srv.error());
@@ -184,11 +202,81 @@ std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int
     }
     started[k] = *rec;
   });
-  std::vector<ContainerRecord> out;
-  for (auto& s : started) {
-    if (s) out.push_back(*s);
+  Started out;
+  for (std::size_t k = 0; k < jobs.size(); ++k) {
+    if (started[k]) {
+      out.records.push_back(*started[k]);
+      continue;
+    }
+    // A server that cannot start a container takes no more in this launch;
+    // the replica is tried on another one.
+    avoid(jobs[k].server, split_lines(job_errors[k]).front());
+    out.failed.push_back(jobs[k].index);
+    out.failed_errors.push_back(jobs[k].server + ": " + job_errors[k]);
   }
   return out;
+}
+
+std::vector<ContainerRecord> Launcher::start_replicas(const Instruction& in, int release, const BuiltImage& image,
+                                                      int from, int to, int weight, std::vector<std::string>& errors) {
+  std::vector<int> todo;
+  for (int i = from; i < to; ++i) todo.push_back(i);
+  std::vector<ContainerRecord> out;
+  constexpr int kTries = 3;
+  for (int attempt = 1; attempt <= kTries && !todo.empty(); ++attempt) {
+    auto round = start_round(in, release, image, todo, weight, errors);
+    out.insert(out.end(), round.records.begin(), round.records.end());
+    for (const auto& e : round.failed_errors) {
+      if (attempt == kTries) errors.push_back(e);
+      else log_warn(in.process.name + ": " + split_lines(e).front() + "; placing it elsewhere");
+    }
+    todo = round.failed;
+  }
+  return out;
+}
+
+Result<ContainerRecord> Launcher::start_replica(const Instruction& in, int release, const BuiltImage& image, int index,
+                                                int weight) {
+  std::vector<std::string> errors;
+  auto got = start_replicas(in, release, image, index, index + 1, weight, errors);
+  if (got.empty()) return fail_remote(in.process.name + "#" + std::to_string(index) + ": " + join(errors, "; "));
+  const auto& r = got.front();
+  if (in.process.port > 0) {
+    auto srv = server(r.server);
+    if (!srv) return std::unexpected(srv.error());
+    auto check = in.process.health.value_or(HealthCheck{});
+    auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
+    if (!report.healthy) {
+      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
+      (void)remove_records(got);
+      return fail_remote(replica(r) + " failed its health check:\n" + report.history() + "last lines of its log:\n" +
+                         logs);
+    }
+  }
+  return r;
+}
+
+Status Launcher::restart(const ContainerRecord& r) {
+  auto srv = server(r.server);
+  if (!srv) return std::unexpected(srv.error());
+  Command c;
+  c.argv = {"docker", "start", r.name};
+  c.timeout = std::chrono::seconds(30);
+  if (auto s = run_ok(*deps_.shell, endpoint_of(*srv), c); !s) return std::unexpected(s.error());
+  auto recs = records(r.stack);
+  if (!recs) return std::unexpected(recs.error());
+  return (*recs)->update([&](const ContainerRecord& x) { return x.name == r.name; },
+                         [](ContainerRecord& x) { x.state = "running"; });
+}
+
+Status Launcher::forget(const std::string& stack, const std::vector<ContainerRecord>& list) {
+  auto recs = records(stack);
+  if (!recs) return std::unexpected(recs.error());
+  for (const auto& r : list) {
+    if (auto s = (*recs)->remove(r.name); !s) return s;
+    (void)deps_.placer->release(slice_id_of(r));
+  }
+  return {};
 }
 
 Status Launcher::remove_records(const std::vector<ContainerRecord>& list) {
@@ -276,9 +364,13 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
       fresh.insert(fresh.end(), got.begin(), got.end());
     }
   }
-  for (const auto& e : errors) problem(node + ": " + e);
-  if (scale > 0 && fresh.empty() && have.empty()) {
-    return fail_remote(node + ": no replica of release " + std::to_string(release) + " could start");
+  if (scale > 0 && fresh.size() + have.size() < static_cast<std::size_t>(scale)) {
+    // Short of the desired scale: the new release does not take traffic and
+    // the old one keeps serving at its full scale.
+    (void)remove_records(fresh);
+    return fail_remote(node + ": only " + std::to_string(fresh.size() + have.size()) + " of " + std::to_string(scale) +
+                       " replicas of release " + std::to_string(release) + " could start; the old release keeps serving:\n  " +
+                       join(errors, "\n  "));
   }
   // The health gate: every new replica must answer before any traffic moves
   // (a TCP connect when the manifest names no health path).

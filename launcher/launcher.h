@@ -50,7 +50,8 @@ struct LaunchDeps {
 
 class Launcher {
  public:
-  Launcher(LaunchDeps deps, LaunchOptions options) : deps_(deps), options_(std::move(options)) {}
+  Launcher(LaunchDeps deps, LaunchOptions options)
+      : deps_(deps), options_(std::move(options)), avoid_(options_.avoid_servers) {}
 
   // Carries out `list` as release `release`. `images` maps each process to
   // its image. With canary_percent in 1..99, new node replicas get that
@@ -71,6 +72,24 @@ class Launcher {
   Status destroy_stack(const std::string& stack);
 
   const std::vector<std::string>& problems() const { return problems_; }
+  // Servers this launch placed nothing on, with why ("s2: down").
+  std::vector<std::string> avoided() const;
+
+  // The control loop's executors (control/executor.h), the same steps a
+  // deploy takes for one replica:
+  // Places and starts replica `index` of `in` (another server when its
+  // first choice fails to start it), health-gates it and records it with
+  // `weight`. An unhealthy replica is removed and the error holds its log.
+  Result<ContainerRecord> start_replica(const Instruction& in, int release, const BuiltImage& image, int index,
+                                        int weight);
+  // docker start of an exited container, in place (same release, same env).
+  Status restart(const ContainerRecord& record);
+  // Stops and removes the containers, drops their records, frees their slices.
+  Status remove_containers(const std::vector<ContainerRecord>& records) { return remove_records(records); }
+  // Drops records whose server cannot be reached (no docker call) and frees
+  // their slices; the containers are removed as stale when it comes back.
+  Status forget(const std::string& stack, const std::vector<ContainerRecord>& records);
+  Status sync_router();
 
  private:
   Status ensure_service(const Instruction& in, int release, const BuiltImage& image);
@@ -85,9 +104,16 @@ class Launcher {
                                               int to, int weight, std::vector<std::string>& errors);
   Result<std::map<std::string, std::string>> container_env(const Instruction& in, int release, int index);
   Result<std::string> linked_ip(const ServerRecord& server, const std::string& container);
+  struct Started {
+    std::vector<ContainerRecord> records;
+    std::vector<int> failed;  // indices whose server failed to start them (now avoided)
+    std::vector<std::string> failed_errors;
+  };
+  Started start_round(const Instruction& in, int release, const BuiltImage& image, const std::vector<int>& indices,
+                      int weight, std::vector<std::string>& errors);
+  void avoid(const std::string& server, const std::string& why);
   Status remove_records(const std::vector<ContainerRecord>& records);
   Status set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight);
-  Status sync_router();
   Prober& prober() { return deps_.prober ? *deps_.prober : hq_prober_; }
   Result<ServerRecord> server(const std::string& id);
   int next_port(const std::string& server);
@@ -105,8 +131,10 @@ class Launcher {
   bool ports_loaded_ = false;
   std::map<std::string, std::unique_ptr<StackRecords>> stacks_;
   std::vector<std::string> problems_;
-  std::map<std::string, std::string> routed_;
-  std::map<std::string, std::string> link_ips_;  // service container -> address (local runs)  // node -> "yes" when the node has domains
+  std::set<std::string> avoid_;              // servers not to place on
+  std::map<std::string, std::string> avoided_;  // server -> why, learned during this launch
+  std::map<std::string, std::string> routed_;  // node -> "yes" when the node has domains
+  std::map<std::string, std::string> link_ips_;  // service container -> address (local runs)
 };
 
 }  // namespace quarry

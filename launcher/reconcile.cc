@@ -38,6 +38,7 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
   for (std::size_t i = 0; i < servers.size(); ++i) {
     if (!seen[i]) {
       report.unreachable.push_back(errors[i]);
+      report.unreachable_ids.push_back(servers[i].id);
       continue;
     }
     answered.insert(servers[i].id);

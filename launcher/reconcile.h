@@ -29,6 +29,7 @@ struct ReconcileReport {
   std::vector<std::string> removed;      // unknown containers removed
   std::vector<std::string> released;     // slice ids without a record, released
   std::vector<std::string> unreachable;  // "s3: connect: ..." per server
+  std::vector<std::string> unreachable_ids;  // the same servers' ids
 };
 
 Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& placer, const std::string& stack,

@@ -3,6 +3,7 @@
 // grid and the router.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,14 @@ class Placer {
   virtual Result<std::vector<std::string>> slices(const std::string& prefix) {
     (void)prefix;
     return std::vector<std::string>{};
+  }
+  // place(), never on a server in `avoid` (down, suspect or unreachable).
+  // The default asks place() and gives back a slot it should not have.
+  virtual Result<std::string> place_avoiding(const Slice& slice, const std::set<std::string>& avoid) {
+    auto placed = place(slice);
+    if (!placed || !avoid.count(*placed)) return placed;
+    (void)release(slice.id);
+    return fail_remote("no server but " + *placed + " (not up) can take " + slice.id);
   }
 };
 

@@ -1,0 +1,181 @@
+// The control plane's commands: hq serve (the reconcile loop), events (its
+// journal) and cluster fault (cut a local server off, to watch a stack heal).
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/cluster.h"
+#include "cli/command.h"
+#include "cli/router_sync.h"
+#include "control/control_loop.h"
+#include "control/events.h"
+#include "core/log.h"
+#include "core/subprocess.h"
+#include "core/text.h"
+
+namespace quarry {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+struct ServeArgs {
+  bool once = false;
+  bool dry = false;
+};
+
+void print_report(const PassReport& r, bool json) {
+  if (json) {
+    nlohmann::json events = nlohmann::json::array(), plans = nlohmann::json::object();
+    for (const auto& e : r.events) events.push_back(to_json(e));
+    for (const auto& [stack, p] : r.plans) plans[stack] = control_plan_json(p);
+    std::cout << nlohmann::json{{"servers", {{"up", r.servers_up}, {"suspect", r.servers_suspect}, {"down", r.servers_down}}},
+                                {"actions", r.actions}, {"skipped_stacks", r.skipped_stacks}, {"events", events},
+                                {"errors", r.errors}, {"plans", plans}}
+                     .dump()
+              << "\n"
+              << std::flush;
+    return;
+  }
+  for (const auto& e : r.events) std::cout << render_event(e) << "\n";
+  for (const auto& e : r.errors) log_warn(e);
+  std::cout << std::flush;
+}
+
+Status serve(Context& ctx, const ServeArgs& a) {
+  auto settings = load_loop_settings(ctx.store());
+  if (!settings) return std::unexpected(settings.error());
+  settings->act = !a.dry;
+  // One loop per state store: a second serve says who leads and stops.
+  auto leader = ctx.store().lock("control/leader", "quarry hq serve (pid " + std::to_string(getpid()) + ")",
+                                 std::chrono::milliseconds(0));
+  if (!leader) return fail("another `quarry hq serve` leads this HQ: " + leader.error().message);
+  Cluster cluster(ctx);
+  cluster.set_connect_timeout(std::chrono::milliseconds(settings->observe_timeout_ms));
+  auto env = cluster.control_env();
+  if (!env) return std::unexpected(env.error());
+  LaunchOptions options;
+  options.drain_ms = 500;
+  ControlLoop loop(*env, *settings, options);
+  if (a.once) {
+    auto report = loop.pass();
+    if (!report) return std::unexpected(report.error());
+    print_report(*report, ctx.options().json);
+    return {};
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  log_info("==> quarry hq serve: a pass every " + std::to_string(settings->interval_ms) + " ms (pid " +
+           std::to_string(getpid()) + ")");
+  auto sleep = [](std::int64_t ms) {
+    for (std::int64_t slept = 0; slept < ms && !g_stop; slept += 50) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::int64_t>(50, ms - slept)));
+    }
+  };
+  return loop.serve(g_stop, sleep, [&](const PassReport& r) { print_report(r, ctx.options().json); });
+}
+
+struct EventArgs {
+  std::string stack;
+  bool follow = false;
+};
+
+Status events(Context& ctx, const EventArgs& a) {
+  std::uint64_t last = 0;
+  bool json = ctx.options().json;
+  auto print = [&](const std::vector<Event>& list) {
+    for (const auto& e : list) {
+      last = std::max(last, e.seq);
+      if (json && a.follow) std::cout << to_json(e).dump() << "\n";
+      else if (!json) std::cout << render_event(e) << "\n";
+    }
+    std::cout << std::flush;
+  };
+  auto list = read_events(ctx.store(), a.stack);
+  if (!list) return std::unexpected(list.error());
+  if (json && !a.follow) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& e : *list) arr.push_back(to_json(e));
+    std::cout << arr.dump(2) << "\n";
+    return {};
+  }
+  if (list->empty() && !a.follow && !json) std::cout << "no events (quarry hq serve records them)\n";
+  print(*list);
+  if (!a.follow) return {};
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  while (!g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto more = read_events(ctx.store(), a.stack, last);
+    if (!more) return std::unexpected(more.error());
+    print(*more);
+  }
+  return {};
+}
+
+struct FaultArgs {
+  std::string server;
+  std::string what;
+};
+
+// The local cloud's server SERVER: namespace q-C-N, host-side veth qv-C-N.
+Status fault(Context& ctx, const FaultArgs& a) {
+  auto rec = load_server(ctx.store(), a.server);
+  if (!rec) return std::unexpected(rec.error());
+  if (!*rec) return fail("no server '" + a.server + "' (see quarry servers)");
+  if ((*rec)->provider != "local" || !starts_with((*rec)->provider_ref, "q-")) {
+    return fail("server " + a.server + " is not on the local cloud: faults are for the local cloud only");
+  }
+  const std::string ns = (*rec)->provider_ref;
+  const std::string veth = "qv-" + ns.substr(2);
+  const Argv ssh_drop = {"ip", "netns", "exec", ns, "iptables", "-w", "-I", "INPUT", "-p", "tcp", "--dport",
+                         std::to_string((*rec)->ssh_port), "-j", "DROP", "-m", "comment", "--comment", "quarry-fault"};
+  if (a.what == "down") {
+    // The link is cut: nothing reaches it, its containers keep running.
+    if (auto r = run_checked({"ip", "link", "set", veth, "down"}); !r) return std::unexpected(r.error());
+  } else if (a.what == "partition") {
+    // The HQ cannot reach it (SSH dropped) while the router still can.
+    if (auto r = run_checked(ssh_drop); !r) return std::unexpected(r.error());
+  } else if (a.what == "up") {
+    if (auto r = run_checked({"ip", "link", "set", veth, "up"}); !r) return std::unexpected(r.error());
+    Argv del = ssh_drop;
+    del[6] = "-D";
+    while (run_process(del).value_or(ProcessResult{1, "", "", false}).ok()) {
+    }
+  } else {
+    return fail("unknown fault '" + a.what + "': down, up or partition", ErrorKind::Usage);
+  }
+  std::cout << a.server << ": " << a.what << "\n";
+  return {};
+}
+
+}  // namespace
+
+void register_control_commands(Registry& r) {
+  auto* hq = r.app().get_subcommand("hq");
+  auto sa = std::make_shared<ServeArgs>();
+  auto* serve_cmd = r.add(*hq, "serve", "Run the control loop: keep every stack at its desired state (foreground)",
+                          [sa](Context& c) { return serve(c, *sa); });
+  serve_cmd->add_flag("--once", sa->once, "Run one pass and exit");
+  serve_cmd->add_flag("--dry-run", sa->dry, "Observe and plan, change nothing");
+  r.json_flag(serve_cmd);
+
+  auto ea = std::make_shared<EventArgs>();
+  auto* ev = r.add(r.app(), "events", "What the control loop observed and did, with times",
+                   [ea](Context& c) { return events(c, *ea); });
+  ev->add_option("stack", ea->stack, "Only this stack's events");
+  ev->add_flag("-f,--follow", ea->follow, "Keep printing new events");
+  r.json_flag(ev);
+
+  auto fa = std::make_shared<FaultArgs>();
+  auto* cluster = r.app().get_subcommand("cluster");
+  auto* fault_cmd = r.add(*cluster, "fault", "Cut a local-cloud server off (down, partition) or restore it (up)",
+                          [fa](Context& c) { return fault(c, *fa); });
+  fault_cmd->add_option("SERVER", fa->server, "The server's id")->required();
+  fault_cmd->add_option("FAULT", fa->what, "down | up | partition")->required();
+}
+
+}  // namespace quarry

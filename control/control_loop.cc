@@ -1,0 +1,154 @@
+#include "control/control_loop.h"
+
+#include <set>
+
+#include "control/executor.h"
+#include "control/observer.h"
+#include "control/stack_state.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "store/store_json.h"
+
+namespace quarry {
+
+Result<LoopSettings> load_loop_settings(Store& store) {
+  LoopSettings s;
+  auto doc = get_json(store, "etc/control.json");
+  if (!doc) return std::unexpected(doc.error());
+  if (!*doc) return s;
+  try {
+    const auto& j = **doc;
+    s.interval_ms = j.value("interval_ms", s.interval_ms);
+    s.observe_timeout_ms = j.value("observe_timeout_ms", s.observe_timeout_ms);
+    s.health.down_after_ms = j.value("down_after_ms", s.health.down_after_ms);
+    s.planner.backoff_base_ms = j.value("backoff_base_ms", s.planner.backoff_base_ms);
+    s.planner.backoff_max_ms = j.value("backoff_max_ms", s.planner.backoff_max_ms);
+    s.planner.crashloop_after = j.value("crashloop_after", s.planner.crashloop_after);
+  } catch (const nlohmann::json::exception&) {
+    return fail(store.locate("etc/control.json") + ": a setting has the wrong type (numbers in milliseconds)");
+  }
+  if (s.interval_ms < 100 || s.observe_timeout_ms < 100 || s.health.down_after_ms < 0 || s.planner.backoff_base_ms < 0 ||
+      s.planner.crashloop_after < 1) {
+    return fail(store.locate("etc/control.json") + ": interval_ms and observe_timeout_ms must be at least 100, "
+                "crashloop_after at least 1, the rest not negative");
+  }
+  return s;
+}
+
+Status ControlLoop::save_observation_of(const std::string& stack, const ClusterView& view,
+                                        const std::set<std::string>& answered) {
+  auto before = load_observation(*env_.store, stack);
+  StackObservation o;
+  o.at_ms = view.now_ms;
+  for (const auto& [server, list] : view.containers) {
+    for (const auto& c : list) {
+      if (c.stack == stack) o.containers.push_back(c);
+    }
+  }
+  // What a silent server ran last is kept, with the age it has.
+  if (before) {
+    for (const auto& c : before->containers) {
+      if (!answered.count(c.server)) o.containers.push_back(c);
+    }
+  }
+  return save_observation(*env_.store, stack, o);
+}
+
+Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView& view, PassReport& report) {
+  auto lock = env_.store->lock("stacks/" + stack + "/deploy", "the control loop", std::chrono::milliseconds(0));
+  if (!lock) {
+    report.skipped_stacks += 1;
+    return {};
+  }
+  auto state = read_stack_state(*env_.store, stack, view.containers, view.health, view.now_ms);
+  if (!state) return std::unexpected(state.error());
+  auto plan = plan_stack(*state, settings_.planner);
+  report.plans[stack] = plan;
+  if (!settings_.act) return {};
+  PlanExecutor executor(env_, options_, settings_.planner);
+  auto outcome = executor.apply(*state, plan);
+  for (const auto& a : plan.actions) report.actions += a.kind != ActionKind::Hold;
+  report.events.insert(report.events.end(), outcome.events.begin(), outcome.events.end());
+  report.errors.insert(report.errors.end(), outcome.errors.begin(), outcome.errors.end());
+  if (outcome.restarts != state->restarts || !plan.stable.empty()) {
+    if (auto s = save_restarts(*env_.store, stack, outcome.restarts); !s) return s;
+  }
+  return {};
+}
+
+Result<PassReport> ControlLoop::pass() {
+  PassReport report;
+  ClusterView view;
+  view.now_ms = env_.clock->now_ms();
+  auto servers = load_servers(*env_.store);
+  if (!servers) return std::unexpected(servers.error());
+  view.servers = *servers;
+  auto seen = observe_servers(*env_.shell, view.servers, std::chrono::milliseconds(settings_.observe_timeout_ms),
+                              view.now_ms);
+  std::set<std::string> answered;
+  std::set<std::string> stacks;
+  for (const auto& s : view.servers) {
+    auto before = load_health(*env_.store, s.id);
+    if (!before) return std::unexpected(before.error());
+    const auto& r = seen[s.id];
+    auto h = health_after(*before, r.answered, r.error, view.now_ms, settings_.health);
+    h.containers = 0;
+    if (r.answered) {
+      answered.insert(s.id);
+      view.containers[s.id] = r.containers;
+      for (const auto& c : r.containers) {
+        h.containers += c.running;
+        stacks.insert(c.stack);
+      }
+    } else {
+      h.containers = before->containers;
+    }
+    if (h.state != before->state || before->checked_ms == 0) {
+      if (h.state != Health::Up || before->state != Health::Up) {
+        report.events.push_back(Event{0, view.now_ms, "server-" + health_name(h.state), "", s.id,
+                                      h.state == Health::Up ? "answers again" : h.reason});
+      }
+    }
+    (h.state == Health::Up ? report.servers_up : h.state == Health::Suspect ? report.servers_suspect
+                                                                              : report.servers_down) += 1;
+    view.health[s.id] = h;
+    if (auto st = save_health(*env_.store, h); !st) return std::unexpected(st.error());
+  }
+  auto listed = list_stacks(*env_.store);
+  if (!listed) return std::unexpected(listed.error());
+  stacks.insert(listed->begin(), listed->end());
+  for (const auto& stack : stacks) {
+    if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
+    if (auto s = save_observation_of(stack, view, answered); !s) report.errors.push_back(s.error().message);
+    if (auto s = reconcile_stack(stack, view, report); !s) {
+      report.errors.push_back(stack + ": " + s.error().message);
+      report.events.push_back(Event{0, view.now_ms, "error", stack, "", s.error().message});
+    }
+  }
+  if (settings_.act && env_.grid_tick) {
+    if (auto s = env_.grid_tick(); !s) report.errors.push_back("grid: " + s.error().message);
+  }
+  for (auto* hook : env_.hooks) {
+    if (auto s = hook->on_pass(view); !s) {
+      report.errors.push_back(hook->name() + ": " + s.error().message);
+      report.events.push_back(Event{0, view.now_ms, "hook-failed", "", "", hook->name() + ": " + s.error().message});
+    }
+  }
+  if (auto s = append_events(*env_.store, report.events); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Status ControlLoop::serve(const std::atomic<bool>& stop, const std::function<void(std::int64_t)>& sleep,
+                          const std::function<void(const PassReport&)>& on_pass) {
+  while (!stop.load()) {
+    std::int64_t start = env_.clock->now_ms();
+    auto report = pass();
+    if (!report) log_warn("pass failed: " + report.error().message);
+    else if (on_pass) on_pass(*report);
+    std::int64_t spent = env_.clock->now_ms() - start;
+    if (!stop.load() && spent < settings_.interval_ms) sleep(settings_.interval_ms - spent);
+  }
+  return {};
+}
+
+}  // namespace quarry

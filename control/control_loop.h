@@ -1,0 +1,69 @@
+// The reconcile loop behind `quarry hq serve`. Each pass:
+//   observe  every server with one query (observer.h); update its health
+//   compare  each stack: read its state once (stack_state.h), plan (planner.h)
+//   act      carry the plan out (executor.h), under the stack's deploy lock:
+//            a stack a deploy holds is skipped this pass (the deploy repairs
+//            it itself), and a deploy waits for the loop at most one stack's
+//            repair
+//   record   servers' health, each stack's observation and restart book,
+//            and the events (events.h)
+// then the grid's housekeeping (empty autosized servers given back) and
+// every PassHook. One pass never throws work away on an error: it records
+// the error as an event and goes on with the next stack.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "control/control_env.h"
+#include "control/events.h"
+#include "control/planner.h"
+#include "launcher/container_ops.h"
+
+namespace quarry {
+
+struct LoopSettings {
+  std::int64_t interval_ms = 1000;          // from the start of one pass to the next
+  std::int64_t observe_timeout_ms = 2000;   // per server query
+  HealthSettings health;
+  PlannerSettings planner;
+  bool act = true;                          // false: observe and plan only
+};
+
+// Reads etc/control.json ({"interval_ms", "observe_timeout_ms",
+// "down_after_ms", "backoff_base_ms", "backoff_max_ms", "crashloop_after"});
+// absent: the defaults above.
+Result<LoopSettings> load_loop_settings(Store& store);
+
+struct PassReport {
+  int servers_up = 0, servers_suspect = 0, servers_down = 0;
+  int actions = 0;          // carried out (holds excluded)
+  int skipped_stacks = 0;   // a deploy held their lock
+  std::vector<Event> events;
+  std::vector<std::string> errors;
+  std::map<std::string, ControlPlan> plans;  // by stack
+};
+
+class ControlLoop {
+ public:
+  ControlLoop(ControlEnv env, LoopSettings settings, LaunchOptions options = {})
+      : env_(std::move(env)), settings_(settings), options_(std::move(options)) {}
+
+  Result<PassReport> pass();
+  // Passes until `stop` is set; `sleep` waits between them (injected so a
+  // test drives the loop with a manual clock). `on_pass` sees each report.
+  Status serve(const std::atomic<bool>& stop, const std::function<void(std::int64_t ms)>& sleep,
+               const std::function<void(const PassReport&)>& on_pass = {});
+
+ private:
+  Status reconcile_stack(const std::string& stack, const ClusterView& view, PassReport& report);
+  Status save_observation_of(const std::string& stack, const ClusterView& view, const std::set<std::string>& answered);
+
+  ControlEnv env_;
+  LoopSettings settings_;
+  LaunchOptions options_;
+};
+
+}  // namespace quarry

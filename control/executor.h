@@ -1,0 +1,43 @@
+// Carries a ControlPlan out through the launcher's executors (the same
+// steps a deploy takes), in three phases:
+//   1. forget what lost servers ran (move, forget) and re-route at once, so
+//      the router stops sending to a down server before anything starts;
+//   2. remove what no release wants (records and drift) and restart exited
+//      containers in place;
+//   3. start what is missing (start, replace, move), in parallel, each
+//      health-gated, then re-route.
+// Returns the events to journal and the updated restart book; an action
+// that fails is reported (event and error) and the rest go on.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "control/control_env.h"
+#include "control/events.h"
+#include "control/planner.h"
+#include "launcher/container_ops.h"
+
+namespace quarry {
+
+struct ExecOutcome {
+  std::vector<Event> events;
+  std::vector<std::string> errors;
+  RestartBook restarts;
+  int started = 0;
+};
+
+class PlanExecutor {
+ public:
+  PlanExecutor(const ControlEnv& env, LaunchOptions options, PlannerSettings settings)
+      : env_(env), options_(std::move(options)), settings_(settings) {}
+
+  ExecOutcome apply(const StackState& state, const ControlPlan& plan);
+
+ private:
+  const ControlEnv& env_;
+  LaunchOptions options_;
+  PlannerSettings settings_;
+};
+
+}  // namespace quarry

@@ -1,0 +1,175 @@
+#include "control/observed.h"
+
+#include "store/store_json.h"
+
+namespace quarry {
+
+std::string health_name(Health h) {
+  switch (h) {
+    case Health::Up: return "up";
+    case Health::Suspect: return "suspect";
+    case Health::Down: return "down";
+  }
+  return "up";
+}
+
+std::optional<Health> health_from(std::string_view name) {
+  if (name == "up") return Health::Up;
+  if (name == "suspect") return Health::Suspect;
+  if (name == "down") return Health::Down;
+  return std::nullopt;
+}
+
+ServerHealth health_after(const ServerHealth& before, bool answered, const std::string& reason, std::int64_t now_ms,
+                          const HealthSettings& settings) {
+  ServerHealth h = before;
+  h.checked_ms = now_ms;
+  auto enter = [&](Health s) {
+    if (h.state != s || h.since_ms == 0) h.since_ms = now_ms;
+    h.state = s;
+  };
+  if (answered) {
+    h.last_contact_ms = now_ms;
+    h.reason.clear();
+    enter(Health::Up);
+    return h;
+  }
+  h.reason = reason;
+  // A server never seen counts its silence from the first pass that tried it.
+  std::int64_t silent_since =
+      h.last_contact_ms ? h.last_contact_ms : (before.state != Health::Up ? before.since_ms : now_ms);
+  if (before.state == Health::Down || now_ms - silent_since >= settings.down_after_ms) enter(Health::Down);
+  else enter(Health::Suspect);
+  return h;
+}
+
+nlohmann::json to_json(const ServerHealth& h) {
+  return {{"server", h.server}, {"state", health_name(h.state)}, {"last_contact_ms", h.last_contact_ms},
+          {"since_ms", h.since_ms}, {"checked_ms", h.checked_ms}, {"reason", h.reason}, {"containers", h.containers}};
+}
+
+nlohmann::json to_json(const ObservedContainer& c) {
+  return {{"server", c.server}, {"name", c.name}, {"stack", c.stack}, {"node", c.node}, {"release", c.release},
+          {"index", c.index}, {"state", c.state}, {"status", c.status}, {"running", c.running},
+          {"last_seen_ms", c.last_seen_ms}};
+}
+
+Result<ServerHealth> health_from_json(const nlohmann::json& j) {
+  try {
+    ServerHealth h;
+    h.server = j.at("server").get<std::string>();
+    auto state = health_from(j.at("state").get<std::string>());
+    if (!state) return fail("unknown health '" + j.at("state").get<std::string>() + "'");
+    h.state = *state;
+    h.last_contact_ms = j.value("last_contact_ms", std::int64_t{0});
+    h.since_ms = j.value("since_ms", std::int64_t{0});
+    h.checked_ms = j.value("checked_ms", std::int64_t{0});
+    h.reason = j.value("reason", "");
+    h.containers = j.value("containers", 0);
+    return h;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("bad health record: ") + e.what());
+  }
+}
+
+Result<ObservedContainer> observed_from_json(const nlohmann::json& j) {
+  try {
+    ObservedContainer c;
+    c.server = j.at("server").get<std::string>();
+    c.name = j.at("name").get<std::string>();
+    c.stack = j.value("stack", "");
+    c.node = j.value("node", "");
+    c.release = j.value("release", 0);
+    c.index = j.value("index", 0);
+    c.state = j.value("state", "");
+    c.status = j.value("status", "");
+    c.running = j.value("running", false);
+    c.last_seen_ms = j.value("last_seen_ms", std::int64_t{0});
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("bad observed container: ") + e.what());
+  }
+}
+
+namespace {
+std::string health_key(const std::string& server) { return "servers/" + server + "/health"; }
+std::string observed_key(const std::string& stack) { return "stacks/" + stack + "/observed.json"; }
+std::string restarts_key(const std::string& stack) { return "stacks/" + stack + "/restarts.json"; }
+}  // namespace
+
+Result<ServerHealth> load_health(Store& store, const std::string& server) {
+  auto doc = get_json(store, health_key(server));
+  if (!doc) return std::unexpected(doc.error());
+  if (!*doc) {
+    ServerHealth h;
+    h.server = server;
+    return h;
+  }
+  auto h = health_from_json(**doc);
+  if (!h) return std::unexpected(h.error().context(store.locate(health_key(server))));
+  return h;
+}
+
+Status save_health(Store& store, const ServerHealth& h) { return put_json(store, health_key(h.server), to_json(h)); }
+
+Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const std::vector<ServerRecord>& servers) {
+  std::map<std::string, ServerHealth> out;
+  for (const auto& s : servers) {
+    auto h = load_health(store, s.id);
+    if (!h) return std::unexpected(h.error());
+    out[s.id] = *h;
+  }
+  return out;
+}
+
+Result<StackObservation> load_observation(Store& store, const std::string& stack) {
+  auto doc = get_json(store, observed_key(stack));
+  if (!doc) return std::unexpected(doc.error());
+  StackObservation o;
+  if (!*doc) return o;
+  o.at_ms = (*doc)->value("at_ms", std::int64_t{0});
+  for (const auto& c : (*doc)->value("containers", nlohmann::json::array())) {
+    auto parsed = observed_from_json(c);
+    if (!parsed) return std::unexpected(parsed.error().context(store.locate(observed_key(stack))));
+    o.containers.push_back(*parsed);
+  }
+  return o;
+}
+
+Status save_observation(Store& store, const std::string& stack, const StackObservation& o) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : o.containers) list.push_back(to_json(c));
+  return put_json(store, observed_key(stack), {{"at_ms", o.at_ms}, {"containers", list}});
+}
+
+Result<RestartBook> load_restarts(Store& store, const std::string& stack) {
+  auto doc = get_json(store, restarts_key(stack));
+  if (!doc) return std::unexpected(doc.error());
+  RestartBook book;
+  if (!*doc) return book;
+  try {
+    for (const auto& [key, j] : (*doc)->items()) {
+      RestartState r;
+      r.restarts = j.value("restarts", 0);
+      r.last_ms = j.value("last_ms", std::int64_t{0});
+      r.next_ms = j.value("next_ms", std::int64_t{0});
+      r.crashloop = j.value("crashloop", false);
+      r.last_logs = j.value("last_logs", "");
+      book[key] = r;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return fail(store.locate(restarts_key(stack)) + ": " + e.what());
+  }
+  return book;
+}
+
+Status save_restarts(Store& store, const std::string& stack, const RestartBook& book) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, r] : book) {
+    j[key] = {{"restarts", r.restarts}, {"last_ms", r.last_ms}, {"next_ms", r.next_ms}, {"crashloop", r.crashloop},
+              {"last_logs", r.last_logs}};
+  }
+  return put_json(store, restarts_key(stack), j);
+}
+
+}  // namespace quarry

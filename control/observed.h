@@ -1,0 +1,89 @@
+// Observed state, kept apart from desired state (releases) and from the
+// books (stacks/APP/containers.json):
+//   servers/ID/health        {state, last_contact_ms, since_ms, reason, containers, checked_ms}
+//   stacks/APP/observed.json {at_ms, containers: [...]}: what the servers reported
+//   stacks/APP/restarts.json per replica: restarts, backoff, crashloop and the last log lines
+// A server's health moves up -> suspect after one failed pass, suspect ->
+// down once it has not answered for `down_after_ms`, and back to up on the
+// first answer (health_after, a pure function).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "store/records.h"
+
+namespace quarry {
+
+enum class Health { Up, Suspect, Down };
+std::string health_name(Health h);
+std::optional<Health> health_from(std::string_view name);
+
+struct ServerHealth {
+  std::string server;
+  Health state = Health::Up;
+  std::int64_t last_contact_ms = 0;  // the last pass it answered; 0: never
+  std::int64_t since_ms = 0;         // when it entered `state`
+  std::int64_t checked_ms = 0;       // the last pass that tried it
+  std::string reason;                // why it is not up (the connection error)
+  int containers = 0;                // quarry containers it reported running
+};
+
+struct HealthSettings {
+  std::int64_t down_after_ms = 4000;  // silence before suspect becomes down
+};
+
+// The health after one pass: `answered` with `reason` when not.
+ServerHealth health_after(const ServerHealth& before, bool answered, const std::string& reason, std::int64_t now_ms,
+                          const HealthSettings& settings);
+
+struct ObservedContainer {
+  std::string server;
+  std::string name;
+  std::string stack;
+  std::string node;
+  int release = 0;
+  int index = 0;
+  std::string state;         // docker's: running, exited, restarting, created, ...
+  std::string status;        // docker's: "Up 3 seconds", "Exited (1) 2 seconds ago"
+  bool running = false;
+  std::int64_t last_seen_ms = 0;
+};
+
+struct StackObservation {
+  std::int64_t at_ms = 0;    // the pass that wrote it
+  std::vector<ObservedContainer> containers;
+};
+
+// A replica's restart history, for the crashloop backoff.
+struct RestartState {
+  int restarts = 0;            // in a row, without a stable run between
+  std::int64_t last_ms = 0;    // the last restart
+  std::int64_t next_ms = 0;    // no restart before this
+  bool crashloop = false;
+  std::string last_logs;       // the log's tail when it entered crashloop
+  bool operator==(const RestartState&) const = default;
+};
+using RestartBook = std::map<std::string, RestartState>;  // "node#index"
+
+nlohmann::json to_json(const ServerHealth& h);
+nlohmann::json to_json(const ObservedContainer& c);
+Result<ServerHealth> health_from_json(const nlohmann::json& j);
+Result<ObservedContainer> observed_from_json(const nlohmann::json& j);
+
+// Absent health reads as never checked, up.
+Result<ServerHealth> load_health(Store& store, const std::string& server);
+Status save_health(Store& store, const ServerHealth& health);
+Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const std::vector<ServerRecord>& servers);
+
+Result<StackObservation> load_observation(Store& store, const std::string& stack);
+Status save_observation(Store& store, const std::string& stack, const StackObservation& observation);
+
+Result<RestartBook> load_restarts(Store& store, const std::string& stack);
+Status save_restarts(Store& store, const std::string& stack, const RestartBook& book);
+
+}  // namespace quarry

@@ -1,0 +1,203 @@
+#include "control/planner.h"
+
+#include <algorithm>
+#include <set>
+
+namespace quarry {
+
+std::string action_name(ActionKind k) {
+  switch (k) {
+    case ActionKind::Start: return "start";
+    case ActionKind::Restart: return "restart";
+    case ActionKind::Replace: return "replace";
+    case ActionKind::Move: return "move";
+    case ActionKind::Remove: return "remove";
+    case ActionKind::Forget: return "forget";
+    case ActionKind::Hold: return "hold";
+  }
+  return "?";
+}
+
+bool ControlPlan::empty() const {
+  return std::none_of(actions.begin(), actions.end(), [](const ControlAction& a) { return a.kind != ActionKind::Hold; });
+}
+
+int ControlPlan::count(ActionKind k) const {
+  return static_cast<int>(std::count_if(actions.begin(), actions.end(), [&](const ControlAction& a) { return a.kind == k; }));
+}
+
+std::int64_t backoff_delay_ms(int n, const PlannerSettings& s) {
+  std::int64_t d = s.backoff_base_ms;
+  for (int i = 1; i < n && d < s.backoff_max_ms; ++i) d *= 2;
+  return std::min(d, s.backoff_max_ms);
+}
+
+std::string replica_key(const std::string& process, int index) { return process + "#" + std::to_string(index); }
+
+namespace {
+
+class Planner {
+ public:
+  Planner(const StackState& st, const PlannerSettings& s) : st_(st), s_(s) { plan_.stack = st.stack; }
+
+  ControlPlan run() {
+    for (const auto& [id, h] : st_.health) {
+      if (h.state != Health::Up) plan_.avoid.push_back(id);
+    }
+    if (!st_.desired.empty()) {
+      for (std::size_t i = 0; i < st_.desired.size(); ++i) plan_release(st_.desired[i], i == 0);
+      for (const auto& r : st_.books) {
+        if (!wanted_.count(&r)) unwanted(r);
+      }
+    }
+    drift();
+    return std::move(plan_);
+  }
+
+ private:
+  Health health(const std::string& server) const {
+    auto it = st_.health.find(server);
+    return it == st_.health.end() ? Health::Up : it->second.state;
+  }
+
+  const ObservedContainer* seen(const ContainerRecord& r) const {
+    auto it = st_.observed.find(r.server);
+    if (it == st_.observed.end()) return nullptr;
+    for (const auto& c : it->second) {
+      if (c.name == r.name) return &c;
+    }
+    return nullptr;
+  }
+  bool answered(const std::string& server) const { return st_.observed.count(server) > 0; }
+
+  void add(ControlAction a) { plan_.actions.push_back(std::move(a)); }
+
+  ControlAction about(const ContainerRecord& r, ActionKind kind, std::string reason) const {
+    return ControlAction{kind, r.node, r.service, r.index, r.release, r.server, r.name, std::move(reason), false};
+  }
+
+  void plan_release(const DesiredRelease& d, bool newest) {
+    for (const auto& in : d.instructions.instructions) {
+      if (in.op == Op::Deploy) {
+        int scale = d.scale.count(in.target) ? d.scale.at(in.target) : in.process.scale;
+        for (int i = 1; i <= scale; ++i) plan_replica(in, d.number, i);
+      } else if (in.op == Op::Ensure && newest) {
+        plan_replica(in, d.number, 1);
+      }
+    }
+  }
+
+  // The book's record of one wanted replica: for a node the one of this
+  // release; a service is one container whatever release started it.
+  const ContainerRecord* record_of(const Instruction& in, int release, int index) const {
+    const ContainerRecord* found = nullptr;
+    for (const auto& r : st_.books) {
+      if (r.node != in.target || r.index != index) continue;
+      if (!in.process.is_service && r.release != release) continue;
+      if (!found || r.release > found->release) found = &r;
+    }
+    return found;
+  }
+
+  void plan_replica(const Instruction& in, int release, int index) {
+    const auto* r = record_of(in, release, index);
+    if (!r) {
+      add(ControlAction{ActionKind::Start, in.target, in.process.is_service, index, release, "", "",
+                 "desired replica has no container", false});
+      return;
+    }
+    wanted_.insert(r);
+    switch (health(r->server)) {
+      case Health::Down:
+        if (in.process.is_service) {
+          add(about(*r, ActionKind::Hold, "service " + in.target + " is on " + r->server +
+                                              ", which is down; services are not moved (they may hold a volume)"));
+        } else {
+          add(about(*r, ActionKind::Move, r->server + " is down"));
+        }
+        return;
+      case Health::Suspect:
+        add(about(*r, ActionKind::Hold, r->server + " is suspect; waiting before acting"));
+        return;
+      case Health::Up:
+        break;
+    }
+    if (!answered(r->server)) return;  // not asked this pass
+    const auto* c = seen(*r);
+    auto key = replica_key(r->node, r->index);
+    auto rs = st_.restarts.find(key);
+    if (c && c->running) {
+      if (rs != st_.restarts.end() && st_.now_ms - rs->second.last_ms >= s_.stable_after_ms) plan_.stable.push_back(key);
+      return;
+    }
+    ActionKind kind = c ? ActionKind::Restart : ActionKind::Replace;
+    std::string what = c ? "exited (" + c->status + ")" : "is gone from " + r->server;
+    if (c && c->state == "restarting") {
+      add(about(*r, ActionKind::Hold, "docker is restarting it (" + c->status + ")"));
+      return;
+    }
+    if (rs != st_.restarts.end() && st_.now_ms < rs->second.next_ms) {
+      auto a = about(*r, ActionKind::Hold, what + "; backed off after " + std::to_string(rs->second.restarts) +
+                                               " restart(s), next in " +
+                                               std::to_string((rs->second.next_ms - st_.now_ms + 999) / 1000) + "s");
+      a.crashloop = rs->second.crashloop;
+      add(std::move(a));
+      return;
+    }
+    add(about(*r, kind, what));
+  }
+
+  void unwanted(const ContainerRecord& r) {
+    if (health(r.server) == Health::Down) {
+      add(about(r, ActionKind::Forget, "no live release wants it and " + r.server + " is down"));
+    } else if (health(r.server) == Health::Up) {
+      add(about(r, ActionKind::Remove, "no live release wants it"));
+    }
+  }
+
+  void drift() {
+    std::set<std::string> known;
+    for (const auto& r : st_.books) known.insert(r.server + "/" + r.name);
+    for (const auto& [server, list] : st_.observed) {
+      if (health(server) != Health::Up) continue;
+      for (const auto& c : list) {
+        if (known.count(server + "/" + c.name)) continue;
+        add(ControlAction{ActionKind::Remove, c.node, false, c.index, c.release, server, c.name,
+                   "labelled " + st_.stack + " but no record knows it (stale or drift)", false});
+      }
+    }
+  }
+
+  const StackState& st_;
+  const PlannerSettings& s_;
+  ControlPlan plan_;
+  std::set<const ContainerRecord*> wanted_;
+};
+
+}  // namespace
+
+ControlPlan plan_stack(const StackState& state, const PlannerSettings& settings) {
+  return Planner(state, settings).run();
+}
+
+std::string render_control_plan(const ControlPlan& plan) {
+  std::string out;
+  for (const auto& a : plan.actions) {
+    std::string who = a.process.empty() ? a.container : a.process + "#" + std::to_string(a.index);
+    out += "  " + action_name(a.kind) + " " + who + (a.server.empty() ? "" : " on " + a.server) + "  " + a.reason +
+           (a.crashloop ? " [crashloop]" : "") + "\n";
+  }
+  return out;
+}
+
+nlohmann::json control_plan_json(const ControlPlan& plan) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : plan.actions) {
+    list.push_back({{"action", action_name(a.kind)}, {"process", a.process}, {"service", a.service},
+                    {"index", a.index}, {"release", a.release}, {"server", a.server}, {"container", a.container},
+                    {"reason", a.reason}, {"crashloop", a.crashloop}});
+  }
+  return {{"stack", plan.stack}, {"actions", list}, {"avoid", plan.avoid}};
+}
+
+}  // namespace quarry

@@ -1,0 +1,77 @@
+#include "control/stack_state.h"
+
+#include "compiler/instruction_json.h"
+
+namespace quarry {
+
+const Instruction* DesiredRelease::find(const std::string& process) const {
+  for (const auto& in : instructions.instructions) {
+    if ((in.op == Op::Deploy || in.op == Op::Ensure) && in.target == process) return &in;
+  }
+  return nullptr;
+}
+
+DesiredRelease desired_from(const ReleaseRecord& release, const InstructionList& list) {
+  DesiredRelease d;
+  d.number = release.number;
+  d.status = release.status;
+  d.instructions = list;
+  for (const auto& in : list.instructions) {
+    if (in.op == Op::Deploy && !d.scale.count(in.target)) d.scale[in.target] = in.process.scale;
+    if (in.op == Op::Scale) d.scale[in.target] = in.scale;
+  }
+  if (release.spec.contains("images")) {
+    for (const auto& [p, img] : release.spec["images"].items()) {
+      d.images[p] = BuiltImage{p, img.value("tag", ""), img.value("id", "")};
+    }
+  }
+  if (release.spec.contains("scale")) {
+    for (const auto& [node, n] : release.spec["scale"].items()) d.scale[node] = n.get<int>();
+  }
+  return d;
+}
+
+Result<std::vector<DesiredRelease>> desired_releases(const std::vector<ReleaseRecord>& releases) {
+  std::vector<DesiredRelease> out;
+  for (auto it = releases.rbegin(); it != releases.rend(); ++it) {
+    if (it->status != "deployed" && it->status != "canary") continue;
+    if (!it->spec.contains("instructions")) {
+      return fail("release " + std::to_string(it->number) + " of " + it->stack + " has no instructions");
+    }
+    auto list = instructions_from_json(it->spec["instructions"].dump());
+    if (!list) return std::unexpected(list.error().context("release " + std::to_string(it->number)));
+    out.push_back(desired_from(*it, *list));
+    // A canary runs beside the newest deployed release; anything else is alone.
+    if (it->status != "canary") break;
+  }
+  return out;
+}
+
+Result<StackState> read_stack_state(Store& store, const std::string& stack,
+                                    const std::map<std::string, std::vector<ObservedContainer>>& observed,
+                                    const std::map<std::string, ServerHealth>& health, std::int64_t now_ms) {
+  StackState st;
+  st.stack = stack;
+  st.now_ms = now_ms;
+  auto releases = load_releases(store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  auto desired = desired_releases(*releases);
+  if (!desired) return std::unexpected(desired.error());
+  st.desired = std::move(*desired);
+  auto books = load_containers(store, stack);
+  if (!books) return std::unexpected(books.error());
+  st.books = std::move(*books);
+  auto restarts = load_restarts(store, stack);
+  if (!restarts) return std::unexpected(restarts.error());
+  st.restarts = std::move(*restarts);
+  st.health = health;
+  for (const auto& [server, list] : observed) {
+    auto& mine = st.observed[server];
+    for (const auto& c : list) {
+      if (c.stack == stack) mine.push_back(c);
+    }
+  }
+  return st;
+}
+
+}  // namespace quarry

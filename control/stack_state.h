@@ -1,0 +1,56 @@
+// One stack's state as a value, read once per deploy or pass:
+//   desired   the live release(s): during a canary the canary and the
+//             release it runs beside; each with its instructions, images
+//             and node scale
+//   books     the containers quarry started (stacks/APP/containers.json)
+//   observed  what the servers reported this pass (only servers that
+//             answered appear), and every server's health
+//   restarts  the crashloop backoff of each replica
+// The planner (planner.h) is a pure function of this value.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/instruction.h"
+#include "control/observed.h"
+#include "launcher/image_builder.h"
+#include "store/records.h"
+
+namespace quarry {
+
+struct DesiredRelease {
+  int number = 0;
+  std::string status;                          // deployed or canary
+  InstructionList instructions;
+  std::map<std::string, BuiltImage> images;    // process -> image
+  std::map<std::string, int> scale;            // node -> replicas
+  const Instruction* find(const std::string& process) const;
+};
+
+struct StackState {
+  std::string stack;
+  std::vector<DesiredRelease> desired;         // newest first; empty: nothing live
+  std::vector<ContainerRecord> books;
+  std::map<std::string, ServerHealth> health;  // every known server
+  // server -> this stack's containers it reported; a server absent here did
+  // not answer this pass (or was not asked).
+  std::map<std::string, std::vector<ObservedContainer>> observed;
+  RestartBook restarts;
+  std::int64_t now_ms = 0;
+};
+
+// The live releases of a stack from its release records.
+Result<std::vector<DesiredRelease>> desired_releases(const std::vector<ReleaseRecord>& releases);
+DesiredRelease desired_from(const ReleaseRecord& release, const InstructionList& list);
+
+// Reads the desired side, the books and the restart book of `stack`;
+// `observed` and `health` come from the pass (or, for a deploy, from the
+// store's last observation).
+Result<StackState> read_stack_state(Store& store, const std::string& stack,
+                                    const std::map<std::string, std::vector<ObservedContainer>>& observed,
+                                    const std::map<std::string, ServerHealth>& health, std::int64_t now_ms);
+
+}  // namespace quarry

@@ -1,0 +1,112 @@
+#include "tests/fakes/fake_docker.h"
+
+#include <nlohmann/json.hpp>
+
+namespace quarry {
+
+void FakeDocker::cut(const std::string& host, bool down) {
+  std::lock_guard lock(mu_);
+  if (down) cut_.insert(host);
+  else cut_.erase(host);
+}
+
+void FakeDocker::kill(const std::string& host, const std::string& name, bool remove) {
+  std::lock_guard lock(mu_);
+  auto& list = hosts_[host];
+  if (remove) list.erase(name);
+  else if (list.count(name)) list[name].running = false;
+}
+
+void FakeDocker::crashing(const std::string& name, bool crash) {
+  std::lock_guard lock(mu_);
+  if (crash) crashing_.insert(name);
+  else crashing_.erase(name);
+}
+
+void FakeDocker::put(const std::string& host, Container c) {
+  std::lock_guard lock(mu_);
+  hosts_[host][c.name] = std::move(c);
+}
+
+std::vector<FakeDocker::Container> FakeDocker::on(const std::string& host) const {
+  std::lock_guard lock(mu_);
+  std::vector<Container> out;
+  if (auto it = hosts_.find(host); it != hosts_.end()) {
+    for (const auto& [n, c] : it->second) out.push_back(c);
+  }
+  return out;
+}
+
+bool FakeDocker::running(const std::string& host, const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = hosts_.find(host);
+  return it != hosts_.end() && it->second.count(name) && it->second.at(name).running;
+}
+
+int FakeDocker::runs() const {
+  std::lock_guard lock(mu_);
+  return runs_;
+}
+
+int FakeDocker::starts() const {
+  std::lock_guard lock(mu_);
+  return starts_;
+}
+
+Result<ProcessResult> FakeDocker::run(const Endpoint& host, const Command& cmd) {
+  std::lock_guard lock(mu_);
+  if (cut_.count(host.name)) return fail_remote(host.name + ": connect to " + host.address + ": No route to host");
+  if (cmd.argv.size() >= 2 && cmd.argv[0] == "docker") return docker(host.name, cmd.argv);
+  return ProcessResult{};
+}
+
+Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& argv) {
+  auto& list = hosts_[host];
+  const std::string& verb = argv[1];
+  const std::string last = argv.back();
+  if (verb == "run") {
+    Container c;
+    for (std::size_t i = 2; i + 1 < argv.size(); ++i) {
+      if (argv[i] == "--name") c.name = argv[i + 1];
+      if (argv[i] == "--label") {
+        auto eq = argv[i + 1].find('=');
+        c.labels[argv[i + 1].substr(0, eq)] = argv[i + 1].substr(eq + 1);
+      }
+    }
+    ++runs_;
+    list[c.name] = c;
+    return ProcessResult{0, std::string(64, 'a') + "\n", {}, false};
+  }
+  if (verb == "ps") {
+    std::string out;
+    for (const auto& [name, c] : list) {
+      std::string labels;
+      for (const auto& [k, v] : c.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
+      nlohmann::json j = {{"ID", std::string(64, 'b')}, {"Names", name}, {"Image", c.image}, {"Labels", labels},
+                          {"State", c.running ? "running" : "exited"},
+                          {"Status", c.running ? "Up 2 seconds" : "Exited (137) 1 second ago"}, {"Ports", ""},
+                          {"CreatedAt", "2026-11-30 17:00:00 +0000 UTC"}};
+      out += j.dump() + "\n";
+    }
+    return ProcessResult{0, out, {}, false};
+  }
+  if (verb == "start") {
+    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + last, false};
+    ++starts_;
+    list[last].running = !crashing_.count(last);
+    return ProcessResult{0, last + "\n", {}, false};
+  }
+  if (verb == "stop") {
+    if (list.count(last)) list[last].running = false;
+    return ProcessResult{};
+  }
+  if (verb == "rm") {
+    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + last, false};
+    list.erase(last);
+    return ProcessResult{};
+  }
+  if (verb == "logs") return ProcessResult{0, "boom: cannot connect to db\n", {}, false};
+  return ProcessResult{};
+}
+
+}  // namespace quarry

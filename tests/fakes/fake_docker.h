@@ -1,0 +1,50 @@
+// A RemoteShell that plays docker on many hosts, for unit tests of the
+// control plane: `docker run` (name and labels from the argv), `ps --all`
+// (one JSON line per container, as the 28.x client prints), `start`,
+// `stop`, `rm`, `logs`; anything else exits 0. Hosts can be cut off (every
+// command fails as if the link were down) and containers killed or removed
+// behind quarry's back. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "launcher/remote_shell.h"
+
+namespace quarry {
+
+class FakeDocker : public RemoteShell {
+ public:
+  struct Container {
+    std::string name;
+    std::map<std::string, std::string> labels;
+    bool running = true;
+    std::string image;
+  };
+
+  Result<ProcessResult> run(const Endpoint& host, const Command& cmd) override;
+
+  void cut(const std::string& host, bool down = true);
+  // Stops a container as `docker kill` would; `remove` also deletes it.
+  void kill(const std::string& host, const std::string& name, bool remove = false);
+  // `docker start` of this container succeeds but it exits at once again.
+  void crashing(const std::string& name, bool crash = true);
+  void put(const std::string& host, Container c);  // a container quarry did not start
+  std::vector<Container> on(const std::string& host) const;
+  bool running(const std::string& host, const std::string& name) const;
+  int runs() const;  // docker run commands accepted
+  int starts() const;
+
+ private:
+  Result<ProcessResult> docker(const std::string& host, const Argv& argv);
+  mutable std::mutex mu_;
+  std::map<std::string, std::map<std::string, Container>> hosts_;
+  std::set<std::string> cut_;
+  std::set<std::string> crashing_;
+  int runs_ = 0, starts_ = 0;
+};
+
+}  // namespace quarry
