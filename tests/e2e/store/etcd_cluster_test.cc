@@ -35,10 +35,10 @@ struct Lab {
     auto s = etcd.start(3);
     BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
   }
-  EtcdOptions options(std::string prefix) const {
+  EtcdOptions options(std::string prefix, std::chrono::milliseconds timeout = 2000ms) const {
     auto o = etcd.options();
     o.prefix = std::move(prefix);
-    o.timeout = 2000ms;
+    o.timeout = timeout;
     return o;
   }
 };
@@ -64,7 +64,9 @@ BOOST_AUTO_TEST_SUITE(etcd_cluster)
 
 BOOST_AUTO_TEST_CASE(quorum_loss_is_clear_and_corrupts_nothing) {
   Lab lab;
-  EtcdStore store(lab.options("/q1/"));
+  // Killing the raft leader costs an election (about 1-2 s on a loaded
+  // machine): a request timeout longer than that rides it out.
+  EtcdStore store(lab.options("/q1/", 6000ms));
   Txn both;
   both.put("stacks/a/containers.json", "v1").put("grid/grid.json", "v1");
   BOOST_REQUIRE(store.commit(both).value());
