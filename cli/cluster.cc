@@ -194,6 +194,20 @@ Result<ControlEnv> Cluster::control_env() {
   env.prober = sync ? sync->prober() : nullptr;
   GridPlacer* grid = *pl;
   env.grid_tick = [grid] { return grid->tick(); };
+  if (hooks_.empty()) {
+    // Drift of the firewall and the files is repaired each pass (a reboot
+    // clears iptables); the provider is listed for leaks every tenth pass.
+    hooks_.push_back(std::make_unique<FunctionPassHook>("network", 1, [this] { return keep_network(); }));
+    auto source = server_source();
+    if (!source) return std::unexpected(source.error());
+    ProviderServerSource* src = *source;
+    hooks_.push_back(std::make_unique<FunctionPassHook>("cloud-leaks", 10, [src]() -> Status {
+      auto report = src->fleet().check_leaks();
+      if (!report) return std::unexpected(report.error());
+      return {};
+    }));
+  }
+  for (auto& h : hooks_) env.hooks.push_back(h.get());
   return env;
 }
 

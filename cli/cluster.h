@@ -15,6 +15,7 @@
 #include "cloud/provider.h"
 #include "cloud/server_fleet.h"
 #include "control/control_env.h"
+#include "cli/pass_hooks.h"
 #include "launcher/deployer.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
@@ -71,6 +72,7 @@ class Cluster {
   std::unique_ptr<ImageShipper> shipper_;
   std::unique_ptr<NetworkKeeper> network_;
   std::mutex network_mu_;
+  std::vector<std::unique_ptr<PassHook>> hooks_;
 };
 
 }  // namespace quarry

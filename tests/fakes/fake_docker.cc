@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_docker.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 namespace quarry {
@@ -60,10 +62,18 @@ Result<ProcessResult> FakeDocker::run(const Endpoint& host, const Command& cmd) 
   return ProcessResult{};
 }
 
+std::string FakeDocker::resolve(const std::map<std::string, Container>& list, const std::string& ref) {
+  if (list.count(ref)) return ref;
+  for (const auto& [name, c] : list) {
+    if (!c.id.empty() && c.id == ref) return name;
+  }
+  return "";
+}
+
 Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& argv) {
   auto& list = hosts_[host];
   const std::string& verb = argv[1];
-  const std::string last = argv.back();
+  const std::string last = resolve(list, argv.back());
   if (verb == "run") {
     Container c;
     for (std::size_t i = 2; i + 1 < argv.size(); ++i) {
@@ -74,15 +84,18 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
       }
     }
     ++runs_;
+    char id[65];
+    std::snprintf(id, sizeof id, "%064x", static_cast<unsigned>(runs_));
+    c.id = id;
     list[c.name] = c;
-    return ProcessResult{0, std::string(64, 'a') + "\n", {}, false};
+    return ProcessResult{0, c.id + "\n", {}, false};
   }
   if (verb == "ps") {
     std::string out;
     for (const auto& [name, c] : list) {
       std::string labels;
       for (const auto& [k, v] : c.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
-      nlohmann::json j = {{"ID", std::string(64, 'b')}, {"Names", name}, {"Image", c.image}, {"Labels", labels},
+      nlohmann::json j = {{"ID", c.id.empty() ? std::string(64, 'b') : c.id}, {"Names", name}, {"Image", c.image}, {"Labels", labels},
                           {"State", c.running ? "running" : "exited"},
                           {"Status", c.running ? "Up 2 seconds" : "Exited (137) 1 second ago"}, {"Ports", ""},
                           {"CreatedAt", "2026-11-30 17:00:00 +0000 UTC"}};
@@ -91,7 +104,7 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
     return ProcessResult{0, out, {}, false};
   }
   if (verb == "start") {
-    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + last, false};
+    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + argv.back(), false};
     ++starts_;
     list[last].running = !crashing_.count(last);
     return ProcessResult{0, last + "\n", {}, false};
@@ -101,7 +114,7 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
     return ProcessResult{};
   }
   if (verb == "rm") {
-    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + last, false};
+    if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + argv.back(), false};
     list.erase(last);
     return ProcessResult{};
   }

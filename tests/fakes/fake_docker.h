@@ -23,6 +23,7 @@ class FakeDocker : public RemoteShell {
     std::map<std::string, std::string> labels;
     bool running = true;
     std::string image;
+    std::string id;  // 64 hex digits, unique per `docker run`; empty: made from the name
   };
 
   Result<ProcessResult> run(const Endpoint& host, const Command& cmd) override;
@@ -39,6 +40,8 @@ class FakeDocker : public RemoteShell {
   int starts() const;
 
  private:
+  // The name of the container `ref` (a name or an id) names on `list`, or "".
+  static std::string resolve(const std::map<std::string, Container>& list, const std::string& ref);
   Result<ProcessResult> docker(const std::string& host, const Argv& argv);
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, Container>> hosts_;

@@ -141,6 +141,35 @@ Status EtcdLab::kill(int member) {
   ::kill(m.pid, SIGKILL);
   waitpid(m.pid, nullptr, 0);
   m.pid = -1;
+  return wait_quorum_read(15);
+}
+
+// While a majority lives, waits until every living member answers a
+// linearizable read: killing the raft leader leaves writes hanging until the
+// others have elected a new one, and a test's next step must not race that.
+Status EtcdLab::wait_quorum_read(int seconds) {
+  std::size_t alive = 0;
+  for (const auto& m : members_) alive += m.pid > 0 ? 1 : 0;
+  if (alive * 2 <= members_.size()) return {};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (const auto& m : members_) {
+    if (m.pid <= 0) continue;
+    EtcdOptions o;
+    o.endpoints = {"127.0.0.1:" + std::to_string(m.client_port)};
+    o.timeout = std::chrono::milliseconds(1000);
+    EtcdClient client(o);
+    std::string last;
+    while (true) {
+      auto read = client.call_endpoint(o.endpoints[0], "/v3/kv/range", nlohmann::json{{"key", "cXVvcnVt"}});
+      if (read) break;
+      last = read.error().message;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return fail_remote("etcd member " + m.name + " gave no quorum read within " + std::to_string(seconds) +
+                           " s: " + last);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   return {};
 }
 

@@ -30,7 +30,8 @@ class EtcdLab {
   std::string url() const { return "etcd://" + endpoints(); }
   EtcdOptions options() const;
 
-  Status kill(int member);     // SIGKILL, waits for it
+  Status kill(int member);     // SIGKILL, waits for it and, while a majority lives, for a new leader
+  Status wait_quorum_read(int seconds);
   Status restart(int member);  // starts it again on its data; waits until it has a leader
   int size() const { return static_cast<int>(members_.size()); }
 

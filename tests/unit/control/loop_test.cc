@@ -190,9 +190,9 @@ BOOST_AUTO_TEST_CASE(empty_autosized_servers_above_min_are_given_back) {
 BOOST_AUTO_TEST_CASE(labelled_containers_no_release_wants_are_removed) {
   ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
-  f.docker.put("s2", {"blog-web-r9-1", {{"quarry.stack", "blog"}, {"quarry.node", "web"}}, true, "x"});
-  f.docker.put("s2", {"gone-web-r1-1", {{"quarry.stack", "gone"}, {"quarry.node", "web"}}, true, "x"});
-  f.docker.put("s2", {"unrelated", {}, true, "x"});
+  f.docker.put("s2", {"blog-web-r9-1", {{"quarry.stack", "blog"}, {"quarry.node", "web"}}, true, "x", ""});
+  f.docker.put("s2", {"gone-web-r1-1", {{"quarry.stack", "gone"}, {"quarry.node", "web"}}, true, "x", ""});
+  f.docker.put("s2", {"unrelated", {}, true, "x", ""});
   f.passes(1);
   std::set<std::string> left;
   for (const auto& c : f.docker.on("s2")) left.insert(c.name);
