@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <thread>
@@ -19,12 +20,16 @@ namespace quarry {
 
 namespace {
 
-// "20261130T174501Z-0123456789ab.log": names sort by time.
+// "20261130T174501.123456789Z-0123456789ab.log": names sort by time, also
+// for two deploys within one second.
 std::string log_name(const std::string& commit) {
-  std::time_t now = std::time(nullptr);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
   char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&now));
-  return std::string(stamp) + "-" + commit.substr(0, 12) + ".log";
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", std::gmtime(&now.tv_sec));
+  char nanos[16];
+  std::snprintf(nanos, sizeof nanos, ".%09ldZ", static_cast<long>(now.tv_nsec));
+  return std::string(stamp) + nanos + "-" + commit.substr(0, 12) + ".log";
 }
 
 std::vector<std::string> deploy_logs(const std::string& dir) {

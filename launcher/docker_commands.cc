@@ -41,11 +41,12 @@ bool is_container_name(std::string_view s) {
 }
 
 // Every container gets these (docs/manifest.md): at most this many
-// processes, and this CPU weight when `cpu:` sets no limit (1024 is docker's
-// default for a full share; a process without `cpu:` counts as 0.1 core in
-// the grid). Always --security-opt no-new-privileges besides.
+// processes, and this CPU weight when `cpu:` sets no limit: an equal share
+// (docker's full share), so under contention no uncapped container gets less
+// than another or than the server's own daemons (a tenth of a share starved
+// replicas behind the HQ's and the engine's work on a busy server). Always --security-opt no-new-privileges besides.
 constexpr int kDefaultPids = 1024;
-constexpr int kDefaultCpuShares = 102;
+constexpr int kDefaultCpuShares = 1024;
 
 std::string format_cpus(double cpu) {
   char buf[32];

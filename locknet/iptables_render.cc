@@ -112,6 +112,10 @@ Result<LocknetRules> render_rules(const LocknetPlan& plan) {
   LocknetRules r;
   const auto& c = plan.chain;
   r.input.push_back(line(c, "-i lo -j ACCEPT"));
+  // Containers on this server: a node dials its service's port published on
+  // the server's own address, which docker's proxy answers from INPUT.
+  r.input.push_back(line(c, "-i docker0 -j ACCEPT"));
+  r.input.push_back(line(c, "-i br-+ -j ACCEPT"));
   r.input.push_back(line(c, "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"));
   for (const auto& p : peers) r.input.push_back(line(c, "-s " + p + " -j ACCEPT"));
   if (!v4) {

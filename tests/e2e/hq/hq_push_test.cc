@@ -454,6 +454,11 @@ BOOST_AUTO_TEST_CASE(a_push_whose_client_is_killed_mid_deploy_runs_to_its_end) {
   BOOST_TEST(ended, h.deploy_log() + log);
   BOOST_TEST(contains(log, "building images for " + c), log);
   BOOST_TEST(contains(log, "held until released\nlaunched"), log);
+  // The HQ's side of the push goes on after the deploy and may still accept
+  // the ref; let it settle so the next case reads a ref that stays.
+  for (int i = 0; i < 100 && h.remote_ref("blog", "main") != c; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_symlinked_manifest_is_refused) {

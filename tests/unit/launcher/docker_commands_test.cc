@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(run_a_service_with_volumes_and_alias) {
   BOOST_TEST(shell_join(*argv) ==
              "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
-             " --label quarry.index=1 --label quarry.kind=service --memory 1024m --cpu-shares 102"
+             " --label quarry.index=1 --label quarry.kind=service --memory 1024m --cpu-shares 1024"
              " --security-opt no-new-privileges --pids-limit 1024 --restart unless-stopped --init --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data"
              " --network quarry-blog --network-alias db postgres:16");
 }
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(stop_settings_and_init_off) {
   BOOST_TEST(shell_join(*argv) ==
              "docker run --detach --name blog_db"
              " --label quarry.stack=blog --label quarry.node=db --label quarry.release=3"
-             " --label quarry.index=1 --label quarry.kind=service --cpu-shares 102"
+             " --label quarry.index=1 --label quarry.kind=service --cpu-shares 1024"
              " --security-opt no-new-privileges --pids-limit 1024"
              " --restart unless-stopped --stop-signal SIGINT --stop-timeout 60"
              " --volume blog_db_var-lib-postgresql-data:/var/lib/postgresql/data postgres:16");

@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(containers_keep_to_themselves_by_default) {
   BOOST_TEST(line.find(" --publish 10.0.0.1:20000:8080 ") != std::string::npos, line);
   BOOST_TEST(line.find(" --security-opt no-new-privileges ") != std::string::npos, line);
   BOOST_TEST(line.find(" --pids-limit 1024 ") != std::string::npos, line);
-  BOOST_TEST(line.find(" --cpu-shares 102 ") != std::string::npos, line);
+  BOOST_TEST(line.find(" --cpu-shares 1024 ") != std::string::npos, line);
   BOOST_TEST(line.find(" --network quarry-blog ") != std::string::npos, line);
   // `cpu:` replaces the small share with a limit.
   in.process.cpu = 1.5;

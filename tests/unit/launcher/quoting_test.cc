@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(golden_docker_run_text) {
   BOOST_TEST(shell.commands().at(0) ==
              "docker run --detach --name blog_web_r1_1 --label quarry.stack=blog --label quarry.node=web"
              " --label quarry.release=1 --label quarry.index=1 --label quarry.kind=node"
-             " --env-file '/srv/env/a b;$(id).env' --cpu-shares 102 --security-opt no-new-privileges"
+             " --env-file '/srv/env/a b;$(id).env' --cpu-shares 1024 --security-opt no-new-privileges"
              " --pids-limit 1024 --restart unless-stopped --init --network 'net\nrm -rf /'"
              " --network-alias 'it'\\''s' img:1 echo '$(touch /tmp/x)' 'a;b|c' 'it'\\''s' '`id`'");
   check_one_word_each(*argv);
