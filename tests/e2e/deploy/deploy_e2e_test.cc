@@ -55,7 +55,7 @@ struct Replica {
 
 struct Shared {
   TestCluster cluster;
-  std::string skip;        // why the cases do not run here
+  std::string cannot_run;        // why the cases do not run here
   std::string marker;      // a file only a shell injection would create
   bool started = false;
 };
@@ -70,17 +70,17 @@ TestCluster* cluster() {
   auto& s = shared();
   if (!s.started) {
     s.started = true;
-    s.skip = TestCluster::missing_prerequisite();
+    s.cannot_run = TestCluster::missing_prerequisite();
     s.marker = "/tmp/qe-pwned-" + std::to_string(getpid());
-    if (s.skip.empty()) {
+    if (s.cannot_run.empty()) {
       // spread: the stack lands on all three servers; no autosize: the
       // cases never make servers behind the test's back.
       auto st = s.cluster.start(3, 1024, R"({"policy": "spread", "autosize": false})");
-      if (!st) s.skip = "FAILED: " + st.error().message;
+      if (!st) s.cannot_run = "FAILED: " + st.error().message;
     }
   }
   // A machine that cannot run the cluster fails the suite, saying why.
-  if (!s.skip.empty()) BOOST_FAIL("cannot run: " + s.skip);
+  if (!s.cannot_run.empty()) BOOST_FAIL("cannot run: " + s.cannot_run);
   return &s.cluster;
 }
 

@@ -79,7 +79,7 @@ std::string missing_prerequisite() {
 // The HQ and its cluster, shared by the cases; the destructor tears the
 // cluster down and removes everything, however the cases ended.
 struct PushCluster {
-  std::string skipped;
+  std::string cannot_run;
   std::string root;  // /tmp/qp-XXXXXX, 0755: the git account and servers read below it
   std::string home;
   std::string bin;
@@ -89,8 +89,8 @@ struct PushCluster {
   bool cluster_made = false;
 
   PushCluster() {
-    skipped = missing_prerequisite();
-    if (!skipped.empty()) return;
+    cannot_run = missing_prerequisite();
+    if (!cannot_run.empty()) return;
     auto dir = make_temp_dir("qp");
     BOOST_REQUIRE(dir.has_value());
     root = *dir;
@@ -220,7 +220,7 @@ std::string with_greeting(std::string manifest, const std::string& greeting) {
 }
 
 // A machine that cannot run the cluster fails every case, saying why.
-#define REQUIRE_CLUSTER() BOOST_REQUIRE_MESSAGE(cluster().skipped.empty(), "cannot run: " + cluster().skipped)
+#define REQUIRE_CLUSTER() BOOST_REQUIRE_MESSAGE(cluster().cannot_run.empty(), "cannot run: " + cluster().cannot_run)
 
 }  // namespace
 

@@ -37,18 +37,18 @@ std::string manifest(const std::string& greeting, const std::string& health_path
 
 struct Lab {
   std::unique_ptr<QuarryLab> lab;
-  std::string skip;  // why the cases cannot run
+  std::string cannot_run;  // why the cases cannot run
 
   Lab() {
     const char* bin = std::getenv("QUARRY_BIN");
     const char* src = std::getenv("QUARRY_SOURCE_DIR");
-    if (geteuid() != 0) skip = "needs root (network namespaces)";
-    else if (!bin || !src) skip = "QUARRY_BIN and QUARRY_SOURCE_DIR must be set (ctest sets them)";
-    else if (!path_exists("/usr/sbin/nginx")) skip = "needs nginx";
-    if (!skip.empty()) return;
+    if (geteuid() != 0) cannot_run = "needs root (network namespaces)";
+    else if (!bin || !src) cannot_run = "QUARRY_BIN and QUARRY_SOURCE_DIR must be set (ctest sets them)";
+    else if (!path_exists("/usr/sbin/nginx")) cannot_run = "needs nginx";
+    if (!cannot_run.empty()) return;
     lab = std::make_unique<QuarryLab>(LabOptions{bin, src, 3, 1024, 512});
     auto s = lab->up();
-    if (!s) skip = "cluster did not come up: " + s.error().message;
+    if (!s) cannot_run = "cluster did not come up: " + s.error().message;
   }
 };
 
@@ -61,7 +61,7 @@ Lab& the_lab() {
 // there is none.
 QuarryLab& lab() {
   auto& l = the_lab();
-  BOOST_REQUIRE_MESSAGE(l.skip.empty(), l.skip);
+  BOOST_REQUIRE_MESSAGE(l.cannot_run.empty(), l.cannot_run);
   return *l.lab;
 }
 
