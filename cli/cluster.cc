@@ -15,6 +15,21 @@
 
 namespace quarry {
 
+namespace {
+
+// How the fleet treats a cloud's servers, from its settings (DigitalOcean's
+// and EC2's share these fields).
+template <typename CloudConfig>
+FleetOptions fleet_options_of(const CloudConfig& c) {
+  FleetOptions o;
+  o.boot_timeout = c.create_timeout;
+  o.probe_ssh = c.wait_for_ssh;
+  o.destroy_unknown = c.gc_destroy_unknown;
+  return o;
+}
+
+}  // namespace
+
 Cluster::~Cluster() = default;
 
 Result<SshKeyFiles> Cluster::hq_key() {
@@ -75,18 +90,14 @@ Result<Provider*> Cluster::provider() {
     c.authorized_key = hq_public;
     cluster_id_ = cluster_of(c.cluster_id);
     c.tag = cluster_tag(c.tag, cluster_id_);
-    fleet_options_.boot_timeout = c.create_timeout;
-    fleet_options_.probe_ssh = c.wait_for_ssh;
-    fleet_options_.destroy_unknown = c.gc_destroy_unknown;
+    fleet_options_ = fleet_options_of(c);
     provider_ = std::make_unique<DigitalOceanProvider>(c, *http_);
   } else {
     auto c = config->ec2;
     c.authorized_key = hq_public;
     cluster_id_ = cluster_of(c.cluster_id);
     c.tag = cluster_tag(c.tag, cluster_id_);
-    fleet_options_.boot_timeout = c.create_timeout;
-    fleet_options_.probe_ssh = c.wait_for_ssh;
-    fleet_options_.destroy_unknown = c.gc_destroy_unknown;
+    fleet_options_ = fleet_options_of(c);
     provider_ = std::make_unique<Ec2Provider>(c, *http_);
   }
   return provider_.get();

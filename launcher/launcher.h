@@ -48,6 +48,9 @@ struct LaunchDeps {
   Prober* prober = nullptr;          // null: health probes come from the HQ
 };
 
+// The grid slice of replica `index` of `in` in `release`.
+Slice slice_for(const Instruction& in, int release, int index);
+
 class Launcher {
  public:
   Launcher(LaunchDeps deps, LaunchOptions options)
