@@ -130,9 +130,11 @@ Result<std::vector<ServerRecord>> load_servers(Store& store) {
   if (!ids) return std::unexpected(ids.error());
   std::vector<ServerRecord> out;
   for (const auto& id : *ids) {
-    auto r = load_doc<ServerRecord>(store, "servers/" + id + "/settings.json", server_from_json);
+    // A server whose settings are not there yet (being added) or no longer
+    // (being removed) is not part of the cluster; another writer holds it.
+    auto r = load_server(store, id);
     if (!r) return std::unexpected(r.error());
-    out.push_back(std::move(*r));
+    if (*r) out.push_back(std::move(**r));
   }
   return out;
 }

@@ -71,4 +71,19 @@ BOOST_AUTO_TEST_CASE(missing_field_names_file) {
   (void)remove_all(root);
 }
 
+BOOST_AUTO_TEST_CASE(a_server_being_written_is_not_listed_yet) {
+  // Servers are added in parallel: one writer's directory can exist before
+  // its settings do. Another writer listing the servers must not fail on it.
+  auto root = make_temp_dir("quarry-store").value();
+  DirStore s(root);
+  ServerRecord r{"s1", "alpha", "local", "q-x-1", "10.77.3.2", 22, "quarry", 1024, 2.0, {}, 1700000000};
+  BOOST_REQUIRE(save_server(s, r).has_value());
+  BOOST_REQUIRE(s.put("servers/s2/ip", "10.77.3.3\n").has_value());
+  auto all = load_servers(s);
+  BOOST_REQUIRE(all.has_value());
+  BOOST_REQUIRE(all->size() == 1u);
+  BOOST_TEST((*all)[0].id == "s1");
+  (void)remove_all(root);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
