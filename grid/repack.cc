@@ -1,5 +1,7 @@
 #include "grid/repack.h"
 
+#include "grid/repack_rebuild.h"
+
 #include <algorithm>
 #include <limits>
 #include <optional>
@@ -314,6 +316,15 @@ RepackPlan Planner::run() {
 
 }  // namespace
 
-RepackPlan plan_repack(const GridState& state, const RepackOptions& options) { return Planner(state, options).run(); }
+RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
+  auto plan = Planner(state, options).run();
+  // The rebuild wins only when it empties more blocks, or as many with fewer moves.
+  if (auto rebuilt = plan_rebuild(state, options)) {
+    bool more = rebuilt->emptied.size() > plan.emptied.size();
+    bool cheaper = rebuilt->emptied.size() == plan.emptied.size() && rebuilt->moves.size() < plan.moves.size();
+    if (more || cheaper) return std::move(*rebuilt);
+  }
+  return plan;
+}
 
 }  // namespace quarry
