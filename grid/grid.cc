@@ -65,8 +65,8 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
   return b;
 }
 
-std::uint32_t Grid::intern_node(std::string_view key) {
-  if (auto found = node_ids_.find(key, NodeIdOf{this})) {
+std::uint32_t Grid::intern_node(std::string_view key, std::uint64_t hash) {
+  if (auto found = node_ids_.find(key, hash, NodeIdOf{this})) {
     ++nodes_[*found].refs;
     return *found;
   }
@@ -85,7 +85,7 @@ std::uint32_t Grid::intern_node(std::string_view key) {
   node.blocks.clear();
   node.counts.clear();
   node.refs = 1;
-  node_ids_.insert(key, n, NodeIdOf{this});
+  node_ids_.insert(key, hash, n, NodeIdOf{this});
   return n;
 }
 
@@ -224,16 +224,25 @@ Status Grid::finish() {
 }
 
 Result<Placement> Grid::add_slice(const Slice& slice) {
-  if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
+  // The two table slots and the record are far apart in a big grid: ask
+  // for all three before the checks, so that their misses overlap.
+  auto slice_hash = IdTable::hash(slice.id);
+  slice_ids_.prefetch(slice_hash);
+  auto key = slice.node_key();
+  auto node_hash = IdTable::hash(key);
+  node_ids_.prefetch(node_hash);
   auto s = free_slices_.empty() ? static_cast<std::uint32_t>(slices_.size()) : free_slices_.back();
+  if (s < slices_.size()) __builtin_prefetch(&slices_[s]);
+  if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
   // One hash probe both checks for a duplicate and records the id.
-  if (!slice_ids_.insert(slice.id, s, SliceIdOf{this})) return fail("slice '" + slice.id + "' is already in the grid");
+  if (!slice_ids_.insert(slice.id, slice_hash, s, SliceIdOf{this}))
+    return fail("slice '" + slice.id + "' is already in the grid");
   if (s == slices_.size()) slices_.emplace_back();
   else free_slices_.pop_back();
   auto& sl = slices_[s];
   sl.slice = slice;
   sl.block = kNone;
-  sl.node = intern_node(slice.node_key());
+  sl.node = intern_node(key, node_hash);
   sl.pending_seq = 0;
   sl.request = 0;
   sl.alive = true;

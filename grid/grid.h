@@ -203,7 +203,7 @@ class Grid {
   std::optional<std::uint32_t> find_block(std::string_view id) const;
   std::optional<std::uint32_t> find_slice(std::string_view id) const;
   std::uint32_t new_block(const BlockSpec& spec);
-  std::uint32_t intern_node(std::string_view key);
+  std::uint32_t intern_node(std::string_view key, std::uint64_t hash);
   void release_node(std::uint32_t node);
   void attach(std::uint32_t s, std::uint32_t b);
   void detach(std::uint32_t s);
