@@ -42,6 +42,7 @@
 #include "grid/grid_state.h"
 #include "grid/id_table.h"
 #include "grid/placement_policy.h"
+#include "grid/replica_blocks.h"
 #include "grid/repack.h"
 #include "grid/slice.h"
 
@@ -184,9 +185,8 @@ class Grid {
   };
   struct NodeRec {
     std::string key;
-    std::vector<BlockSlot> blocks;   // blocks holding a replica...
-    std::vector<std::uint32_t> counts;  // ...and how many
     std::uint32_t refs = 0;
+    ReplicaBlocks replicas;  // the blocks holding its replicas
   };
   struct Creating {
     CreateRequest request;
