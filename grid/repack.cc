@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <string_view>
 #include <optional>
 
 namespace quarry {
@@ -316,13 +318,58 @@ RepackPlan Planner::run() {
 
 }  // namespace
 
-RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
+namespace {
+
+// The better of the two planners over one state: the rebuild wins only when
+// it empties more blocks, or as many with fewer moves.
+RepackPlan plan_once(const GridState& state, const RepackOptions& options) {
   auto plan = Planner(state, options).run();
-  // The rebuild wins only when it empties more blocks, or as many with fewer moves.
   if (auto rebuilt = plan_rebuild(state, options)) {
     bool more = rebuilt->emptied.size() > plan.emptied.size();
     bool cheaper = rebuilt->emptied.size() == plan.emptied.size() && rebuilt->moves.size() < plan.moves.size();
     if (more || cheaper) return std::move(*rebuilt);
+  }
+  return plan;
+}
+
+// Carries the moves out on `state`, pinning every moved slice (as if it
+// were a service) so that a later round neither moves it again nor empties
+// a block that received one.
+void carry_out(GridState& state, const std::vector<Move>& moves) {
+  std::map<std::string_view, std::size_t> at;
+  for (std::size_t b = 0; b < state.blocks.size(); ++b) at[state.blocks[b].block.id] = b;
+  for (const auto& m : moves) {
+    auto& from = state.blocks[at.at(m.from)];
+    auto& to = state.blocks[at.at(m.to)];
+    auto it = std::find_if(from.slices.begin(), from.slices.end(), [&](const Slice& s) { return s.id == m.slice; });
+    Slice slice = *it;
+    from.slices.erase(it);
+    from.block.used -= slice.size;
+    to.block.used += slice.size;
+    slice.is_service = true;
+    to.slices.push_back(std::move(slice));
+  }
+}
+
+}  // namespace
+
+RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
+  constexpr int kRounds = 6;
+  RepackPlan plan;
+  GridState next = state;
+  // Each round starts from the better packing the last one leaves, while
+  // moves remain in the budget.
+  for (int round = 0; round < kRounds; ++round) {
+    auto left = options;
+    if (options.max_moves) {
+      if (plan.moves.size() >= options.max_moves) break;
+      left.max_moves = options.max_moves - plan.moves.size();
+    }
+    auto step = plan_once(next, left);
+    if (step.emptied.empty()) break;
+    if (round + 1 < kRounds) carry_out(next, step.moves);
+    plan.moves.insert(plan.moves.end(), step.moves.begin(), step.moves.end());
+    plan.emptied.insert(plan.emptied.end(), step.emptied.begin(), step.emptied.end());
   }
   return plan;
 }

@@ -348,8 +348,9 @@ std::optional<RepackPlan> Rebuilder::plan() {
 
 std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,
                                        const RebuildLimits& limits) {
-  // Fewer blocks dissolved, fewer moves: halve until a plan keeps the rules.
-  for (std::size_t window = state.blocks.size(); window >= 2; window /= 2) {
+  // Fewer blocks dissolved, fewer moves and less to rearrange: shrink the
+  // window until a plan keeps the rules.
+  for (std::size_t window = state.blocks.size(); window >= 2; window = window * 7 / 8) {
     Rebuilder rebuilder(state, options, limits, window);
     if (auto plan = rebuilder.plan()) return plan;
     window = std::min(window, rebuilder.dissolved());

@@ -11,9 +11,9 @@
 // block at a time (nearly every block rearranged, as on Falkenauer's
 // triplets), at the price of more moves; plan_repack() runs both and keeps
 // the plan that empties more blocks. The rules of repack.h hold for its
-// plans too; when its plan would break one (more than max_moves moves even
-// after dissolving fewer blocks, or no order in which every move has room)
-// it returns nothing.
+// plans too; when its plan would break one (more than max_moves moves, or
+// no order in which every move has room) it tries again with an eighth
+// fewer blocks dissolved, and returns nothing when none works.
 #pragma once
 
 #include <cstddef>

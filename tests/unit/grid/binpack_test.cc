@@ -51,8 +51,9 @@ BOOST_AUTO_TEST_CASE(repack_closes_most_of_the_gap_to_the_optimum) {
   }
   BOOST_TEST_MESSAGE("optimum " << optimum << ", online " << online << ", repacked " << repacked << ", moves " << moves);
   BOOST_TEST(repacked < online);
-  // A regression guard at today's figure; the aim (1% over) is not met yet.
-  BOOST_TEST(double(repacked) <= double(optimum) * 1.04);
+  // A regression guard at today's figure (1.7% over on these few); the
+  // aim over all u-instances is 1%.
+  BOOST_TEST(double(repacked) <= double(optimum) * 1.025);
   BOOST_TEST(moves <= items / 4);
 }
 
