@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/bench_report.h"
 #include "bench/grid/binpack.h"
 
 namespace quarry::bench {
@@ -77,19 +78,25 @@ int run_binpack(const std::string& dir, bool json) {
     moves += f.moves[0] + f.moves[1];
   }
   if (json) {
-    std::printf("{\"name\": \"grid\", \"mode\": \"binpack\", \"ratios\": {\"u_repack_over_optimum_pct\": %.3f, "
-                "\"u_ffd_over_optimum_pct\": %.3f, \"u_online_over_optimum_pct\": %.3f, \"t_repack_worst_bins_over\": %zu}, "
-                "\"aims\": {\"u_repack_over_optimum_pct\": 1.0, \"t_repack_worst_bins_over\": 1}, \"classes\": {",
-                pct(u_repacked, u_opt), pct(u_ffd, u_opt), pct(u_online, u_opt), t_worst);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const auto& f = figures[order[i]];
-      std::printf("%s\"%s\": {\"optimum\": %zu, \"ffd\": %zu, \"online_file\": %zu, \"repack_file\": %zu, "
-                  "\"moves_file\": %zu, \"online_shuffled\": %zu, \"repack_shuffled\": %zu, \"moves_shuffled\": %zu, "
-                  "\"repack_seconds\": %.3f}",
-                  i ? ", " : "", order[i].c_str(), f.optimum, f.ffd, f.online[0], f.repacked[0], f.moves[0],
-                  f.online[1], f.repacked[1], f.moves[1], f.repack_seconds[0] + f.repack_seconds[1]);
+    // Against the proven optimum (the floor) and first-fit decreasing (the
+    // offline peer), both from this run's instances.
+    Report report("grid_bench");
+    report.extra("mode") = "binpack";
+    report.ratio("u repack/optimum", double(u_repacked) / double(u_opt), "<= 1.01");
+    report.ratio("u repack/ffd", double(u_repacked) / double(u_ffd), "<= 1");
+    report.ratio("t repack worst bins over optimum", double(t_worst), "<= 1");
+    report.figure("u online/optimum", double(u_online) / double(u_opt));
+    report.figure("u ffd/optimum", double(u_ffd) / double(u_opt));
+    report.figure("moves", double(moves));
+    for (const auto& c : order) {
+      const auto& f = figures[c];
+      report.extra("classes")[c] = {{"optimum", f.optimum}, {"ffd", f.ffd}, {"online_file", f.online[0]},
+                                    {"repack_file", f.repacked[0]}, {"moves_file", f.moves[0]},
+                                    {"online_shuffled", f.online[1]}, {"repack_shuffled", f.repacked[1]},
+                                    {"moves_shuffled", f.moves[1]},
+                                    {"repack_seconds", f.repack_seconds[0] + f.repack_seconds[1]}};
     }
-    std::printf("}, \"moves\": %zu}\n", moves);
+    report.print();
     return 0;
   }
   std::printf("grid_bench --binpack: OR-Library instances (%s), bins over the proven optimum summed per class;\n"
