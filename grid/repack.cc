@@ -49,6 +49,7 @@ class Planner {
   };
 
   bool may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::uint32_t>& leaving) const;
+  void forget(std::uint32_t node, std::uint32_t b);
   void lift(std::uint32_t i);
   void drop(std::uint32_t i, std::uint32_t b);
   void undo();
@@ -62,6 +63,7 @@ class Planner {
   const RepackOptions& options_;
   std::vector<Item> items_;
   std::vector<Bin> bins_;
+  std::vector<std::vector<std::uint32_t>> node_bins_;  // by node: the bins holding one of its items, once per item
   std::vector<std::uint32_t> pool_;
   mutable std::vector<Combo> outs_, ins_;  // scratch for best_swap
   std::vector<std::pair<std::uint32_t, std::uint32_t>> journal_;  // (item, bin it left)
@@ -80,6 +82,7 @@ Planner::Planner(const GridState& state, const RepackOptions& options) : options
     for (const auto& s : bs.slices) nodes.push_back(s.node_key());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  node_bins_.resize(nodes.size());
   for (const auto& bs : state.blocks) {
     auto b = static_cast<std::uint32_t>(bins_.size());
     Bin bin{&bs, bs.block.free(), {}};
@@ -91,6 +94,7 @@ Planner::Planner(const GridState& state, const RepackOptions& options) : options
       if (reference_.cpu_millis > 0) w += double(s.size.cpu_millis) / double(reference_.cpu_millis);
       bin.items.push_back(static_cast<std::uint32_t>(items_.size()));
       items_.push_back(Item{&s, std::uint32_t(node), b, w, s.is_service});
+      node_bins_[node].push_back(b);
       service = service || s.is_service;
     }
     bin.emptiable = !bin.router && !service && !bs.slices.empty() &&
@@ -116,15 +120,22 @@ bool Planner::may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::
   if (!tags_satisfy(bin.state->block.tags, slice.required_tags)) return false;
   // Even a replica that is leaving counts: the new copy starts before the
   // old one stops.
-  for (auto other : bin.items)
-    if (items_[other].node == items_[i].node) return false;
-  return true;
+  const auto& holders = node_bins_[items_[i].node];
+  return std::find(holders.begin(), holders.end(), b) == holders.end();
+}
+
+void Planner::forget(std::uint32_t node, std::uint32_t b) {
+  auto& holders = node_bins_[node];
+  auto it = std::find(holders.begin(), holders.end(), b);
+  *it = holders.back();
+  holders.pop_back();
 }
 
 void Planner::lift(std::uint32_t i) {
   auto& item = items_[i];
   auto& bin = bins_[item.bin];
   bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
+  forget(item.node, item.bin);
   bin.free += item.slice->size;
   journal_.emplace_back(i, item.bin);
   item.bin = kAir;
@@ -134,6 +145,7 @@ void Planner::lift(std::uint32_t i) {
 void Planner::drop(std::uint32_t i, std::uint32_t b) {
   pool_.erase(std::find(pool_.begin(), pool_.end(), i));
   bins_[b].items.push_back(i);
+  node_bins_[items_[i].node].push_back(b);
   bins_[b].free -= items_[i].slice->size;
   journal_.emplace_back(i, kAir);
   items_[i].bin = b;
@@ -146,10 +158,12 @@ void Planner::undo() {
     if (item.bin != kAir) {
       auto& bin = bins_[item.bin];
       bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
+      forget(item.node, item.bin);
       bin.free += item.slice->size;
     }
     if (was != kAir) {
       bins_[was].items.push_back(i);
+      node_bins_[item.node].push_back(was);
       bins_[was].free -= item.slice->size;
     }
     item.bin = was;

@@ -56,6 +56,7 @@ class Rebuilder {
   Resources reference_;
   std::vector<Item> items_;
   std::vector<Bin> bins_;
+  std::vector<std::vector<std::uint32_t>> node_bins_;  // by node: bins holding or given one of its items, once per item
   std::vector<std::uint32_t> pool_;  // pooled items, heaviest first
   std::int64_t pool_cpu_ = 0;        // their cpu in all
   std::size_t occupied_ = 0;
@@ -66,11 +67,12 @@ class Rebuilder {
   std::vector<std::uint32_t> chosen_, best_;
   double best_fill_ = 0, bound_ = 0;
   std::size_t best_home_ = 0, steps_left_ = 0;
+  std::size_t budget_ = 0;  // steps left for this attempt
 };
 
 Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const RebuildLimits& limits,
                      std::size_t window)
-    : options_(options), limits_(limits) {
+    : options_(options), limits_(limits), budget_(limits.steps) {
   for (const auto& bs : state.blocks) {
     reference_.memory_mb = std::max(reference_.memory_mb, bs.block.capacity.memory_mb);
     reference_.cpu_millis = std::max(reference_.cpu_millis, bs.block.capacity.cpu_millis);
@@ -80,6 +82,7 @@ Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const
     for (const auto& s : bs.slices) nodes.push_back(s.node_key());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  node_bins_.resize(nodes.size());
   std::vector<double> load;
   for (const auto& bs : state.blocks) {
     auto b = static_cast<std::uint32_t>(bins_.size());
@@ -91,6 +94,7 @@ Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const
       auto node = std::uint32_t(std::lower_bound(nodes.begin(), nodes.end(), s.node_key()) - nodes.begin());
       bin.held.push_back(std::uint32_t(items_.size()));
       items_.push_back(Item{&s, node, b, b, weight(s.size)});
+      node_bins_[node].push_back(b);
       service = service || s.is_service;
       w += items_.back().weight;
     }
@@ -146,11 +150,10 @@ bool Rebuilder::may_take(std::uint32_t b, std::uint32_t i) const {
   if (bin.router && !is_router(item.slice->required_tags)) return false;
   if (!item.slice->required_tags.empty() && !tags_satisfy(bin.state->block.tags, item.slice->required_tags))
     return false;
-  for (auto o : bin.held)
-    if (o != i && items_[o].node == item.node) return false;
-  for (auto o : bin.incoming)
-    if (o != i && items_[o].node == item.node) return false;
-  return true;
+  // The item itself counts once, on its home, while it is pooled.
+  const auto& holders = node_bins_[item.node];
+  auto here = std::count(holders.begin(), holders.end(), b);
+  return here == (item.home == b && item.target == kNone ? 1 : 0);
 }
 
 void Rebuilder::take(std::uint32_t b, std::uint32_t i) {
@@ -158,6 +161,7 @@ void Rebuilder::take(std::uint32_t b, std::uint32_t i) {
   item.target = b;
   bins_[b].free -= item.slice->size;
   bins_[b].incoming.push_back(i);
+  node_bins_[item.node].push_back(b);
   if (bins_[b].dissolved) bins_[b].used = true;
   --bins_[item.home].at_home;
   pool_cpu_ -= item.slice->size.cpu_millis;
@@ -176,8 +180,11 @@ void Rebuilder::fill(std::uint32_t b) {
   best_fill_ = 0;
   best_home_ = 0;
   bound_ = extra_bound(bins_[b].free);
-  steps_left_ = limits_.search_nodes;
+  constexpr std::size_t kFloor = 64;  // enough for a first greedy descent
+  auto steps = std::min(limits_.search_nodes, std::max(budget_, kFloor));
+  steps_left_ = steps;
   search(0, bins_[b].free, 0, 0);
+  budget_ -= std::min(budget_, steps - steps_left_);
   prefer_home(b);
   for (auto i : best_) take(b, i);
   compact();
@@ -192,12 +199,13 @@ void Rebuilder::search(std::size_t from, const Resources& room, double filled, s
     best_home_ = home;
   }
   if (steps_left_ == 0 || best_fill_ >= bound_ - kEps) return;
-  --steps_left_;
   if (filled + extra_bound(room) <= best_fill_ + kEps) return;
   double room_weight = weight(room) + kEps;
   auto first = std::partition_point(pool_.begin(), pool_.end(), [&](auto i) { return items_[i].weight > room_weight; });
   const Resources* tried = nullptr;
   for (auto j = std::max<std::size_t>(from, std::size_t(first - pool_.begin())); j < pool_.size(); ++j) {
+    if (steps_left_ == 0) return;
+    --steps_left_;  // every candidate looked at counts, not only the sets tried
     auto i = pool_[j];
     const auto& size = items_[i].slice->size;
     if (!room.holds(size) || (tried && *tried == size)) continue;
@@ -350,7 +358,8 @@ std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptio
                                        const RebuildLimits& limits) {
   // Fewer blocks dissolved, fewer moves and less to rearrange: shrink the
   // window until a plan keeps the rules.
-  for (std::size_t window = state.blocks.size(); window >= 2; window = window * 7 / 8) {
+  std::size_t window = state.blocks.size();
+  for (std::size_t attempt = 0; attempt < limits.attempts && window >= 2; ++attempt, window = window * 7 / 8) {
     Rebuilder rebuilder(state, options, limits, window);
     if (auto plan = rebuilder.plan()) return plan;
     window = std::min(window, rebuilder.dissolved());

@@ -23,9 +23,14 @@
 
 namespace quarry {
 
+// Bounds on the work, so that a fleet of thousands of blocks plans in
+// bounded time: past `steps` a fill takes the first set its search meets
+// (largest slices first), no longer the best.
 struct RebuildLimits {
-  std::size_t max_pool = 4096;       // slices dissolved at most (the lightest blocks' first)
-  std::size_t search_nodes = 20000;  // subsets tried per block filled
+  std::size_t max_pool = 4096;         // slices dissolved at most (the lightest blocks' first)
+  std::size_t search_nodes = 50000;    // candidates looked at per block filled
+  std::size_t steps = 2000000;         // candidates looked at per attempt, all fills together
+  std::size_t attempts = 12;           // windows tried before giving up
 };
 
 // A plan that empties at least one block, or nullopt.
