@@ -30,7 +30,7 @@ struct RebuildLimits {
   std::size_t max_pool = 4096;         // slices dissolved at most (the lightest blocks' first)
   std::size_t search_nodes = 50000;    // candidates looked at per block filled
   std::size_t steps = 2000000;         // candidates looked at per attempt, all fills together
-  std::size_t attempts = 12;           // windows tried before giving up
+  std::size_t attempts = 30;           // windows tried before giving up
 };
 
 // A plan that empties at least one block, or nullopt.
