@@ -323,10 +323,16 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
   }
   while (!todo.empty()) {
     std::size_t best_g = 0, best_stay = 0;
+    std::int64_t best_room = 0;
     std::optional<std::uint32_t> best_p;
+    // Most of the group in place already; then the block left with the most
+    // room, so that the slices still to leave it block the least.
     auto consider = [&](std::size_t g, std::uint32_t p) {
       auto stay = admits(p, bins_[todo[g]].incoming);
-      if (stay && (!best_p || *stay > best_stay)) best_g = g, best_p = p, best_stay = *stay;
+      if (!stay) return;
+      auto room = (bins_[p].state->block.capacity - used[p]).memory_mb;
+      if (!best_p || *stay > best_stay || (*stay == best_stay && room > best_room))
+        best_g = g, best_p = p, best_stay = *stay, best_room = room;
     };
     for (std::size_t g = 0; g < todo.size(); ++g)
       for (auto i : bins_[todo[g]].incoming) consider(g, loc[i]);
