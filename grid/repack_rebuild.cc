@@ -50,6 +50,7 @@ class Rebuilder {
   std::optional<std::uint32_t> bin_for(std::uint32_t i) const;
   bool build();
   bool realize(std::vector<Move>& out, std::vector<std::string>& emptied) const;
+  bool realize_whole(std::vector<Move>& out, std::vector<std::string>& emptied) const;
 
   const RepackOptions& options_;
   const RebuildLimits& limits_;
@@ -266,14 +267,109 @@ bool Rebuilder::build() {
 }
 
 // Reaches the new packing one group of slices at a time. Blocks that stay
-// get theirs first: their room was kept for it. Then each group of a
-// dissolved block goes, whole, onto a dissolved block that can take its
+// get theirs first: their room was kept for it. Then the group of each
+// dissolved block is given to a dissolved block, preferring the one that
+// holds most of it already (then the one with the most room), and its
+// slices go there as soon as the block has room for the new copy while the
+// old one still runs. Whenever no slice can go, one more group gets a
+// block. A slice moves only to its group's block, so at most once; only a
+// group's block receives slices, so it is never emptied, and no block is
+// left empty while slices are still to arrive on it; the dissolved blocks
+// no group went to are left empty. False when the moves stall.
+bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptied) const {
+  std::vector<Resources> used(bins_.size());
+  std::vector<std::vector<std::uint32_t>> on(bins_.size());
+  std::vector<std::uint32_t> loc(items_.size()), dest(items_.size(), kNone);
+  std::vector<std::size_t> arriving(bins_.size(), 0);
+  std::vector<char> taken(bins_.size(), 0);
+  std::vector<std::uint32_t> pending;
+  for (std::uint32_t b = 0; b < bins_.size(); ++b) {
+    used[b] = bins_[b].state->block.used;
+    on[b] = bins_[b].held;
+    for (auto i : on[b]) loc[i] = b;
+  }
+  auto room = [&](std::uint32_t p) { return bins_[p].state->block.capacity - used[p]; };
+  auto ready = [&](std::uint32_t i) {
+    auto p = dest[i], from = loc[i];
+    if (!room(p).holds(items_[i].slice->size) || on[p].empty()) return false;
+    if (on[from].size() == 1 && arriving[from] > 0) return false;  // it would stand empty meanwhile
+    return std::none_of(on[p].begin(), on[p].end(), [&](auto o) { return items_[o].node == items_[i].node; });
+  };
+  auto assign = [&](std::uint32_t i, std::uint32_t p) {
+    dest[i] = p;
+    if (loc[i] == p) return;
+    pending.push_back(i);
+    ++arriving[p];
+  };
+  std::vector<std::uint32_t> todo;
+  for (std::uint32_t b = 0; b < bins_.size(); ++b) {
+    if (!bins_[b].dissolved) {
+      for (auto i : bins_[b].incoming) assign(i, b);
+    } else if (bins_[b].used) {
+      todo.push_back(b);
+    }
+  }
+  // How much of the group block p holds, if it is free to take the group.
+  auto admits = [&](std::uint32_t p, const std::vector<std::uint32_t>& group) -> std::optional<std::size_t> {
+    const auto& bin = bins_[p];
+    if (!bin.dissolved || taken[p] || on[p].empty()) return std::nullopt;
+    std::size_t stay = 0;
+    for (auto i : group) {
+      const auto& slice = *items_[i].slice;
+      if (loc[i] == p) ++stay;
+      else if (!slice.required_tags.empty() && !tags_satisfy(bin.state->block.tags, slice.required_tags))
+        return std::nullopt;
+    }
+    return stay;
+  };
+  while (true) {
+    auto before = pending.size();
+    std::erase_if(pending, [&](std::uint32_t i) {
+      if (!ready(i)) return false;
+      auto from = loc[i], to = dest[i];
+      const auto& size = items_[i].slice->size;
+      used[to] += size;
+      used[from] -= size;
+      std::erase(on[from], i);
+      on[to].push_back(i);
+      loc[i] = to;
+      --arriving[to];
+      out.push_back(Move{items_[i].slice->id, bins_[from].state->block.id, bins_[to].state->block.id});
+      return true;
+    });
+    if (pending.size() < before) continue;
+    if (todo.empty()) break;
+    std::size_t best_g = 0, best_stay = 0;
+    std::int64_t best_room = 0;
+    std::optional<std::uint32_t> best_p;
+    auto consider = [&](std::size_t g, std::uint32_t p) {
+      auto stay = admits(p, bins_[todo[g]].incoming);
+      if (!stay) return;
+      auto free = room(p).memory_mb;
+      if (!best_p || *stay > best_stay || (*stay == best_stay && free > best_room))
+        best_g = g, best_p = p, best_stay = *stay, best_room = free;
+    };
+    for (std::size_t g = 0; g < todo.size(); ++g)
+      for (auto i : bins_[todo[g]].incoming) consider(g, loc[i]);
+    for (std::size_t g = 0; g < todo.size() && !best_p; ++g)
+      for (std::uint32_t p = 0; p < bins_.size(); ++p) consider(g, p);
+    if (!best_p) break;
+    taken[*best_p] = 1;
+    for (auto i : bins_[todo[best_g]].incoming) assign(i, *best_p);
+    todo.erase(todo.begin() + std::ptrdiff_t(best_g));
+  }
+  for (std::uint32_t b = 0; b < bins_.size(); ++b)
+    if (bins_[b].dissolved && on[b].empty()) emptied.push_back(bins_[b].state->block.id);
+  return todo.empty() && pending.empty();
+}
+
+// The same, stricter: each group of a dissolved block goes, whole, at once, onto a dissolved block that can take its
 // missing slices on top of everything it holds now (the new copies start
 // before the old ones stop), preferring the block that holds most of the
 // group already. A slice moves only when its group does, so at most once;
 // a block receives slices only as its group's block, so is never emptied;
 // the dissolved blocks no group went to are left empty.
-bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptied) const {
+bool Rebuilder::realize_whole(std::vector<Move>& out, std::vector<std::string>& emptied) const {
   std::vector<Resources> used(bins_.size());
   std::vector<std::vector<std::uint32_t>> on(bins_.size());
   std::vector<std::uint32_t> loc(items_.size());
@@ -323,16 +419,10 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
   }
   while (!todo.empty()) {
     std::size_t best_g = 0, best_stay = 0;
-    std::int64_t best_room = 0;
     std::optional<std::uint32_t> best_p;
-    // Most of the group in place already; then the block left with the most
-    // room, so that the slices still to leave it block the least.
     auto consider = [&](std::size_t g, std::uint32_t p) {
       auto stay = admits(p, bins_[todo[g]].incoming);
-      if (!stay) return;
-      auto room = (bins_[p].state->block.capacity - used[p]).memory_mb;
-      if (!best_p || *stay > best_stay || (*stay == best_stay && room > best_room))
-        best_g = g, best_p = p, best_stay = *stay, best_room = room;
+      if (stay && (!best_p || *stay > best_stay)) best_g = g, best_p = p, best_stay = *stay;
     };
     for (std::size_t g = 0; g < todo.size(); ++g)
       for (auto i : bins_[todo[g]].incoming) consider(g, loc[i]);
@@ -351,8 +441,16 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
 
 std::optional<RepackPlan> Rebuilder::plan() {
   if (pool_.empty() || !build()) return std::nullopt;
-  RepackPlan plan;
-  if (!realize(plan.moves, plan.emptied)) return std::nullopt;
+  // Two ways to reach it; each stalls on packings the other reaches.
+  RepackPlan plan, whole;
+  bool streamed = realize(plan.moves, plan.emptied);
+  if (realize_whole(whole.moves, whole.emptied)) {
+    bool better = whole.emptied.size() > plan.emptied.size() ||
+                  (whole.emptied.size() == plan.emptied.size() && whole.moves.size() < plan.moves.size());
+    if (!streamed || better) plan = std::move(whole);
+  } else if (!streamed) {
+    return std::nullopt;
+  }
   if (plan.emptied.empty() || occupied_ - plan.emptied.size() < options_.min_blocks) return std::nullopt;
   if (options_.max_moves && plan.moves.size() > options_.max_moves) return std::nullopt;
   return plan;
