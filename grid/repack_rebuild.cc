@@ -289,10 +289,16 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
     for (auto i : on[b]) loc[i] = b;
   }
   auto room = [&](std::uint32_t p) { return bins_[p].state->block.capacity - used[p]; };
+  // Dissolved blocks without a group that still hold something: a group
+  // can go only onto one of those, so enough of them must stay non-empty.
+  std::size_t open = 0;
+  for (const auto& bin : bins_) open += bin.dissolved && !bin.held.empty();
+  std::vector<std::uint32_t> todo;
   auto ready = [&](std::uint32_t i) {
     auto p = dest[i], from = loc[i];
     if (!room(p).holds(items_[i].slice->size) || on[p].empty()) return false;
     if (on[from].size() == 1 && arriving[from] > 0) return false;  // it would stand empty meanwhile
+    if (on[from].size() == 1 && bins_[from].dissolved && !taken[from] && open <= todo.size()) return false;
     return std::none_of(on[p].begin(), on[p].end(), [&](auto o) { return items_[o].node == items_[i].node; });
   };
   auto assign = [&](std::uint32_t i, std::uint32_t p) {
@@ -301,7 +307,6 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
     pending.push_back(i);
     ++arriving[p];
   };
-  std::vector<std::uint32_t> todo;
   for (std::uint32_t b = 0; b < bins_.size(); ++b) {
     if (!bins_[b].dissolved) {
       for (auto i : bins_[b].incoming) assign(i, b);
@@ -334,6 +339,7 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
       on[to].push_back(i);
       loc[i] = to;
       --arriving[to];
+      if (on[from].empty() && bins_[from].dissolved && !taken[from]) --open;
       out.push_back(Move{items_[i].slice->id, bins_[from].state->block.id, bins_[to].state->block.id});
       return true;
     });
@@ -355,6 +361,7 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
       for (std::uint32_t p = 0; p < bins_.size(); ++p) consider(g, p);
     if (!best_p) break;
     taken[*best_p] = 1;
+    --open;
     for (auto i : bins_[todo[best_g]].incoming) assign(i, *best_p);
     todo.erase(todo.begin() + std::ptrdiff_t(best_g));
   }

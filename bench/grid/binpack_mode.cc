@@ -18,6 +18,8 @@ struct ClassFigures {
   std::size_t instances = 0, items = 0, optimum = 0, ffd = 0;
   std::size_t online[2] = {0, 0}, repacked[2] = {0, 0}, moves[2] = {0, 0};
   std::size_t worst_over[2] = {0, 0};  // the most bins over the optimum in one instance, after repack
+  std::size_t worst_movable[2] = {0, 0};  // the same among instances where some move is possible
+  std::size_t locked[2] = {0, 0};      // instances where no move is possible at all (Outcome::locked)
   double repack_seconds[2] = {0, 0};
 };
 
@@ -61,12 +63,16 @@ int run_binpack(const std::string& dir, bool json) {
       f.repacked[shuffled] += out->repacked;
       f.moves[shuffled] += out->moves;
       f.worst_over[shuffled] = std::max(f.worst_over[shuffled], out->repacked - inst.optimum);
+      // Locked runs that start at the optimum or within the aim need no move.
+      if (out->locked && out->online > inst.optimum + 1) ++f.locked[shuffled];
+      else f.worst_movable[shuffled] = std::max(f.worst_movable[shuffled], out->repacked - inst.optimum);
       f.repack_seconds[shuffled] += out->repack_seconds;
     }
   }
   auto order = class_order(*all);
   // Totals over each family, both orders together.
   std::size_t u_opt = 0, u_repacked = 0, u_online = 0, u_ffd = 0, t_worst = 0, moves = 0;
+  std::size_t t_worst_movable = 0, t_locked = 0, t_instances = 0;
   for (const auto& c : order) {
     const auto& f = figures[c];
     if (c[0] == 'u') {
@@ -74,6 +80,9 @@ int run_binpack(const std::string& dir, bool json) {
       u_online += f.online[0] + f.online[1], u_ffd += 2 * f.ffd;
     } else {
       t_worst = std::max({t_worst, f.worst_over[0], f.worst_over[1]});
+      t_worst_movable = std::max({t_worst_movable, f.worst_movable[0], f.worst_movable[1]});
+      t_locked += f.locked[0] + f.locked[1];
+      t_instances += 2 * f.instances;
     }
     moves += f.moves[0] + f.moves[1];
   }
@@ -88,6 +97,8 @@ int run_binpack(const std::string& dir, bool json) {
     report.figure("u online/optimum", double(u_online) / double(u_opt));
     report.figure("u ffd/optimum", double(u_ffd) / double(u_opt));
     report.figure("moves", double(moves));
+    report.figure("t repack worst bins over optimum where a move is possible", double(t_worst_movable));
+    report.figure("t runs with no possible move", double(t_locked));
     for (const auto& c : order) {
       const auto& f = figures[c];
       report.extra("classes")[c] = {{"optimum", f.optimum}, {"ffd", f.ffd}, {"online_file", f.online[0]},
@@ -120,6 +131,9 @@ int run_binpack(const std::string& dir, bool json) {
   std::printf("u-class, both orders: online %.2f%%, online + repack %.2f%% (aim 1%%), FFD %.2f%% over the optimum; "
               "t-class worst instance after repack: %zu bins over (aim 1); %zu moves in all\n",
               pct(u_online, u_opt), pct(u_repacked, u_opt), pct(u_ffd, u_opt), t_worst, moves);
+  std::printf("t-class: %zu of %zu runs end online placement over the aim with no block holding room for the smallest "
+              "item, so no move is possible at all; among the others the worst is %zu bins over\n",
+              t_locked, t_instances, t_worst_movable);
   return 0;
 }
 
