@@ -320,9 +320,19 @@ RepackPlan Planner::run() {
       if (bins_[b].emptiable && !bins_[b].items.empty()) candidates.push_back(b);
     std::stable_sort(candidates.begin(), candidates.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return load(bins_[a]) < load(bins_[b]); });
+    // Candidates go from lightest to heaviest, so after a long run of
+    // failures the rest rarely succeed: stop the pass there, which bounds
+    // the work on a fleet of thousands of blocks.
+    constexpr std::size_t kMaxFailures = 256;
+    std::size_t failures = 0;
     for (auto c : candidates) {
-      if (occupied_ <= options_.min_blocks) break;
-      if (!bins_[c].emptiable || !attempt(c, plan)) continue;
+      if (occupied_ <= options_.min_blocks || failures >= kMaxFailures) break;
+      if (!bins_[c].emptiable) continue;
+      if (!attempt(c, plan)) {
+        ++failures;
+        continue;
+      }
+      failures = 0;
       --occupied_;
       progress = true;
     }
