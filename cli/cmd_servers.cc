@@ -6,6 +6,7 @@
 
 #include "cli/cluster.h"
 #include "cli/command.h"
+#include "cli/fleet_preview.h"
 #include "cli/server_source.h"
 #include "cloud/fleet_cost.h"
 #include "cloud/server_names.h"
@@ -156,6 +157,11 @@ Status show_servers(Context& ctx) {
   auto cost = cost_change(*prices, {}, mine);
   std::cout << "monthly cost: " << format_usd(-cost.delta_usd) << " for " << mine.size() << " "
             << (*provider)->name() << " server(s)" << (cost.complete ? "" : " (some prices unknown)") << "\n";
+  // What the grid itself still wants, before any deploy: servers for slices
+  // waiting on one, and empty servers it gives back once idle.
+  auto pending = preview_fleet(ctx, FleetInput{});
+  if (!pending) return std::unexpected(pending.error());
+  std::cout << render_fleet_preview(*pending, "the grid's own changes, without a deploy:");
   return {};
 }
 
