@@ -27,6 +27,18 @@ std::string cpu_text(double cpu) {
 
 }  // namespace
 
+std::optional<SizePrice> smallest_size(const std::vector<SizePrice>& sizes, int memory_mb, double cpu) {
+  std::optional<SizePrice> best;
+  auto better = [](const SizePrice& a, const SizePrice& b) {
+    if ((a.monthly_usd > 0) != (b.monthly_usd > 0)) return a.monthly_usd > 0;
+    if (a.monthly_usd != b.monthly_usd) return a.monthly_usd < b.monthly_usd;
+    return a.memory_mb != b.memory_mb ? a.memory_mb < b.memory_mb : a.cpu < b.cpu;
+  };
+  for (const auto& s : sizes)
+    if (s.memory_mb >= memory_mb && s.cpu >= cpu && (!best || better(s, *best))) best = s;
+  return best;
+}
+
 std::string format_usd(double usd) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%s$%.2f", usd < 0 ? "-" : "", std::fabs(usd));

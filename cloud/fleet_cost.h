@@ -17,6 +17,10 @@ namespace quarry {
 std::optional<double> monthly_price(const std::vector<SizePrice>& prices, const std::string& slug, int memory_mb,
                                     double cpu);
 
+// The cheapest priced size with at least this memory and cpu; else the
+// smallest unpriced one; nullopt when none is big enough.
+std::optional<SizePrice> smallest_size(const std::vector<SizePrice>& sizes, int memory_mb, double cpu);
+
 struct CostItem {
   char sign = '+';                  // '+' created, '-' destroyed
   std::string name;                 // server id or name; "new server 2048 MB, 2 cpu" when none yet

@@ -17,6 +17,13 @@ BOOST_AUTO_TEST_CASE(prices_by_slug_else_the_cheapest_that_fits) {
   BOOST_TEST(!monthly_price(kPrices, "x-free", 0, 0).has_value());  // no price is not free
 }
 
+BOOST_AUTO_TEST_CASE(the_smallest_size_for_memory_and_cpu) {
+  BOOST_TEST(smallest_size(kPrices, 3000, 2)->slug == "s-2vcpu-4gb");
+  BOOST_TEST(smallest_size(kPrices, 0, 1)->slug == "s-1vcpu-1gb");
+  BOOST_TEST(smallest_size(kPrices, 4096, 3)->slug == "x-free");  // unpriced, but the only one big enough
+  BOOST_TEST(!smallest_size(kPrices, 8192, 1).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_change_adds_creates_and_subtracts_destroys) {
   ServerSpec a("q-ab-3", 2048, 2);
   Server gone;
