@@ -173,6 +173,25 @@ BOOST_AUTO_TEST_CASE(a_replacement_that_fails_its_health_check_leaves_the_old_on
   BOOST_TEST(f.block(id).capacity.memory_mb == 2048);
 }
 
+BOOST_AUTO_TEST_CASE(a_renamed_slice_stays_where_it_is_and_a_bad_rename_changes_nothing) {
+  ResizeFixture f;
+  auto a = f.placer->place(Slice{"blog/web.r1/1", Resources{256, 100}, false, {}});
+  auto b = f.placer->place(Slice{"blog/web.r1/2", Resources{256, 100}, false, {}});
+  BOOST_TEST_REQUIRE((a && b));
+  auto before = load_grid(f.store, kGridKey).value();
+  BOOST_TEST(!f.placer->rename_slice("blog/web.r1/9", "blog/web.r1/3").has_value());  // unknown
+  BOOST_TEST(!f.placer->rename_slice("blog/web.r1/1", "blog/web.r1/2").has_value());  // taken
+  BOOST_TEST((load_grid(f.store, kGridKey).value() == before));
+  BOOST_TEST_REQUIRE(f.placer->rename_slice("blog/web.r1/2", "blog/web.r1/7").has_value());
+  auto grid = load_grid(f.store, kGridKey).value();
+  bool found = false;
+  for (const auto& blk : grid.blocks)
+    for (const auto& sl : blk.slices) found = found || (sl.id == "blog/web.r1/7" && blk.block.id == *b);
+  BOOST_TEST(found);
+  auto ids = f.placer->slices("blog/").value();
+  BOOST_TEST(ids.size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
