@@ -41,6 +41,67 @@ bool report_tabs(std::string_view text, Diagnostics& diags) {
   return found;
 }
 
+// The length of the valid UTF-8 sequence at text[i], 0 when there is none
+// (a stray byte, an overlong form, a surrogate, past U+10FFFF).
+std::size_t utf8_length_at(std::string_view text, std::size_t i) {
+  auto c = static_cast<unsigned char>(text[i]);
+  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  bool ok = len != 0 && i + len <= text.size();
+  for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+  if (ok && len == 2) ok = c >= 0xc2;  // no overlong forms
+  if (ok && len == 3) {
+    auto c1 = static_cast<unsigned char>(text[i + 1]);
+    ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
+  }
+  if (ok && len == 4) {
+    auto c1 = static_cast<unsigned char>(text[i + 1]);
+    ok = c <= 0xf4 && !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+  }
+  return ok ? len : 0;
+}
+
+// A string a container can be given: valid UTF-8 without NUL bytes.
+bool clean_string(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t len = utf8_length_at(text, i);
+    if (len == 0 || text[i] == '\0') return false;
+    i += len;
+  }
+  return true;
+}
+
+// Escapes in double-quoted scalars can make what the bytes were not: "\0"
+// is a NUL byte, and yaml-cpp writes "\_" (U+00A0) as one Latin-1 byte.
+// Reports the first scalar (key or value) that came out unclean. Aliases
+// can make a small text a huge (or endless) tree: the walk is bounded.
+constexpr std::size_t kMaxManifestValues = 200000;
+bool report_unclean_scalars(const YAML::Node& root, Diagnostics& diags) {
+  std::vector<YAML::Node> todo{root};
+  std::size_t visited = 0;
+  while (!todo.empty()) {
+    YAML::Node n = todo.back();
+    todo.pop_back();
+    if (++visited > kMaxManifestValues) {
+      diags.error(position_of(n), "the manifest holds more than " + std::to_string(kMaxManifestValues) +
+                                      " values (counting what aliases repeat); keep data out of quarry.yml");
+      return true;
+    }
+    if (n.IsScalar() && !clean_string(n.Scalar())) {
+      diags.error(position_of(n), "this string holds a NUL byte or a character that is not UTF-8 (from an "
+                                  "escape like \\0, \\x or \\_ in double quotes); write the character itself");
+      return true;
+    }
+    if (n.IsSequence())
+      for (const auto& item : n) todo.push_back(item);
+    if (n.IsMap())
+      for (const auto& kv : n) {
+        todo.push_back(kv.first);
+        todo.push_back(kv.second);
+      }
+  }
+  return false;
+}
+
 // The stack's strings end up in JSON and in container env, both UTF-8.
 // Reports the first byte that does not start or continue a valid sequence.
 bool report_bad_utf8(std::string_view text, Diagnostics& diags) {
@@ -48,19 +109,8 @@ bool report_bad_utf8(std::string_view text, Diagnostics& diags) {
   std::size_t i = 0;
   while (i < text.size()) {
     auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = len != 0 && i + len <= text.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    if (ok && len == 2) ok = c >= 0xc2;  // no overlong forms
-    if (ok && len == 3) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);  // overlong, surrogates
-    }
-    if (ok && len == 4) {
-      auto c1 = static_cast<unsigned char>(text[i + 1]);
-      ok = c <= 0xf4 && !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-    }
-    if (!ok) {
+    std::size_t len = utf8_length_at(text, i);
+    if (len == 0) {
       diags.error(Position{line, column}, "the manifest is not valid UTF-8");
       return true;
     }
@@ -190,6 +240,7 @@ Result<Stack> parse_manifest(std::string_view yaml_text, const ManifestOptions& 
     if (report_tabs(yaml_text, diags)) return fail(diags.to_error());
     auto root = load(yaml_text, diags);
     if (!root) return fail(diags.to_error());
+    if (report_unclean_scalars(*root, diags)) return fail(diags.to_error());
     if (!root->IsDefined() || root->IsNull()) {
       diags.error(Position{}, "the manifest is empty; it needs 'services:' or 'nodes:'");
       return fail(diags.to_error());

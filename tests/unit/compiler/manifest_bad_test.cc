@@ -64,6 +64,12 @@ const BadCase kBad[] = {
      "quarry.yml:4:19: stop_timeout: '1h' is not a duration (like 500ms, 5s, 1m)"},
     {"stop_timeout: over ten minutes", "services:\n  db:\n    image: postgres:15\n    stop_timeout: 11m\n",
      "quarry.yml:4:19: stop_timeout: 11m is out of range (0s-600s)"},
+    {"a NUL byte from an escape", "nodes:\n  web:\n    image: busybox\n    command: \"run \\0 now\"\n",
+     "quarry.yml:4:14: this string holds a NUL byte or a character that is not UTF-8 (from an escape like \\0, "
+     "\\x or \\_ in double quotes); write the character itself"},
+    {"a Latin-1 byte from an escape", "nodes:\n  web:\n    image: \"busy\\_box\"\n",
+     "quarry.yml:3:12: this string holds a NUL byte or a character that is not UTF-8 (from an escape like \\0, "
+     "\\x or \\_ in double quotes); write the character itself"},
     {"init: yes please", "nodes:\n  web:\n    image: busybox\n    init: sure\n",
      "quarry.yml:4:11: init: expected true or false, got 'sure'"},
     {"memory: lots", "nodes:\n  web:\n    image: busybox\n    memory: lots\n",
