@@ -205,6 +205,17 @@ Result<ControlEnv> Cluster::control_env() {
   env.prober = sync ? sync->prober() : nullptr;
   GridPlacer* grid = *pl;
   env.grid_tick = [grid] { return grid->tick(); };
+  // Dependents of a moved service: the live release again, as a deploy
+  // would redeploy it (zero-downtime, under the stack's lock).
+  env.redeploy = [this](const std::string& stack, const std::string& why) -> Result<int> {
+    auto current = Deployer::current_release(ctx_.store(), stack);
+    if (!current) return std::unexpected(current.error());
+    auto d = deployer();
+    if (!d) return std::unexpected(d.error());
+    auto r = (*d)->rollback(stack, current->number, "the control loop: " + why.substr(0, 300));
+    if (!r) return std::unexpected(r.error());
+    return r->release;
+  };
   if (hooks_.empty()) {
     // Drift of the firewall and the files is repaired each pass (a reboot
     // clears iptables); the provider is listed for leaks every tenth pass.

@@ -47,6 +47,12 @@ struct ControlEnv {
   // Periodic grid housekeeping (GridPlacer::tick): empty autosized servers
   // above min are given back after the grid's hysteresis. Empty: none.
   std::function<Status()> grid_tick;
+  // Redeploys a stack's live release as a new release through the
+  // zero-downtime path (a deploy's own steps, taking the stack's lock),
+  // saying why; returns the new release's number. Used when node replicas
+  // dial a service's old address (link_refresh.h). Empty: such replicas are
+  // reported, not refreshed.
+  std::function<Result<int>(const std::string& stack, const std::string& why)> redeploy;
   std::vector<PassHook*> hooks;
 };
 
