@@ -9,6 +9,7 @@
 #include "cloud/provider_config.h"
 #include "cloud/server_names.h"
 #include "core/file_io.h"
+#include "core/log.h"
 #include "core/subprocess.h"
 #include "core/text.h"
 #include "launcher/hq_engine.h"
@@ -143,6 +144,18 @@ Result<RouterHook*> Cluster::router() {
   return router_.get();
 }
 
+Status Cluster::ensure_engine() {
+  if (builder_) return {};
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
+  auto env = HqEngine(ctx_.home() + "/engine").ensure();
+  if (!env) return std::unexpected(env.error());
+  engine_shell_ = std::make_unique<LocalShell>(*env);
+  builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
+  shipper_ = std::make_unique<ImageShipper>(**sh, *env);
+  return {};
+}
+
 Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options) {
   auto sh = shell();
   if (!sh) return std::unexpected(sh.error());
@@ -162,15 +175,7 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
 }
 
 Result<ImageShipper*> Cluster::shipper() {
-  auto sh = shell();
-  if (!sh) return std::unexpected(sh.error());
-  if (!builder_) {
-    auto env = HqEngine(ctx_.home() + "/engine").ensure();
-    if (!env) return std::unexpected(env.error());
-    engine_shell_ = std::make_unique<LocalShell>(*env);
-    builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
-    shipper_ = std::make_unique<ImageShipper>(**sh, *env);
-  }
+  if (auto s = ensure_engine(); !s) return std::unexpected(s.error());
   return shipper_.get();
 }
 
@@ -217,8 +222,24 @@ Result<ControlEnv> Cluster::control_env() {
   env.placer = *pl;
   env.router = *rt;
   env.prober = sync ? sync->prober() : nullptr;
+  // A replica the loop places on a server without its image gets it from
+  // the HQ engine; without an engine the loop still runs, placing only
+  // what servers already have.
+  if (auto s = ensure_engine(); s) env.shipper = shipper_.get();
+  else log_warn("the loop ships no images: " + s.error().message);
   GridPlacer* grid = *pl;
   env.grid_tick = [grid] { return grid->tick(); };
+  // Dependents of a moved service: the live release again, as a deploy
+  // would redeploy it (zero-downtime, under the stack's lock).
+  env.redeploy = [this](const std::string& stack, const std::string& why) -> Result<int> {
+    auto current = Deployer::current_release(ctx_.store(), stack);
+    if (!current) return std::unexpected(current.error());
+    auto d = deployer();
+    if (!d) return std::unexpected(d.error());
+    auto r = (*d)->rollback(stack, current->number, "the control loop: " + why.substr(0, 300));
+    if (!r) return std::unexpected(r.error());
+    return r->release;
+  };
   if (hooks_.empty()) {
     // Drift of the firewall and the files is repaired each pass (a reboot
     // clears iptables); the provider is listed for leaks every tenth pass.

@@ -44,6 +44,8 @@ class Cluster {
   Result<RouterHook*> router();
   // A deployer wired to all of the above; starts the HQ engine if needed.
   Result<std::unique_ptr<Deployer>> deployer(const LaunchOptions& options = {});
+  // The HQ engine (started if needed), the builder and the shipper over it.
+  Status ensure_engine();
   Status stop_engine();
   // Ships images from the HQ's build engine (started if needed).
   Result<ImageShipper*> shipper();

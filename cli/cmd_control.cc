@@ -59,6 +59,10 @@ Status serve(Context& ctx, const ServeArgs& a) {
   if (!env) return std::unexpected(env.error());
   LaunchOptions options;
   options.drain_ms = 500;
+  // What the loop starts sees the replicated files and the hosts entries,
+  // as what a deploy starts does.
+  options.files_root = [&cluster](const ServerRecord& s) { return cluster.network().files_root_of(s); };
+  options.extra_hosts = [&cluster] { return cluster.network().host_entries(); };
   ControlLoop loop(*env, *settings, options);
   if (a.once) {
     auto report = loop.pass();

@@ -134,6 +134,7 @@ struct EnvArgs {
   std::vector<std::string> items;
   bool show = false;
   bool restart = false;
+  bool global = false;    // --global: etc/env, under every stack's env
   std::string from_file;  // --from-file F: the value of the one KEY
 };
 
@@ -141,6 +142,15 @@ struct EnvArgs {
 // first word is an item, not the stack.
 Result<EnvArgs> env_args(const EnvArgs& given) {
   EnvArgs a = given;
+  if (a.global) {
+    if (!a.stack_first.empty()) {
+      return fail("--global names no stack: quarry env --global set|unset|list ...", ErrorKind::Usage);
+    }
+    // The verb's first word is an item, not a stack.
+    if (!a.stack.empty()) a.items.insert(a.items.begin(), a.stack);
+    a.stack.clear();
+    return a;
+  }
   if (!a.stack_first.empty()) {
     if (!a.stack.empty()) a.items.insert(a.items.begin(), a.stack);
     a.stack = a.stack_first;
@@ -158,9 +168,47 @@ Action env_action(std::shared_ptr<EnvArgs> ea, F f) {
   };
 }
 
-std::string env_dir(const std::string& stack) { return "stacks/" + stack + "/env"; }
+std::string env_dir(const EnvArgs& a) { return a.global ? "etc/env" : "stacks/" + a.stack + "/env"; }
+
+// Every stack with a live release redeployed as a new release (the
+// zero-downtime path), so its containers get the global env as it is now.
+Status restart_all(Context& ctx) {
+  auto stacks = list_stacks(ctx.store());
+  if (!stacks) return std::unexpected(stacks.error());
+  std::vector<std::pair<std::string, int>> live;
+  for (const auto& stack : *stacks) {
+    if (auto current = Deployer::current_release(ctx.store(), stack)) live.emplace_back(stack, current->number);
+  }
+  if (live.empty()) {
+    std::cout << "no stack is deployed: the global env applies from the first deploy\n";
+    return {};
+  }
+  Cluster cluster(ctx);
+  auto deployer = cluster.deployer();
+  if (!deployer) return std::unexpected(deployer.error());
+  std::vector<std::string> failed;
+  for (const auto& [stack, number] : live) {
+    auto r = (*deployer)->rollback(stack, number, "global env change");
+    if (!r) {
+      failed.push_back(stack + ": " + r.error().message);
+      continue;
+    }
+    std::cout << stack << ": release " << r->release << " is live with the new env\n";
+  }
+  if (!failed.empty()) {
+    return fail_remote("the global env is saved, but these stacks still run with the old one (the old release keeps "
+                       "serving; try again with quarry env --global set ... --restart, or deploy them):\n  " +
+                       join(failed, "\n  "));
+  }
+  return {};
+}
 
 Status restart_if_asked(Context& ctx, const EnvArgs& a) {
+  if (a.global && !a.restart) {
+    std::cout << "applied to each stack at its next deploy (or now with --restart)\n";
+    return {};
+  }
+  if (a.global) return restart_all(ctx);
   if (!a.restart) {
     std::cout << "applied on the next deploy of " << a.stack << " (or now with --restart)\n";
     return {};
@@ -223,8 +271,9 @@ Status env_set(Context& ctx, const EnvArgs& a) {
   if (!elsewhere) return std::unexpected(elsewhere.error());
   if (*elsewhere) {
     const auto& [key, value] = **elsewhere;
-    if (auto s = set_env(ctx.store(), env_dir(a.stack), key, value); !s) return s;
-    std::cout << "set " << key << " of " << a.stack << " (" << value.size() << " bytes)\n";
+    if (auto s = set_env(ctx.store(), env_dir(a), key, value); !s) return s;
+    std::cout << "set " << key << " of " << (a.global ? "the global env" : a.stack) << " (" << value.size()
+              << " bytes)\n";
     return restart_if_asked(ctx, a);
   }
   for (const auto& item : a.items) {
@@ -234,7 +283,7 @@ Status env_set(Context& ctx, const EnvArgs& a) {
   }
   for (const auto& item : a.items) {
     auto eq = item.find('=');
-    if (auto s = set_env(ctx.store(), env_dir(a.stack), item.substr(0, eq), item.substr(eq + 1)); !s) return s;
+    if (auto s = set_env(ctx.store(), env_dir(a), item.substr(0, eq), item.substr(eq + 1)); !s) return s;
   }
   return restart_if_asked(ctx, a);
 }
@@ -242,13 +291,13 @@ Status env_set(Context& ctx, const EnvArgs& a) {
 Status env_unset(Context& ctx, const EnvArgs& a) {
   if (a.items.empty()) return fail("give the KEYs to unset", ErrorKind::Usage);
   for (const auto& key : a.items) {
-    if (auto s = unset_env(ctx.store(), env_dir(a.stack), key); !s) return s;
+    if (auto s = unset_env(ctx.store(), env_dir(a), key); !s) return s;
   }
   return restart_if_asked(ctx, a);
 }
 
 Status env_list(Context& ctx, const EnvArgs& a) {
-  auto env = read_env(ctx.store(), env_dir(a.stack));
+  auto env = read_env(ctx.store(), env_dir(a));
   if (!env) return std::unexpected(env.error());
   if (ctx.options().json) {
     nlohmann::json j = nlohmann::json::object();
@@ -274,19 +323,25 @@ void register_ops_commands(Registry& r) {
 
   auto ea = std::make_shared<EnvArgs>();
   auto* env = r.app().add_subcommand(
-      "env", "A stack's env and secrets (stored with mode 0600): quarry env STACK set|unset|list ...");
+      "env", "A stack's env and secrets (stored with mode 0600): quarry env STACK set|unset|list ...; "
+             "the global env under every stack's: quarry env --global set|unset|list ...");
   env->require_subcommand(1);
   env->add_option("STACK", ea->stack_first, "Stack (or name it after the verb: quarry env set STACK ...)");
+  env->add_flag("--global", ea->global,
+                "The global env (etc/env), under every stack's: --restart redeploys every deployed stack");
   auto* set = r.add(*env, "set", "Set KEY=VALUE ..., or KEY - (the value from stdin), or KEY --from-file F",
                     env_action(ea, env_set));
   set->add_option("stack", ea->stack, "Stack, unless named before the verb");
   set->add_option("items", ea->items, "KEY=VALUE ..., or KEY - to read the value from stdin");
   set->add_option("--from-file", ea->from_file, "Read the value of the one KEY from this file");
-  set->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
+  set->add_flag("--restart", ea->restart,
+                "Redeploy now through the zero-downtime path (with --global: every deployed stack); "
+                "without it the change applies at the next deploy");
   auto* unset = r.add(*env, "unset", "Remove KEY ...", env_action(ea, env_unset));
   unset->add_option("stack", ea->stack, "Stack, unless named before the verb");
   unset->add_option("items", ea->items, "KEY");
-  unset->add_flag("--restart", ea->restart, "Redeploy now through the zero-downtime path");
+  unset->add_flag("--restart", ea->restart,
+                  "Redeploy now through the zero-downtime path (with --global: every deployed stack)");
   auto* list = r.add(*env, "list", "List the keys (values hidden unless --show)", env_action(ea, env_list));
   list->add_option("stack", ea->stack, "Stack, unless named before the verb");
   list->add_flag("--show", ea->show, "Show the values");

@@ -32,6 +32,14 @@ Process with_merged_env(const Stack& stack, const Process& p) {
   return out;
 }
 
+std::vector<std::string> global_keys_of(const Stack& stack, const Process& p) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : stack.global_env) {
+    if (!stack.env.count(k) && !p.env.count(k)) keys.push_back(k);
+  }
+  return keys;
+}
+
 class Builder {
  public:
   explicit Builder(const Stack& stack) : stack_(stack) {}
@@ -78,6 +86,7 @@ InstructionList compile(const Stack& stack, const DeployedState& deployed) {
   for (const Process* s : in_dependency_order(stack.services)) {
     out.add(Op::Ensure, s->name);
     out.last().process = with_merged_env(stack, *s);
+    out.last().global_keys = global_keys_of(stack, *s);
     for (const auto& d : s->depends_on) {
       if (services.count(d)) out.last().links.push_back(d);
     }
@@ -87,6 +96,7 @@ InstructionList compile(const Stack& stack, const DeployedState& deployed) {
   for (const Process* n : in_dependency_order(stack.nodes)) {
     out.add(Op::Deploy, n->name);
     out.last().process = with_merged_env(stack, *n);
+    out.last().global_keys = global_keys_of(stack, *n);
     out.last().links = all_services;
     out.add(Op::Scale, n->name);
     out.last().scale = n->scale;

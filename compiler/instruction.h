@@ -21,6 +21,12 @@ struct Instruction {
   // launcher injects as NAME_HOST, NAME_PORT, NAME_ADDR.
   Process process;
   std::vector<std::string> links;
+  // ENSURE and DEPLOY: the keys of process.env whose value is the global
+  // env's (etc/env; neither the stack's nor the process's env sets them).
+  // The launcher takes those from the global env as it is when a container
+  // starts, so `quarry env --global` changes reach a redeploy of the same
+  // release. Sorted.
+  std::vector<std::string> global_keys;
   int scale = 0;                   // SCALE: desired replica count
   std::vector<std::string> domains;  // ROUTE: domains of the node (empty: unroute)
 

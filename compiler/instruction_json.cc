@@ -22,6 +22,7 @@ json instruction_to_json(const Instruction& i) {
     case Op::Deploy:
       j["process"] = process_to_json(i.process);
       j["links"] = i.links;
+      if (!i.global_keys.empty()) j["global_keys"] = i.global_keys;
       break;
     case Op::Scale:
       j["scale"] = i.scale;
@@ -50,6 +51,7 @@ Instruction instruction_from(const json& j) {
       if (!process) throw std::invalid_argument(process.error().message);
       i.process = std::move(*process);
       j.at("links").get_to(i.links);
+      if (j.contains("global_keys")) j.at("global_keys").get_to(i.global_keys);
       break;
     }
     case Op::Scale:

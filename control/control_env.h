@@ -10,6 +10,7 @@
 
 #include "control/observed.h"
 #include "grid/clock.h"
+#include "launcher/image_shipper.h"
 #include "launcher/prober.h"
 #include "launcher/remote_shell.h"
 #include "launcher/seams.h"
@@ -44,9 +45,18 @@ struct ControlEnv {
   Placer* placer = nullptr;          // the grid; creates servers through its ServerSource
   RouterHook* router = nullptr;      // null: nothing routes
   Prober* prober = nullptr;          // null: health probes come from the HQ
+  // Ships a release's images to a server that lacks them (one the loop
+  // places a replica on for the first time); null: servers have them.
+  ImageShipper* shipper = nullptr;
   // Periodic grid housekeeping (GridPlacer::tick): empty autosized servers
   // above min are given back after the grid's hysteresis. Empty: none.
   std::function<Status()> grid_tick;
+  // Redeploys a stack's live release as a new release through the
+  // zero-downtime path (a deploy's own steps, taking the stack's lock),
+  // saying why; returns the new release's number. Used when node replicas
+  // dial a service's old address (link_refresh.h). Empty: such replicas are
+  // reported, not refreshed.
+  std::function<Result<int>(const std::string& stack, const std::string& why)> redeploy;
   std::vector<PassHook*> hooks;
 };
 

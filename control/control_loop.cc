@@ -3,6 +3,7 @@
 #include <set>
 
 #include "control/executor.h"
+#include "control/link_refresh.h"
 #include "control/observer.h"
 #include "control/stack_state.h"
 #include "core/log.h"
@@ -55,24 +56,50 @@ Status ControlLoop::save_observation_of(const std::string& stack, const ClusterV
 }
 
 Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView& view, PassReport& report) {
-  auto lock = env_.store->lock("stacks/" + stack + "/deploy", "the control loop", std::chrono::milliseconds(0));
-  if (!lock) {
-    report.skipped_stacks += 1;
-    return {};
+  std::string refresh_why;
+  {
+    auto lock = env_.store->lock("stacks/" + stack + "/deploy", "the control loop", std::chrono::milliseconds(0));
+    if (!lock) {
+      report.skipped_stacks += 1;
+      return {};
+    }
+    auto state = read_stack_state(*env_.store, stack, view.containers, view.health, view.now_ms);
+    if (!state) return std::unexpected(state.error());
+    auto plan = plan_stack(*state, settings_.planner);
+    report.plans[stack] = plan;
+    if (!settings_.act) return {};
+    PlanExecutor executor(env_, options_, settings_.planner);
+    auto outcome = executor.apply(*state, plan);
+    for (const auto& a : plan.actions) report.actions += a.kind != ActionKind::Hold;
+    report.events.insert(report.events.end(), outcome.events.begin(), outcome.events.end());
+    report.errors.insert(report.errors.end(), outcome.errors.begin(), outcome.errors.end());
+    auto nodes = refresh_nodes(plan);
+    if (!nodes.empty() && env_.redeploy) {
+      // The attempt is booked before it runs: a redeploy that fails is
+      // retried after the backoff, not every pass.
+      auto& rs = outcome.restarts[kRefreshKey];
+      rs.restarts += 1;
+      rs.last_ms = view.now_ms;
+      rs.next_ms = view.now_ms + backoff_delay_ms(rs.restarts, settings_.planner);
+      for (const auto& a : plan.actions) {
+        if (a.kind == ActionKind::Refresh) {
+          refresh_why = a.process + "#" + std::to_string(a.index) + ": " + a.reason;
+          break;
+        }
+      }
+      refresh_why = join(nodes, ", ") + " dial a moved service (" + refresh_why + ")";
+    }
+    if (outcome.restarts != state->restarts || !plan.stable.empty()) {
+      if (auto s = save_restarts(*env_.store, stack, outcome.restarts); !s) return s;
+    }
   }
-  auto state = read_stack_state(*env_.store, stack, view.containers, view.health, view.now_ms);
-  if (!state) return std::unexpected(state.error());
-  auto plan = plan_stack(*state, settings_.planner);
-  report.plans[stack] = plan;
-  if (!settings_.act) return {};
-  PlanExecutor executor(env_, options_, settings_.planner);
-  auto outcome = executor.apply(*state, plan);
-  for (const auto& a : plan.actions) report.actions += a.kind != ActionKind::Hold;
-  report.events.insert(report.events.end(), outcome.events.begin(), outcome.events.end());
-  report.errors.insert(report.errors.end(), outcome.errors.begin(), outcome.errors.end());
-  if (outcome.restarts != state->restarts || !plan.stable.empty()) {
-    if (auto s = save_restarts(*env_.store, stack, outcome.restarts); !s) return s;
-  }
+  if (refresh_why.empty()) return {};
+  // The deploy path takes the stack's lock itself, so it runs after the
+  // loop let go of it.
+  auto release = env_.redeploy(stack, refresh_why);
+  if (!release) return std::unexpected(release.error().context("refresh (" + refresh_why + ")"));
+  report.events.push_back(
+      Event{0, view.now_ms, "refreshed", stack, "", "release " + std::to_string(*release) + " is live: " + refresh_why});
   return {};
 }
 

@@ -5,6 +5,9 @@
 //            a stack a deploy holds is skipped this pass (the deploy repairs
 //            it itself), and a deploy waits for the loop at most one stack's
 //            repair
+//   refresh  when node replicas dial a service's old address (it moved),
+//            once the stack's lock is let go: ControlEnv::redeploy, the
+//            deploy path, with the restart backoff between failed tries
 //   record   servers' health, each stack's observation and restart book,
 //            and the events (events.h)
 // then the grid's housekeeping (empty autosized servers given back) and

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "control/link_refresh.h"
+
 namespace quarry {
 
 std::string action_name(ActionKind k) {
@@ -14,6 +16,7 @@ std::string action_name(ActionKind k) {
     case ActionKind::Remove: return "remove";
     case ActionKind::Forget: return "forget";
     case ActionKind::Hold: return "hold";
+    case ActionKind::Refresh: return "refresh";
   }
   return "?";
 }
@@ -51,6 +54,7 @@ class Planner {
       }
     }
     drift();
+    plan_refresh(st_, s_, plan_);
     return std::move(plan_);
   }
 

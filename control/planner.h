@@ -23,6 +23,9 @@
 // Containers with the stack's labels on an up server that the books do not
 // know (drift, or what a down server ran before it came back) are removed.
 // A stack with no live release is left alone but for drift.
+// Node replicas given an address their service no longer has (it moved) are
+// refreshed: the release is redeployed through the zero-downtime path
+// (link_refresh.h).
 #pragma once
 
 #include <string>
@@ -40,6 +43,7 @@ enum class ActionKind {
   Remove,   // stop and remove a container on an up server (and its record)
   Forget,   // drop a record whose server is down (no docker call)
   Hold,     // nothing now: backoff, suspect server, service on a down server
+  Refresh,  // a node replica dials a service's old address: redeploy the release
 };
 std::string action_name(ActionKind k);
 

@@ -65,6 +65,9 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack,
   if (!restarts) return std::unexpected(restarts.error());
   st.restarts = std::move(*restarts);
   st.health = health;
+  auto servers = load_servers(store);
+  if (!servers) return std::unexpected(servers.error());
+  for (const auto& s : *servers) st.addresses[s.id] = s.ip;
   for (const auto& [server, list] : observed) {
     auto& mine = st.observed[server];
     for (const auto& c : list) {

@@ -35,6 +35,7 @@ struct StackState {
   std::vector<DesiredRelease> desired;         // newest first; empty: nothing live
   std::vector<ContainerRecord> books;
   std::map<std::string, ServerHealth> health;  // every known server
+  std::map<std::string, std::string> addresses;  // server id -> its address (ServerRecord::ip)
   // server -> this stack's containers it reported; a server absent here did
   // not answer this pass (or was not asked).
   std::map<std::string, std::vector<ObservedContainer>> observed;
@@ -46,7 +47,8 @@ struct StackState {
 Result<std::vector<DesiredRelease>> desired_releases(const std::vector<ReleaseRecord>& releases);
 DesiredRelease desired_from(const ReleaseRecord& release, const InstructionList& list);
 
-// Reads the desired side, the books and the restart book of `stack`;
+// Reads the desired side, the books, the servers' addresses and the restart
+// book of `stack`;
 // `observed` and `health` come from the pass (or, for a deploy, from the
 // store's last observation).
 Result<StackState> read_stack_state(Store& store, const std::string& stack,

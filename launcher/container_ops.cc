@@ -15,10 +15,15 @@ Endpoint endpoint_of(const ServerRecord& server) {
   return Endpoint{server.id, server.ip, server.ssh_port, server.ssh_user};
 }
 
-void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
-                  int port) {
+std::string link_env_prefix(const std::string& service) {
   std::string prefix;
   for (char c : service) prefix += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return prefix;
+}
+
+void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
+                  int port) {
+  const std::string prefix = link_env_prefix(service);
   env[prefix + "_HOST"] = host;
   env[prefix + "_PORT"] = std::to_string(port);
   env[prefix + "_ADDR"] = host + ":" + std::to_string(port);

@@ -77,6 +77,9 @@ Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std:
 // The last lines of a container's log, for error messages ("" if unreadable).
 std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int lines = 10);
 
+// The env prefix of a linked service: "db" gives "DB", "my-db" "MY_DB".
+std::string link_env_prefix(const std::string& service);
+
 // NAME_HOST, NAME_PORT, NAME_ADDR for a linked service ("db" gives DB_HOST).
 void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
                   int port);

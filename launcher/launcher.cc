@@ -113,6 +113,16 @@ Result<std::string> Launcher::linked_ip(const ServerRecord& server, const std::s
 
 Result<std::map<std::string, std::string>> Launcher::container_env(const Instruction& in, int release, int index) {
   auto env = in.process.env;
+  // The global env as it is now: it is the lowest layer, under the
+  // manifest's env and the stack's.
+  auto global_env = read_env(*deps_.store, "etc/env");
+  if (!global_env) return std::unexpected(global_env.error());
+  for (const auto& k : in.global_keys) {
+    auto now = global_env->find(k);
+    if (now == global_env->end()) env.erase(k);
+    else env[k] = now->second;
+  }
+  for (const auto& [k, v] : *global_env) env.emplace(k, v);
   auto stack_env = read_env(*deps_.store, "stacks/" + in.stack + "/env");
   if (!stack_env) return std::unexpected(stack_env.error());
   for (const auto& [k, v] : *stack_env) env[k] = v;

@@ -67,6 +67,11 @@ Launcher::Started Launcher::start_round(const Instruction& in, int release, cons
     StartRequest req{&in, job.index, release, *srv, ep, image, *env, weight};
     auto rec = start_container(*deps_.shell, req, options_, [this](const std::string& s) { return next_port(s); });
     if (!rec) return fail_job(rec.error());
+    // What it was told of its services, for the control loop's refresh.
+    for (const auto& link : in.links) {
+      auto addr = env->find(link_env_prefix(link) + "_ADDR");
+      if (addr != env->end()) rec->links[link] = addr->second;
+    }
     if (recs) {
       if (auto s = (*recs)->add(*rec); !s) return fail_job(s.error());
     }

@@ -19,7 +19,7 @@ json to_json(const ServerRecord& r) {
 }
 
 json to_json(const ContainerRecord& r) {
-  return {{"stack", r.stack},         {"node", r.node},
+  json j = {{"stack", r.stack},         {"node", r.node},
           {"service", r.service},     {"index", r.index},
           {"release", r.release},     {"server", r.server},
           {"name", r.name},           {"id", r.id},
@@ -27,6 +27,8 @@ json to_json(const ContainerRecord& r) {
           {"container_port", r.container_port}, {"weight", r.weight},
           {"memory_mb", r.memory_mb}, {"cpu", r.cpu},
           {"state", r.state},         {"started_at", r.started_at}};
+  if (!r.links.empty()) j["links"] = r.links;
+  return j;
 }
 
 json to_json(const ReleaseRecord& r) {
@@ -93,6 +95,7 @@ Result<ContainerRecord> container_from_json(const json& j) {
   QUARRY_FIELD(j, "cpu", r.cpu);
   QUARRY_FIELD(j, "state", r.state);
   QUARRY_FIELD(j, "started_at", r.started_at);
+  QUARRY_FIELD(j, "links", r.links);
   return r;
 }
 

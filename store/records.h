@@ -48,6 +48,11 @@ struct ContainerRecord {
   double cpu = 0;
   std::string state;         // running, exited, starting, ...
   std::int64_t started_at = 0;
+  // The address of each linked service the container was given as
+  // NAME_HOST/NAME_PORT ("service" -> "HOST:PORT"), so the control loop can
+  // tell a node whose services moved since it started. Empty in records
+  // written before quarry kept it (and for services without links).
+  std::map<std::string, std::string> links;
 };
 
 struct ReleaseRecord {

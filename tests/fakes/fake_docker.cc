@@ -59,7 +59,14 @@ Result<ProcessResult> FakeDocker::run(const Endpoint& host, const Command& cmd) 
   std::lock_guard lock(mu_);
   if (cut_.count(host.name)) return fail_remote(host.name + ": connect to " + host.address + ": No route to host");
   if (cmd.argv.size() >= 2 && cmd.argv[0] == "docker") return docker(host.name, cmd.argv);
+  if (!cmd.stdin_data.empty()) uploads_[host.name].push_back(cmd.stdin_data);
   return ProcessResult{};
+}
+
+std::vector<std::string> FakeDocker::uploads(const std::string& host) const {
+  std::lock_guard lock(mu_);
+  auto it = uploads_.find(host);
+  return it == uploads_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::string FakeDocker::resolve(const std::map<std::string, Container>& list, const std::string& ref) {

@@ -38,6 +38,8 @@ class FakeDocker : public RemoteShell {
   bool running(const std::string& host, const std::string& name) const;
   int runs() const;  // docker run commands accepted
   int starts() const;
+  // What other commands were given on stdin on `host` (env files), in order.
+  std::vector<std::string> uploads(const std::string& host) const;
 
  private:
   // The name of the container `ref` (a name or an id) names on `list`, or "".
@@ -47,6 +49,7 @@ class FakeDocker : public RemoteShell {
   std::map<std::string, std::map<std::string, Container>> hosts_;
   std::set<std::string> cut_;
   std::set<std::string> crashing_;
+  std::map<std::string, std::vector<std::string>> uploads_;
   int runs_ = 0, starts_ = 0;
 };
 

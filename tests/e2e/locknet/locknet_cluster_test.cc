@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
@@ -179,7 +180,7 @@ BOOST_AUTO_TEST_CASE(a_config_file_and_the_hosts_file_reach_every_server) {
       BOOST_TEST(file_mode(path) == 0640u);
       auto hosts = read_file(srv.dir + "/files/hosts").value_or("");
       BOOST_TEST(hosts.find(s.counter.ip + "\tcounter.hello.quarry\n") != std::string::npos);
-      BOOST_TEST(hosts.find(srv.ip + "\t" + srv.id + "\n") != std::string::npos);
+      BOOST_TEST(hosts.find(srv.ip + "\t" + srv.id + "\n") != std::string::npos, hosts);
     }
   }
   auto ls = nlohmann::json::parse(c.quarry({"config", "ls", "--json"}).out);
@@ -274,6 +275,99 @@ BOOST_AUTO_TEST_CASE(a_removed_server_is_cut_off) {
   expect(ghost.ns(), s.counter.ip, s.counter.port, false, "the removed address to a published port");
   expect(ghost.ns(), c.router().ip, 22, true, "ssh stays public");
   BOOST_TEST(all_match(c));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// The servers `quarry servers --json` lists now, by id.
+std::map<std::string, ServerInfo> listed_servers(const TestCluster& c) {
+  std::map<std::string, ServerInfo> out;
+  for (const auto& j : nlohmann::json::parse(c.quarry({"servers", "--json"}).out)) {
+    ServerInfo s;
+    s.id = j.at("id").get<std::string>();
+    s.ip = j.at("ip").get<std::string>();
+    s.netns = j.value("provider_ref", s.id);
+    s.dir = c.home() + "/cloud/local/servers/" + s.netns;
+    out[s.id] = s;
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(locknet_cluster_moves)
+
+// The counter service is lost from its server; the control loop starts it
+// again where the grid has the most room (a big server added for it), the
+// hosts file follows it in the same pass, and a later pass redeploys web,
+// which dials it, through the zero-downtime path with the new address.
+BOOST_AUTO_TEST_CASE(the_hosts_file_and_the_dependents_follow_a_moved_service) {
+  auto& s = lab();
+  auto& c = s.cluster;
+  auto before = listed_servers(c);
+  BOOST_REQUIRE(c.quarry_ok({"servers", "add", "--memory", "4096"}).has_value());
+  auto after = listed_servers(c);
+  ServerInfo big;
+  for (const auto& [id, srv] : after)
+    if (!before.count(id)) big = srv;
+  BOOST_REQUIRE(!big.id.empty());
+  auto ps = c.ps("hello").value();
+  std::string counter_name;
+  int web_release = 0;
+  for (const auto& r : ps) {
+    if (r.at("node") == "counter") counter_name = r.value("name", "");
+    else web_release = std::max(web_release, r.value("release", 0));
+  }
+  const auto* old = c.server(s.counter.server);
+  BOOST_REQUIRE(old);
+  BOOST_REQUIRE(c.engine(*old, {"rm", "-f", counter_name}).has_value());
+
+  // Bounded: a pass replaces the counter, a later one refreshes web.
+  std::string counter_at;
+  bool refreshed = false;
+  for (int pass = 0; pass < 6 && !refreshed; ++pass) {
+    auto r = c.quarry({"hq", "serve", "--once"});
+    BOOST_TEST_MESSAGE("pass " << pass << ": " << r.out << r.err);
+    ps = c.ps("hello").value();
+    int fresh_web = 0;
+    std::string counter_addr;  // where web must dial it
+    for (const auto& rec : ps) {
+      if (rec.at("node") == "counter" && rec.contains("server")) {
+        counter_at = rec.at("server").get<std::string>();
+        if (after.count(counter_at))
+          counter_addr = after.at(counter_at).ip + ":" + std::to_string(rec.at("host_port").get<int>());
+      }
+    }
+    for (const auto& rec : ps) {
+      if (rec.at("node") == "web" && rec.value("release", 0) > web_release && rec.contains("links") &&
+          rec.at("links").value("counter", "") == counter_addr)
+        ++fresh_web;
+    }
+    refreshed = fresh_web == 2 && ps.size() == 3;
+  }
+  BOOST_TEST_REQUIRE(counter_at == big.id);
+  BOOST_TEST_REQUIRE(refreshed, c.quarry({"events", "hello"}).out);
+  auto events = c.quarry({"events", "hello"}).out;
+  BOOST_TEST(events.find("refreshed") != std::string::npos, events);
+
+  // Every server's hosts file names the counter at its new server.
+  for (const auto& [id, srv] : after) {
+    BOOST_TEST_CONTEXT(id) {
+      auto hosts = read_file(srv.dir + "/files/hosts").value_or("");
+      BOOST_TEST(hosts.find(big.ip + "\tcounter.hello.quarry\n") != std::string::npos, hosts);
+    }
+  }
+  // Through the router, every web replica dials the counter where it is now.
+  for (int i = 0; i < 4; ++i) {
+    auto host = c.get("hello.quarry.test", "/env/COUNTER_HOST");
+    BOOST_TEST_REQUIRE(host.has_value(), (host ? "" : host.error().message));
+    BOOST_TEST(*host == big.ip);
+    auto body = c.get("hello.quarry.test", "/");
+    BOOST_TEST_REQUIRE(body.has_value(), (body ? "" : body.error().message));
+    BOOST_TEST(body->find("visit ?") == std::string::npos, *body);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -230,4 +230,31 @@ BOOST_AUTO_TEST_CASE(servers_shows_the_empty_server_the_grid_will_give_back_and_
                         "monthly cost: -$15.18\n") != std::string::npos, r.out);
 }
 
+BOOST_AUTO_TEST_CASE(the_global_env_is_set_listed_and_unset) {
+  Cli c;
+  auto set = c.run({"env", "--global", "set", "LOG_LEVEL=debug", "REGION=eu"});
+  BOOST_TEST(set.exit_code == 0, set.err);
+  BOOST_TEST(set.out == "applied to each stack at its next deploy (or now with --restart)\n");
+  BOOST_TEST(read_file(c.home + "/etc/env/LOG_LEVEL").value_or("") == "debug");
+  struct stat st {};
+  BOOST_REQUIRE(stat((c.home + "/etc/env/REGION").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_TEST(c.run({"env", "--global", "list"}).out == "LOG_LEVEL=(hidden; --show)\nREGION=(hidden; --show)\n");
+  auto token = c.run({"env", "--global", "set", "TOKEN", "-"}, "t0k\n");
+  BOOST_TEST(token.out.find("set TOKEN of the global env (3 bytes)") == 0u, token.out);
+  BOOST_TEST(c.run({"env", "--global", "unset", "REGION", "TOKEN"}).exit_code == 0);
+  BOOST_TEST(c.run({"env", "--global", "list", "--show"}).out == "LOG_LEVEL=debug\n");
+  // No stack is deployed: --restart has nothing to redeploy, and says so.
+  auto restart = c.run({"env", "--global", "set", "A=1", "--restart"});
+  BOOST_TEST(restart.exit_code == 0, restart.err);
+  BOOST_TEST(restart.out == "no stack is deployed: the global env applies from the first deploy\n");
+  // A stack's env and the global env are apart.
+  BOOST_TEST(c.run({"env", "list", "blog", "--show"}).out == "");
+  auto both = c.run({"env", "blog", "--global", "list"});
+  BOOST_TEST(both.exit_code == 2);
+  BOOST_TEST(both.err.find("--global names no stack") != std::string::npos, both.err);
+  BOOST_TEST(c.run({"env", "--global", "set", "bad-name=1"}).exit_code == 2);
+  BOOST_TEST(c.run({"env", "--help"}).out.find("--global") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

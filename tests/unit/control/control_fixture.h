@@ -97,6 +97,9 @@ struct ControlFixture {
   std::unique_ptr<GridPlacer> placer;
   LoopSettings settings;
   LaunchOptions options;
+  bool web_needs_db = false;        // web depends on db (gets DB_HOST/DB_PORT)
+  std::map<std::string, std::string> global_env, stack_env;  // at compile time
+  std::vector<std::string> redeploys;  // why, per ControlEnv::redeploy call
 
   explicit ControlFixture(int servers = 3, int memory_mb = 2048, bool autosize = false, int max = 20) {
     nlohmann::json grid = {{"autosize", autosize}, {"max", max}, {"min", 0}, {"block_memory", 1024}, {"block_cpu", 2}};
@@ -127,6 +130,15 @@ struct ControlFixture {
     e.router = &router;
     e.prober = &prober;
     e.grid_tick = [this] { return placer->tick(); };
+    // The deploy path: the live release again, as the next release.
+    e.redeploy = [this](const std::string&, const std::string& why) -> Result<int> {
+      redeploys.push_back(why);
+      auto releases = load_releases(store, "blog");
+      if (!releases) return std::unexpected(releases.error());
+      int next = releases->empty() ? 1 : releases->back().number + 1;
+      if (auto s = deploy(next); !s) return std::unexpected(s.error());
+      return next;
+    };
     return e;
   }
 
@@ -135,6 +147,9 @@ struct ControlFixture {
     s.name = "blog";
     s.services = {db_service()};
     s.nodes = {web_node(web_scale)};
+    if (web_needs_db) s.nodes[0].depends_on = {"db"};
+    s.global_env = global_env;
+    s.env = stack_env;
     s.manifest_hash = "h";
     return s;
   }
