@@ -1,5 +1,7 @@
 #include "cli/cluster.h"
 
+#include <cstdlib>
+
 #include "cli/network_keep.h"
 #include "cli/router_sync.h"
 #include "cli/server_source.h"
@@ -11,6 +13,7 @@
 #include "core/file_io.h"
 #include "core/subprocess.h"
 #include "core/text.h"
+#include "launcher/container_ops.h"
 #include "launcher/hq_engine.h"
 
 namespace quarry {
@@ -155,7 +158,7 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
     if (!env) return std::unexpected(env.error());
     engine_shell_ = std::make_unique<LocalShell>(*env);
     builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
-    shipper_ = std::make_unique<ImageShipper>(**sh, *env);
+    shipper_ = std::make_unique<ImageShipper>(**sh, *env, holders());
   }
   // Health probes come from the router server when there is one.
   auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
@@ -203,6 +206,15 @@ Result<ControlEnv> Cluster::control_env() {
   env.placer = *pl;
   env.router = *rt;
   env.prober = sync ? sync->prober() : nullptr;
+  if (!loop_shipper_) {
+    // The loop never starts the build engine: it ships from it when it runs
+    // (this HQ built the image), else from a server that holds the image.
+    std::map<std::string, std::string> engine{{"DOCKER_HOST", "unix://" + ctx_.home() + "/engine/docker.sock"},
+                                              {"DOCKER_BUILDKIT", "0"}};
+    if (const char* host = std::getenv("QUARRY_BUILD_DOCKER_HOST"); host && *host) engine["DOCKER_HOST"] = host;
+    loop_shipper_ = std::make_unique<ImageShipper>(**sh, engine, holders());
+  }
+  env.shipper = loop_shipper_.get();
   GridPlacer* grid = *pl;
   env.grid_tick = [grid] { return grid->tick(); };
   if (hooks_.empty()) {
@@ -220,6 +232,16 @@ Result<ControlEnv> Cluster::control_env() {
   }
   for (auto& h : hooks_) env.hooks.push_back(h.get());
   return env;
+}
+
+ImageShipper::Holders Cluster::holders() {
+  return [this]() -> Result<std::vector<Endpoint>> {
+    auto servers = load_servers(ctx_.store());
+    if (!servers) return std::unexpected(servers.error());
+    std::vector<Endpoint> out;
+    for (const auto& s : *servers) out.push_back(endpoint_of(s));
+    return out;
+  };
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

@@ -10,6 +10,7 @@
 
 #include "control/observed.h"
 #include "grid/clock.h"
+#include "launcher/image_shipper.h"
 #include "launcher/prober.h"
 #include "launcher/remote_shell.h"
 #include "launcher/seams.h"
@@ -44,6 +45,9 @@ struct ControlEnv {
   Placer* placer = nullptr;          // the grid; creates servers through its ServerSource
   RouterHook* router = nullptr;      // null: nothing routes
   Prober* prober = nullptr;          // null: health probes come from the HQ
+  // Gets a replica's image onto the server it moves to (from the HQ engine,
+  // else from a server that holds it). Null: the server must have it.
+  ImageShipper* shipper = nullptr;
   // Periodic grid housekeeping (GridPlacer::tick): empty autosized servers
   // above min are given back after the grid's hysteresis. Empty: none.
   std::function<Status()> grid_tick;

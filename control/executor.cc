@@ -59,7 +59,7 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
 
   LaunchOptions options = options_;
   options.avoid_servers.insert(plan.avoid.begin(), plan.avoid.end());
-  Launcher launcher(LaunchDeps{env_.store, env_.shell, env_.placer, nullptr, env_.router, env_.prober}, options);
+  Launcher launcher(LaunchDeps{env_.store, env_.shell, env_.placer, env_.shipper, env_.router, env_.prober}, options);
 
   // 1. What lost servers ran stops taking traffic at once.
   bool reroute = false;
