@@ -153,6 +153,20 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   if (!pl) return std::unexpected(pl.error());
   auto rt = router();
   if (!rt) return std::unexpected(rt.error());
+  auto shipper = this->shipper();
+  if (!shipper) return std::unexpected(shipper.error());
+  // Health probes come from the router server when there is one.
+  auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
+  Prober* prober = sync ? sync->prober() : nullptr;
+  DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), *shipper, *rt, prober, engine_shell_.get()};
+  auto with_files = launch_options(options);
+  if (!with_files) return std::unexpected(with_files.error());
+  return std::make_unique<Deployer>(deps, *with_files);
+}
+
+Result<ImageShipper*> Cluster::shipper() {
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
   if (!builder_) {
     auto env = HqEngine(ctx_.home() + "/engine").ensure();
     if (!env) return std::unexpected(env.error());
@@ -160,10 +174,10 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
     builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
     shipper_ = std::make_unique<ImageShipper>(**sh, *env, holders());
   }
-  // Health probes come from the router server when there is one.
-  auto* sync = dynamic_cast<NginxRouterSync*>(*rt);
-  Prober* prober = sync ? sync->prober() : nullptr;
-  DeployerDeps deps{&ctx_.store(), *sh, *pl, builder_.get(), shipper_.get(), *rt, prober, engine_shell_.get()};
+  return shipper_.get();
+}
+
+Result<LaunchOptions> Cluster::launch_options(const LaunchOptions& options) {
   // Servers the control loop found down take no new containers.
   LaunchOptions with_files = options;
   auto servers = load_servers(ctx_.store());
@@ -175,7 +189,7 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   }
   with_files.files_root = [this](const ServerRecord& s) { return network().files_root_of(s); };
   with_files.extra_hosts = [this] { return network().host_entries(); };
-  return std::make_unique<Deployer>(deps, with_files);
+  return with_files;
 }
 
 NetworkKeeper& Cluster::network() {

@@ -45,6 +45,11 @@ class Cluster {
   // A deployer wired to all of the above; starts the HQ engine if needed.
   Result<std::unique_ptr<Deployer>> deployer(const LaunchOptions& options = {});
   Status stop_engine();
+  // Ships images from the HQ's build engine (started if needed).
+  Result<ImageShipper*> shipper();
+  // `options` with what every launch on the cluster needs: down servers
+  // avoided, the replicated files and the hosts entries.
+  Result<LaunchOptions> launch_options(const LaunchOptions& options);
   // Locknet and the replicated files, kept in step with the servers.
   NetworkKeeper& network();
   // network().keep(), one caller at a time (parallel server adds).

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/fleet_preview.h"
 #include "cli/manifest_input.h"
 #include "compiler/instruction_json.h"
 #include "compiler/starter.h"
@@ -104,13 +105,20 @@ Status plan(Context& ctx, const ManifestArgs& a) {
   auto p = make_plan(*list, *containers, *routes);
   auto repair = repair_plan(ctx.store(), m->stack.name);
   if (!repair) return std::unexpected(repair.error());
+  FleetInput deploy;
+  deploy.instructions = *list;
+  deploy.current = *containers;
+  deploy.plan = p;
+  auto fleet = preview_fleet(ctx, std::move(deploy));
+  if (!fleet) return std::unexpected(fleet.error());
   if (ctx.options().json) {
     auto j = plan_to_json(p);
     j["repair"] = control_plan_json(*repair);
+    j["servers"] = fleet_preview_json(*fleet);
     std::cout << j.dump(2) << "\n";
     return {};
   }
-  std::cout << render_plan(p);
+  std::cout << render_plan(p) << render_fleet_preview(*fleet, "servers the deploy would change:");
   if (!repair->actions.empty()) {
     std::cout << "the control loop's next pass, from its last observation:\n" << render_control_plan(*repair);
   }

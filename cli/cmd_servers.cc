@@ -2,14 +2,18 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/cluster.h"
 #include "cli/command.h"
+#include "cli/fleet_preview.h"
 #include "cli/server_source.h"
 #include "cloud/fleet_cost.h"
 #include "cloud/server_names.h"
 #include "cloud/local_provider.h"
+#include "control/server_resize.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "grid/grid_file.h"
@@ -156,6 +160,11 @@ Status show_servers(Context& ctx) {
   auto cost = cost_change(*prices, {}, mine);
   std::cout << "monthly cost: " << format_usd(-cost.delta_usd) << " for " << mine.size() << " "
             << (*provider)->name() << " server(s)" << (cost.complete ? "" : " (some prices unknown)") << "\n";
+  // What the grid itself still wants, before any deploy: servers for slices
+  // waiting on one, and empty servers it gives back once idle.
+  auto pending = preview_fleet(ctx, FleetInput{});
+  if (!pending) return std::unexpected(pending.error());
+  std::cout << render_fleet_preview(*pending, "the grid's own changes, without a deploy:");
   return {};
 }
 
@@ -185,50 +194,88 @@ Status gc_servers(Context& ctx, bool dry_run, bool destroy_unknown) {
   return {};
 }
 
-// Resizes a server through its provider, then its block in the grid.
-Status resize_server_cmd(Context& ctx, const std::string& id, const std::string& size, bool force) {
+struct ResizeArgs {
+  std::string id;
+  std::string size;     // a slug; empty: the cheapest with memory and cpu
+  int memory = 0;
+  double cpu = 0;
+  int drain_ms = 2000;
+};
+
+// The size a resize asks for, from the provider's list.
+Result<SizePrice> resize_target(const std::vector<SizePrice>& sizes, const ResizeArgs& a, const std::string& provider) {
+  if (!a.size.empty()) {
+    for (const auto& p : sizes)
+      if (p.slug == a.size) return p;
+    return fail("unknown size '" + a.size + "' for " + provider, ErrorKind::Usage);
+  }
+  if (a.memory <= 0 && a.cpu <= 0) return fail("give --size SLUG, or --memory MB and/or --cpu CORES", ErrorKind::Usage);
+  auto best = smallest_size(sizes, a.memory, a.cpu);
+  if (!best)
+    return fail(provider + " has no size with " + std::to_string(a.memory) + " MB and " + std::to_string(a.cpu) + " cpu",
+                ErrorKind::Usage);
+  return *best;
+}
+
+// Drains the server's nodes through the grid, resizes it through its
+// provider, and gives the grid its new size (control/server_resize.h).
+Status resize_server_cmd(Context& ctx, const ResizeArgs& a) {
   Cluster cluster(ctx);
-  auto server = load_server(ctx.store(), id);
+  auto server = load_server(ctx.store(), a.id);
   if (!server) return std::unexpected(server.error());
-  if (!*server) return fail("unknown server '" + id + "' (see quarry servers)");
+  if (!*server) return fail("unknown server '" + a.id + "' (see quarry servers)");
   auto provider = cluster.provider();
   if (!provider) return std::unexpected(provider.error());
   if ((*server)->provider != (*provider)->name())
-    return fail("server " + id + " belongs to " + (*server)->provider + ", not the configured " + (*provider)->name());
+    return fail("server " + a.id + " belongs to " + (*server)->provider + ", not the configured " + (*provider)->name());
   auto sizes = (*provider)->sizes();
   if (!sizes) return std::unexpected(sizes.error());
-  auto wanted = std::find_if(sizes->begin(), sizes->end(), [&](const SizePrice& p) { return p.slug == size; });
-  if (wanted == sizes->end()) return fail("unknown size '" + size + "' for " + (*provider)->name());
-  auto lock = ctx.store().lock("grid", "resize " + id);
-  if (!lock) return std::unexpected(lock.error());
-  auto grid = load_grid(ctx.store(), kGridKey);
+  auto wanted = resize_target(*sizes, a, (*provider)->name());
+  if (!wanted) return std::unexpected(wanted.error());
+  auto env = cluster.control_env();
+  if (!env) return std::unexpected(env.error());
+  auto placer = cluster.placer();
+  if (!placer) return std::unexpected(placer.error());
+  auto grid = (*placer)->state();
   if (!grid) return std::unexpected(grid.error());
-  auto block = std::find_if(grid->blocks.begin(), grid->blocks.end(), [&](const BlockState& b) { return b.block.id == id; });
-  Resources capacity{static_cast<std::int64_t>(wanted->memory_mb), static_cast<std::int64_t>(wanted->cpu * 1000)};
-  if (block != grid->blocks.end()) {
-    const Resources used = block->block.used;
-    if (used.memory_mb > capacity.memory_mb || used.cpu_millis > capacity.cpu_millis)
-      return fail("server " + id + " holds more than " + size + " has: move containers off it first");
-    if (!block->slices.empty() && !force)
-      return fail("server " + id + " runs " + std::to_string(block->slices.size()) +
-                  " container(s), which stop while it is resized: move them first, or use --force");
-  }
-  Step step("resize server " + id + " to " + size);
-  auto resized = (*provider)->resize(server_of(**server), size);
-  if (!resized) {
-    step.failed(resized.error().message);
-    return std::unexpected(resized.error());
-  }
-  auto rec = **server;
-  rec.memory_mb = wanted->memory_mb;
-  rec.cpu = wanted->cpu;
-  if (!resized->ip.empty()) rec.ip = resized->ip;
-  if (auto s = save_server(ctx.store(), rec); !s) return s;
-  if (block != grid->blocks.end()) {
-    block->block.capacity = capacity;
-    if (auto s = save_grid(ctx.store(), kGridKey, *grid); !s) return s;
-  }
-  step.done(std::to_string(wanted->memory_mb) + " MB, " + format_usd(wanted->monthly_usd) + "/month");
+  // Images are shipped from the HQ's engine only when nodes must move.
+  ImageShipper* shipper = nullptr;
+  for (const auto& b : grid->blocks)
+    if (b.block.id == a.id && std::any_of(b.slices.begin(), b.slices.end(), [](const Slice& s) { return !s.is_service; })) {
+      auto sh = cluster.shipper();
+      if (!sh) return std::unexpected(sh.error());
+      shipper = *sh;
+    }
+  LaunchOptions base;
+  base.drain_ms = a.drain_ms;
+  auto options = cluster.launch_options(base);
+  if (!options) return std::unexpected(options.error());
+  Provider* cloud = *provider;
+  ServerResizer resizer(
+      *env, **placer, shipper, *options,
+      [&](const ServerRecord& rec, const std::string& size) -> Result<ServerRecord> {
+        Step step("resize server " + rec.id + " to " + size);
+        auto resized = cloud->resize(server_of(rec), size);
+        if (!resized) {
+          step.failed(resized.error().message);
+          return std::unexpected(resized.error());
+        }
+        step.done();
+        ServerRecord out = rec;
+        if (!resized->ip.empty()) out.ip = resized->ip;
+        return out;
+      },
+      [](int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); });
+  auto report = resizer.resize(**server, ResizeTarget{wanted->slug, wanted->memory_mb, wanted->cpu});
+  if (!report) return std::unexpected(report.error());
+  for (const auto& m : report->moved) std::cout << "moved  " << m << "\n";
+  for (const auto& r : report->restarted) std::cout << "started again  " << r << "\n";
+  for (const auto& p : report->problems) log_warn(p);
+  // A new address (EC2 gives one on start) goes into locknet and the hosts.
+  if (report->server.ip != (*server)->ip)
+    if (auto s = cluster.keep_network(); !s) return s;
+  std::cout << a.id << "  " << wanted->slug << "  " << wanted->memory_mb << " MB  "
+            << (wanted->monthly_usd > 0 ? format_usd(wanted->monthly_usd) + "/month" : "price unknown") << "\n";
   return {};
 }
 
@@ -308,14 +355,14 @@ void register_server_commands(Registry& r) {
                    [dry, destroy_unknown](Context& c) { return gc_servers(c, *dry, *destroy_unknown); });
   gc->add_flag("--dry-run", *dry, "Report only; change nothing");
   gc->add_flag("--destroy-unknown", *destroy_unknown, "Also give back servers with the cluster's tag and no record");
-  auto rid = std::make_shared<std::string>();
-  auto size = std::make_shared<std::string>();
-  auto rforce = std::make_shared<bool>(false);
-  auto* resize = r.add(*servers, "resize", "Change a server's size through its provider",
-                       [rid, size, rforce](Context& c) { return resize_server_cmd(c, *rid, *size, *rforce); });
-  resize->add_option("id", *rid, "Server id")->required();
-  resize->add_option("--size", *size, "The new size slug (see the provider's sizes)")->required();
-  resize->add_flag("--force", *rforce, "Resize even though its containers stop meanwhile");
+  auto ra = std::make_shared<ResizeArgs>();
+  auto* resize = r.add(*servers, "resize", "Move a server's nodes elsewhere, change its size through its provider, use it again",
+                       [ra](Context& c) { return resize_server_cmd(c, *ra); });
+  resize->add_option("id", ra->id, "Server id")->required();
+  resize->add_option("--size", ra->size, "The new size slug (see the provider's sizes)");
+  resize->add_option("--memory", ra->memory, "Else: the cheapest size with this much memory (MB)...");
+  resize->add_option("--cpu", ra->cpu, "...and this many cores");
+  resize->add_option("--drain", ra->drain_ms, "Milliseconds between the router switch and stopping a moved replica");
   auto id = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   auto* rm = r.add(*servers, "rm", "Drain a server and give it back", [id, force](Context& c) {

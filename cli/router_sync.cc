@@ -134,6 +134,20 @@ Status NginxRouterSync::sync() {
   return apply_locked(*routes);
 }
 
+Status NginxRouterSync::set_routes(Store& store, const std::string& stack, const RouteList& routes) {
+  if (&store != &store_) return RouterHook::set_routes(store, stack, routes);
+  auto held = lock("routes of " + stack);
+  if (!held) return std::unexpected(held.error());
+  auto all = load_all_routes(store_);
+  if (!all) return std::unexpected(all.error());
+  if (auto conflict = domain_conflict(stack, routes, *all); !conflict.empty())
+    return fail(stack + ": " + conflict + "; nothing was changed");
+  if (routes.empty()) all->erase(stack);
+  else (*all)[stack] = routes;
+  if (auto s = apply_locked(*all); !s) return s;
+  return save_routes(store_, stack, routes);
+}
+
 Status NginxRouterSync::apply_locked(const std::map<std::string, RouteList>& routes) {
   auto router = router_server();
   if (!router) return std::unexpected(router.error());

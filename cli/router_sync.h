@@ -41,6 +41,10 @@ class NginxRouterSync : public RouterHook {
  public:
   NginxRouterSync(Store& store, RemoteShell& shell) : store_(store), shell_(shell) {}
   Status sync() override;
+  // Under the router lock: checks the domains' owners, applies every
+  // stack's routes with `routes` as the stack's, and saves them only once
+  // the router serves them. A refused config changes no record.
+  Status set_routes(Store& store, const std::string& stack, const RouteList& routes) override;
 
   // The router server, if there is one.
   Result<std::optional<ServerRecord>> router_server();

@@ -17,6 +17,28 @@ std::optional<double> monthly_price(const std::vector<SizePrice>& prices, const 
   return best;
 }
 
+namespace {
+
+std::string cpu_text(double cpu) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", cpu);
+  return buf;
+}
+
+}  // namespace
+
+std::optional<SizePrice> smallest_size(const std::vector<SizePrice>& sizes, int memory_mb, double cpu) {
+  std::optional<SizePrice> best;
+  auto better = [](const SizePrice& a, const SizePrice& b) {
+    if ((a.monthly_usd > 0) != (b.monthly_usd > 0)) return a.monthly_usd > 0;
+    if (a.monthly_usd != b.monthly_usd) return a.monthly_usd < b.monthly_usd;
+    return a.memory_mb != b.memory_mb ? a.memory_mb < b.memory_mb : a.cpu < b.cpu;
+  };
+  for (const auto& s : sizes)
+    if (s.memory_mb >= memory_mb && s.cpu >= cpu && (!best || better(s, *best))) best = s;
+  return best;
+}
+
 std::string format_usd(double usd) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%s$%.2f", usd < 0 ? "-" : "", std::fabs(usd));
@@ -28,13 +50,33 @@ CostChange cost_change(const std::vector<SizePrice>& prices, const std::vector<S
   CostChange c;
   auto line = [&](char sign, const std::string& name, std::optional<double> price) {
     if (!price) c.complete = false;
+    c.items.push_back(CostItem{sign, name, price});
     c.delta_usd += (sign == '+' ? 1 : -1) * price.value_or(0);
     c.lines.push_back(std::string(1, sign) + " " + name + "  " + (price ? format_usd(*price) + "/month" : "price unknown"));
   };
   for (const auto& s : create)
-    line('+', s.name.empty() ? "new server" : s.name, monthly_price(prices, s.size, s.memory_mb, s.cpu));
+    line('+', s.name.empty() ? "new server " + std::to_string(s.memory_mb) + " MB, " + cpu_text(s.cpu) + " cpu" : s.name,
+         monthly_price(prices, s.size, s.memory_mb, s.cpu));
   for (const auto& s : destroy) line('-', s.id, monthly_price(prices, s.size, s.memory_mb, s.cpu));
   return c;
+}
+
+std::string render_cost_change(const CostChange& c, const std::string& title) {
+  if (c.items.empty()) return "";
+  std::string out = title + "\n";
+  for (const auto& l : c.lines) out += "  " + l + "\n";
+  out += "monthly cost: " + std::string(c.delta_usd >= 0 ? "+" : "") + format_usd(c.delta_usd) +
+         (c.complete ? "" : " (some prices unknown)") + "\n";
+  return out;
+}
+
+nlohmann::json cost_change_json(const CostChange& c) {
+  nlohmann::json servers = nlohmann::json::array();
+  for (const auto& i : c.items)
+    servers.push_back({{"change", i.sign == '+' ? "create" : "destroy"},
+                       {"name", i.name},
+                       {"monthly_usd", i.monthly_usd ? nlohmann::json(*i.monthly_usd) : nlohmann::json(nullptr)}});
+  return {{"servers", servers}, {"monthly_delta_usd", c.delta_usd}, {"complete", c.complete}};
 }
 
 }  // namespace quarry

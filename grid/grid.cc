@@ -65,8 +65,8 @@ std::uint32_t Grid::new_block(const BlockSpec& spec) {
   return b;
 }
 
-std::uint32_t Grid::intern_node(std::string_view key) {
-  if (auto found = node_ids_.find(key, NodeIdOf{this})) {
+std::uint32_t Grid::intern_node(std::string_view key, std::uint64_t hash) {
+  if (auto found = node_ids_.find(key, hash, NodeIdOf{this})) {
     ++nodes_[*found].refs;
     return *found;
   }
@@ -82,10 +82,9 @@ std::uint32_t Grid::intern_node(std::string_view key) {
   // once the grid has held as many nodes before.
   auto& node = nodes_[n];
   node.key.assign(key);
-  node.blocks.clear();
-  node.counts.clear();
+  node.replicas.clear();
   node.refs = 1;
-  node_ids_.insert(key, n, NodeIdOf{this});
+  node_ids_.insert(key, hash, n, NodeIdOf{this});
   return n;
 }
 
@@ -125,14 +124,7 @@ void Grid::attach(std::uint32_t s, std::uint32_t b) {
   sl.block = b;
   sl.pos = static_cast<std::uint32_t>(rec.slices.size());
   rec.slices.push_back(s);
-  auto& node = nodes_[sl.node];
-  auto it = std::find(node.blocks.begin(), node.blocks.end(), b);
-  if (it == node.blocks.end()) {
-    node.blocks.push_back(b);
-    node.counts.push_back(1);
-  } else {
-    ++node.counts[it - node.blocks.begin()];
-  }
+  nodes_[sl.node].replicas.add(b);
   update_low(rec);
   if (rec.indexed) policy_of(b).update(b, rec.block.free());
 }
@@ -146,14 +138,7 @@ void Grid::detach(std::uint32_t s) {
   rec.slices[sl.pos] = last;
   slices_[last].pos = sl.pos;
   rec.slices.pop_back();
-  auto& node = nodes_[sl.node];
-  auto i = std::find(node.blocks.begin(), node.blocks.end(), b) - node.blocks.begin();
-  if (--node.counts[i] == 0) {
-    node.blocks[i] = node.blocks.back();
-    node.counts[i] = node.counts.back();
-    node.blocks.pop_back();
-    node.counts.pop_back();
-  }
+  nodes_[sl.node].replicas.remove(b);
   sl.block = kNone;
   update_low(rec);
   if (rec.indexed) policy_of(b).update(b, rec.block.free());
@@ -173,7 +158,7 @@ bool Grid::may_use(std::uint32_t s, std::uint32_t b) const {
 std::optional<std::uint32_t> Grid::choose(std::uint32_t s) const {
   const auto& sl = slices_[s];
   PlacementRequest request{sl.slice.size, sl.slice.required_tags.empty() ? nullptr : &sl.slice.required_tags,
-                           nodes_[sl.node].blocks};
+                           nodes_[sl.node].replicas.blocks()};
   // The router server only when no other block fits (or never, by setting);
   // anti-affinity still comes first: a router that keeps replicas apart
   // beats a server that would join one.
@@ -224,16 +209,25 @@ Status Grid::finish() {
 }
 
 Result<Placement> Grid::add_slice(const Slice& slice) {
-  if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
+  // The two table slots and the record are far apart in a big grid: ask
+  // for all three before the checks, so that their misses overlap.
+  auto slice_hash = IdTable::hash(slice.id);
+  slice_ids_.prefetch(slice_hash);
+  auto key = slice.node_key();
+  auto node_hash = IdTable::hash(key);
+  node_ids_.prefetch(node_hash);
   auto s = free_slices_.empty() ? static_cast<std::uint32_t>(slices_.size()) : free_slices_.back();
+  if (s < slices_.size()) __builtin_prefetch(&slices_[s]);
+  if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
   // One hash probe both checks for a duplicate and records the id.
-  if (!slice_ids_.insert(slice.id, s, SliceIdOf{this})) return fail("slice '" + slice.id + "' is already in the grid");
+  if (!slice_ids_.insert(slice.id, slice_hash, s, SliceIdOf{this}))
+    return fail("slice '" + slice.id + "' is already in the grid");
   if (s == slices_.size()) slices_.emplace_back();
   else free_slices_.pop_back();
   auto& sl = slices_[s];
   sl.slice = slice;
   sl.block = kNone;
-  sl.node = intern_node(slice.node_key());
+  sl.node = intern_node(key, node_hash);
   sl.pending_seq = 0;
   sl.request = 0;
   sl.alive = true;

@@ -42,6 +42,7 @@
 #include "grid/grid_state.h"
 #include "grid/id_table.h"
 #include "grid/placement_policy.h"
+#include "grid/replica_blocks.h"
 #include "grid/repack.h"
 #include "grid/slice.h"
 
@@ -184,9 +185,8 @@ class Grid {
   };
   struct NodeRec {
     std::string key;
-    std::vector<BlockSlot> blocks;   // blocks holding a replica...
-    std::vector<std::uint32_t> counts;  // ...and how many
     std::uint32_t refs = 0;
+    ReplicaBlocks replicas;  // the blocks holding its replicas
   };
   struct Creating {
     CreateRequest request;
@@ -203,7 +203,7 @@ class Grid {
   std::optional<std::uint32_t> find_block(std::string_view id) const;
   std::optional<std::uint32_t> find_slice(std::string_view id) const;
   std::uint32_t new_block(const BlockSpec& spec);
-  std::uint32_t intern_node(std::string_view key);
+  std::uint32_t intern_node(std::string_view key, std::uint64_t hash);
   void release_node(std::uint32_t node);
   void attach(std::uint32_t s, std::uint32_t b);
   void detach(std::uint32_t s);

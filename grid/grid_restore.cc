@@ -36,7 +36,7 @@ Result<Grid> Grid::restore(const GridState& state, GridOptions options, std::uni
     if (auto ok = validate_slice(slice); !ok) return fail(ok.error());
     auto s = static_cast<std::uint32_t>(grid.slices_.size());
     if (!grid.slice_ids_.insert(slice.id, s, SliceIdOf{&grid})) return fail("slice '" + slice.id + "' appears twice");
-    grid.slices_.push_back(SliceRec{slice, kNone, 0, grid.intern_node(slice.node_key()), 0, 0, true});
+    grid.slices_.push_back(SliceRec{slice, kNone, 0, grid.intern_node(slice.node_key(), IdTable::hash(slice.node_key())), 0, 0, true});
     return s;
   };
   for (const auto& bs : state.blocks) {

@@ -18,10 +18,20 @@ class IdTable {
  public:
   std::size_t size() const { return size_; }
 
+  // The hash every lookup starts from; a caller that has it early can
+  // prefetch the slot it lands on and hand it to find or insert.
+  static std::uint64_t hash(std::string_view id) { return std::hash<std::string_view>{}(id) & 0xffffffffu; }
+  void prefetch(std::uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask()]);
+  }
+
   template <class IdOf>
   std::optional<std::uint32_t> find(std::string_view id, const IdOf& id_of) const {
+    return find(id, hash(id), id_of);
+  }
+  template <class IdOf>
+  std::optional<std::uint32_t> find(std::string_view id, std::uint64_t h, const IdOf& id_of) const {
     if (slots_.empty()) return std::nullopt;
-    auto h = hash(id);
     for (auto i = h & mask(); slots_[i]; i = (i + 1) & mask())
       if (hash_of(slots_[i]) == h && id_of(index_of(slots_[i])) == id) return index_of(slots_[i]);
     return std::nullopt;
@@ -30,8 +40,11 @@ class IdTable {
   // Adds id -> index; false, changing nothing, when the id is already there.
   template <class IdOf>
   bool insert(std::string_view id, std::uint32_t index, const IdOf& id_of) {
+    return insert(id, hash(id), index, id_of);
+  }
+  template <class IdOf>
+  bool insert(std::string_view id, std::uint64_t h, std::uint32_t index, const IdOf& id_of) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    auto h = hash(id);
     auto i = h & mask();
     for (; slots_[i]; i = (i + 1) & mask())
       if (hash_of(slots_[i]) == h && id_of(index_of(slots_[i])) == id) return false;
@@ -71,7 +84,6 @@ class IdTable {
   static std::uint64_t pack(std::uint64_t h, std::uint32_t index) { return h << 32 | (std::uint64_t(index) + 1); }
   static std::uint64_t hash_of(std::uint64_t slot) { return slot >> 32; }
   static std::uint32_t index_of(std::uint64_t slot) { return std::uint32_t(slot) - 1; }
-  static std::uint64_t hash(std::string_view id) { return std::hash<std::string_view>{}(id) & 0xffffffffu; }
   std::uint64_t mask() const { return slots_.size() - 1; }
   void grow() {
     std::vector<std::uint64_t> old(slots_.empty() ? 16 : slots_.size() * 2, 0);

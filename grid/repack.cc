@@ -1,7 +1,11 @@
 #include "grid/repack.h"
 
+#include "grid/repack_rebuild.h"
+
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <string_view>
 #include <optional>
 
 namespace quarry {
@@ -45,6 +49,7 @@ class Planner {
   };
 
   bool may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::uint32_t>& leaving) const;
+  void forget(std::uint32_t node, std::uint32_t b);
   void lift(std::uint32_t i);
   void drop(std::uint32_t i, std::uint32_t b);
   void undo();
@@ -58,6 +63,7 @@ class Planner {
   const RepackOptions& options_;
   std::vector<Item> items_;
   std::vector<Bin> bins_;
+  std::vector<std::vector<std::uint32_t>> node_bins_;  // by node: the bins holding one of its items, once per item
   std::vector<std::uint32_t> pool_;
   mutable std::vector<Combo> outs_, ins_;  // scratch for best_swap
   std::vector<std::pair<std::uint32_t, std::uint32_t>> journal_;  // (item, bin it left)
@@ -76,6 +82,7 @@ Planner::Planner(const GridState& state, const RepackOptions& options) : options
     for (const auto& s : bs.slices) nodes.push_back(s.node_key());
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  node_bins_.resize(nodes.size());
   for (const auto& bs : state.blocks) {
     auto b = static_cast<std::uint32_t>(bins_.size());
     Bin bin{&bs, bs.block.free(), {}};
@@ -87,6 +94,7 @@ Planner::Planner(const GridState& state, const RepackOptions& options) : options
       if (reference_.cpu_millis > 0) w += double(s.size.cpu_millis) / double(reference_.cpu_millis);
       bin.items.push_back(static_cast<std::uint32_t>(items_.size()));
       items_.push_back(Item{&s, std::uint32_t(node), b, w, s.is_service});
+      node_bins_[node].push_back(b);
       service = service || s.is_service;
     }
     bin.emptiable = !bin.router && !service && !bs.slices.empty() &&
@@ -112,15 +120,22 @@ bool Planner::may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::
   if (!tags_satisfy(bin.state->block.tags, slice.required_tags)) return false;
   // Even a replica that is leaving counts: the new copy starts before the
   // old one stops.
-  for (auto other : bin.items)
-    if (items_[other].node == items_[i].node) return false;
-  return true;
+  const auto& holders = node_bins_[items_[i].node];
+  return std::find(holders.begin(), holders.end(), b) == holders.end();
+}
+
+void Planner::forget(std::uint32_t node, std::uint32_t b) {
+  auto& holders = node_bins_[node];
+  auto it = std::find(holders.begin(), holders.end(), b);
+  *it = holders.back();
+  holders.pop_back();
 }
 
 void Planner::lift(std::uint32_t i) {
   auto& item = items_[i];
   auto& bin = bins_[item.bin];
   bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
+  forget(item.node, item.bin);
   bin.free += item.slice->size;
   journal_.emplace_back(i, item.bin);
   item.bin = kAir;
@@ -130,6 +145,7 @@ void Planner::lift(std::uint32_t i) {
 void Planner::drop(std::uint32_t i, std::uint32_t b) {
   pool_.erase(std::find(pool_.begin(), pool_.end(), i));
   bins_[b].items.push_back(i);
+  node_bins_[items_[i].node].push_back(b);
   bins_[b].free -= items_[i].slice->size;
   journal_.emplace_back(i, kAir);
   items_[i].bin = b;
@@ -142,10 +158,12 @@ void Planner::undo() {
     if (item.bin != kAir) {
       auto& bin = bins_[item.bin];
       bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
+      forget(item.node, item.bin);
       bin.free += item.slice->size;
     }
     if (was != kAir) {
       bins_[was].items.push_back(i);
+      node_bins_[item.node].push_back(was);
       bins_[was].free -= item.slice->size;
     }
     item.bin = was;
@@ -302,9 +320,19 @@ RepackPlan Planner::run() {
       if (bins_[b].emptiable && !bins_[b].items.empty()) candidates.push_back(b);
     std::stable_sort(candidates.begin(), candidates.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return load(bins_[a]) < load(bins_[b]); });
+    // Candidates go from lightest to heaviest, so after a long run of
+    // failures the rest rarely succeed: stop the pass there, which bounds
+    // the work on a fleet of thousands of blocks.
+    constexpr std::size_t kMaxFailures = 256;
+    std::size_t failures = 0;
     for (auto c : candidates) {
-      if (occupied_ <= options_.min_blocks) break;
-      if (!bins_[c].emptiable || !attempt(c, plan)) continue;
+      if (occupied_ <= options_.min_blocks || failures >= kMaxFailures) break;
+      if (!bins_[c].emptiable) continue;
+      if (!attempt(c, plan)) {
+        ++failures;
+        continue;
+      }
+      failures = 0;
       --occupied_;
       progress = true;
     }
@@ -314,6 +342,60 @@ RepackPlan Planner::run() {
 
 }  // namespace
 
-RepackPlan plan_repack(const GridState& state, const RepackOptions& options) { return Planner(state, options).run(); }
+namespace {
+
+// The better of the two planners over one state: the rebuild wins only when
+// it empties more blocks, or as many with fewer moves.
+RepackPlan plan_once(const GridState& state, const RepackOptions& options) {
+  auto plan = Planner(state, options).run();
+  if (auto rebuilt = plan_rebuild(state, options)) {
+    bool more = rebuilt->emptied.size() > plan.emptied.size();
+    bool cheaper = rebuilt->emptied.size() == plan.emptied.size() && rebuilt->moves.size() < plan.moves.size();
+    if (more || cheaper) return std::move(*rebuilt);
+  }
+  return plan;
+}
+
+// Carries the moves out on `state`, pinning every moved slice (as if it
+// were a service) so that a later round neither moves it again nor empties
+// a block that received one.
+void carry_out(GridState& state, const std::vector<Move>& moves) {
+  std::map<std::string_view, std::size_t> at;
+  for (std::size_t b = 0; b < state.blocks.size(); ++b) at[state.blocks[b].block.id] = b;
+  for (const auto& m : moves) {
+    auto& from = state.blocks[at.at(m.from)];
+    auto& to = state.blocks[at.at(m.to)];
+    auto it = std::find_if(from.slices.begin(), from.slices.end(), [&](const Slice& s) { return s.id == m.slice; });
+    Slice slice = *it;
+    from.slices.erase(it);
+    from.block.used -= slice.size;
+    to.block.used += slice.size;
+    slice.is_service = true;
+    to.slices.push_back(std::move(slice));
+  }
+}
+
+}  // namespace
+
+RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
+  constexpr int kRounds = 6;
+  RepackPlan plan;
+  GridState next = state;
+  // Each round starts from the better packing the last one leaves, while
+  // moves remain in the budget.
+  for (int round = 0; round < kRounds; ++round) {
+    auto left = options;
+    if (options.max_moves) {
+      if (plan.moves.size() >= options.max_moves) break;
+      left.max_moves = options.max_moves - plan.moves.size();
+    }
+    auto step = plan_once(next, left);
+    if (step.emptied.empty()) break;
+    if (round + 1 < kRounds) carry_out(next, step.moves);
+    plan.moves.insert(plan.moves.end(), step.moves.begin(), step.moves.end());
+    plan.emptied.insert(plan.emptied.end(), step.emptied.begin(), step.emptied.end());
+  }
+  return plan;
+}
 
 }  // namespace quarry

@@ -34,13 +34,17 @@ struct RepackOptions {
   std::size_t max_moves = 0;     // at most this many moves in one plan; 0: no limit
 };
 
-// The plan empties one block at a time, each only if all of its slices find
-// room elsewhere. To make room it may swap: a slice of the block being
-// emptied takes the place of smaller slices on another block, which then
-// look for room in turn (a local search in the manner of the best bin
-// packing heuristics). An attempt that cannot empty its block is undone, so
-// every move in a plan serves to empty a block: never a move that saves
-// nothing.
+// Two planners look at the state and the plan that empties more blocks
+// wins (as many: the one with fewer moves). One empties a block at a time,
+// each only if all of its slices find room elsewhere; to make room it may
+// swap: a slice of the block being emptied takes the place of smaller
+// slices on another block, which then look for room in turn (a local search
+// in the manner of the best bin packing heuristics). The other takes the
+// lightest blocks apart and packs their slices again (repack_rebuild.h).
+// An attempt that cannot empty a block is undone, so every move in a plan
+// serves to empty one: never a move that saves nothing. A plan is up to six
+// such rounds, each over the state the previous one leaves, its moved
+// slices pinned.
 //
 // Rules every plan keeps:
 // - services never move, so a block with a service is never emptied;
@@ -50,7 +54,6 @@ struct RepackOptions {
 //   move never joins a replica of its own node;
 // - no slice moves twice, and a block that receives a move is not emptied;
 // - at most max_moves moves, and never below min_blocks non-empty blocks.
-// Lightest blocks are tried first.
 RepackPlan plan_repack(const GridState& state, const RepackOptions& options);
 
 }  // namespace quarry

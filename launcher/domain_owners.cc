@@ -1,5 +1,7 @@
 #include "launcher/domain_owners.h"
 
+#include "launcher/seams.h"
+
 #include "core/text.h"
 
 namespace quarry {
@@ -50,6 +52,17 @@ Status save_routes_checked(Store& store, const std::string& stack, const RouteLi
   if (auto conflict = domain_conflict(stack, routes, *all); !conflict.empty())
     return fail(stack + ": " + conflict + "; nothing was changed");
   return save_routes(store, stack, routes);
+}
+
+Status RouterHook::set_routes(Store& store, const std::string& stack, const RouteList& routes) {
+  auto before = load_routes(store, stack);
+  if (!before) return std::unexpected(before.error());
+  if (auto s = save_routes_checked(store, stack, routes); !s) return s;
+  if (auto s = sync(); !s) {
+    (void)save_routes(store, stack, *before);
+    return s;
+  }
+  return {};
 }
 
 std::string scalar_position(std::string_view text, std::string_view word) {

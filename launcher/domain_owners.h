@@ -35,6 +35,7 @@ Status check_domain_owners(Store& store, const Stack& stack, std::string_view ma
 // checks its domains as check_domain_owners does: the HQ's pre-receive check.
 Status check_manifest_domains(Store& store, std::string_view manifest_text, const ManifestOptions& options);
 
+// RouterHook::set_routes's default is defined in domain_owners.cc.
 // Saves `routes` as the stack's, under the store's "router" lock, unless
 // another stack routes one of the domains (then nothing changes): for a
 // cluster without a router server to apply them to.

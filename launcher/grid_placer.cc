@@ -167,6 +167,31 @@ Result<DrainResult> GridPlacer::remove_server(const std::string& server_id, bool
   });
 }
 
+Status GridPlacer::rename_slice(const std::string& from, const std::string& to) {
+  return with_grid([&](Grid& grid) -> Status {
+    auto at = grid.placement(from);
+    if (!at || at->pending()) return fail("slice " + from + " is not on a server");
+    if (grid.placement(to)) return fail("slice " + to + " is already in the grid");
+    auto state = grid.snapshot();
+    for (auto& b : state.blocks)
+      for (auto& sl : b.slices)
+        if (sl.id == from) sl.id = to;
+    auto settings = load_grid_settings(store_);
+    if (!settings) return std::unexpected(settings.error());
+    auto policy = make_policy(settings->policy);
+    if (!policy) return std::unexpected(policy.error());
+    auto renamed = Grid::restore(state, grid.options(), std::move(*policy), GridDeps{nullptr, clock_, &store_});
+    if (!renamed) return std::unexpected(renamed.error());
+    return save_grid(store_, kGridKey, renamed->snapshot());
+  });
+}
+
+Result<GridState> GridPlacer::state() {
+  auto lock = store_.lock("grid", "grid listing");
+  if (!lock) return std::unexpected(lock.error());
+  return load_grid(store_, kGridKey);
+}
+
 Status GridPlacer::tick() {
   return with_grid([&](Grid& grid) -> Status { return grid.tick(); });
 }

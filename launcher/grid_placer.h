@@ -52,6 +52,12 @@ class GridPlacer : public Placer {
   // Drains the server (its nodes move elsewhere in the grid's books; the
   // caller moves the containers) and removes it.
   Result<DrainResult> remove_server(const std::string& server_id, bool move_services);
+  // Gives a placed slice a new id where it is (a moved replica takes the
+  // index of the one it replaced). Fails, changing nothing, when `from` is
+  // not on a block or `to` is taken.
+  Status rename_slice(const std::string& from, const std::string& to);
+  // The saved grid, read under the grid's lock, changing nothing.
+  Result<GridState> state();
   // Periodic housekeeping: empty blocks past their hysteresis are destroyed.
   Status tick();
 

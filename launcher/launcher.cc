@@ -342,18 +342,14 @@ Status Launcher::kill_process(const std::string& stack, const std::string& proce
 Status Launcher::route(const Instruction& in) {
   auto routes = load_routes(*deps_.store, in.stack);
   if (!routes) return std::unexpected(routes.error());
-  const RouteList before = *routes;
   std::erase_if(*routes, [&](const auto& r) { return r.second == in.target; });
   for (const auto& d : in.domains) routes->emplace_back(d, in.target);
   std::sort(routes->begin(), routes->end());
-  // Refused, changing nothing, when another stack routes one of the domains.
-  if (auto s = save_routes_checked(*deps_.store, in.stack, *routes); !s) return s;
-  if (auto s = sync_router(); !s) {
-    // The router refused: the stack's routes go back to what it serves.
-    (void)save_routes(*deps_.store, in.stack, before);
-    return s;
-  }
-  return {};
+  // Refused, changing nothing, when another stack routes one of the
+  // domains or the router does not take them.
+  if (!deps_.router) return save_routes_checked(*deps_.store, in.stack, *routes);
+  std::lock_guard lock(router_mu_);
+  return deps_.router->set_routes(*deps_.store, in.stack, *routes);
 }
 
 Status Launcher::run_one(const Instruction& in, int release, const std::map<std::string, BuiltImage>& images,

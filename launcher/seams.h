@@ -56,6 +56,13 @@ class RouterHook {
  public:
   virtual ~RouterHook() = default;
   virtual Status sync() = 0;
+  // Makes `routes` the routes of `stack` in `store`, refused (changing
+  // nothing) when another stack routes one of the domains. A router of its
+  // own saves them only once it serves them, so no other stack's update
+  // ever renders routes the router refused. This default, for hooks that
+  // render nothing that can be refused, saves (checked) and then syncs,
+  // putting the old routes back when the sync fails.
+  virtual Status set_routes(Store& store, const std::string& stack, const RouteList& routes);
 };
 
 // Tags written as "key=value" (or a bare "key") in manifests and server

@@ -91,4 +91,21 @@ std::optional<BlockSlot> NomadPolicy::choose(const PlacementRequest& request) co
   return best ? best : fallback;
 }
 
+void ReplayPolicy::insert(BlockSlot slot, const Resources& free, const Tags& tags) {
+  if (inner_) inner_->insert(slot, free, tags);
+}
+
+void ReplayPolicy::erase(BlockSlot slot, const Resources& free) {
+  if (inner_) inner_->erase(slot, free);
+}
+
+void ReplayPolicy::update(BlockSlot slot, const Resources& free) {
+  if (inner_) inner_->update(slot, free);
+}
+
+std::optional<BlockSlot> ReplayPolicy::choose(const PlacementRequest& request) const {
+  if (inner_) return choices_->emplace_back(inner_->choose(request));
+  return next_ < choices_->size() ? (*choices_)[next_++] : std::nullopt;
+}
+
 }  // namespace quarry::bench

@@ -103,6 +103,10 @@ Result<Outcome> grid_pack(const Instance& instance, const std::vector<std::size_
   }
   out.place_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   out.online = used();
+  auto smallest = *std::min_element(instance.sizes.begin(), instance.sizes.end());
+  out.locked = true;
+  for (const auto& bs : grid.snapshot().blocks)
+    if (!bs.slices.empty() && bs.block.free().memory_mb >= smallest) out.locked = false;
   clock.advance_ms(options.min_age_ms);  // a live cluster repacks blocks that have settled
   auto t1 = Clock::now();
   auto plan = grid.plan_repack();

@@ -31,6 +31,10 @@ struct Outcome {
   std::size_t repacked = 0;   // ... and after one repack
   std::size_t moves = 0;      // moves the repack made
   std::size_t onto_empty = 0; // moves onto a block that held nothing (must be 0)
+  // After online placement no non-empty block has room for even the
+  // smallest item: no move at all keeps the repack rules (a move starts the
+  // new copy first and never goes onto an empty block), so no repack can help.
+  bool locked = false;
   double place_seconds = 0, repack_seconds = 0;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/common/bench_report.h"
 #include "bench/grid/binpack.h"
 
 namespace quarry::bench {
@@ -17,6 +18,8 @@ struct ClassFigures {
   std::size_t instances = 0, items = 0, optimum = 0, ffd = 0;
   std::size_t online[2] = {0, 0}, repacked[2] = {0, 0}, moves[2] = {0, 0};
   std::size_t worst_over[2] = {0, 0};  // the most bins over the optimum in one instance, after repack
+  std::size_t worst_movable[2] = {0, 0};  // the same among instances where some move is possible
+  std::size_t locked[2] = {0, 0};      // instances where no move is possible at all (Outcome::locked)
   double repack_seconds[2] = {0, 0};
 };
 
@@ -60,12 +63,16 @@ int run_binpack(const std::string& dir, bool json) {
       f.repacked[shuffled] += out->repacked;
       f.moves[shuffled] += out->moves;
       f.worst_over[shuffled] = std::max(f.worst_over[shuffled], out->repacked - inst.optimum);
+      // Locked runs that start at the optimum or within the aim need no move.
+      if (out->locked && out->online > inst.optimum + 1) ++f.locked[shuffled];
+      else f.worst_movable[shuffled] = std::max(f.worst_movable[shuffled], out->repacked - inst.optimum);
       f.repack_seconds[shuffled] += out->repack_seconds;
     }
   }
   auto order = class_order(*all);
   // Totals over each family, both orders together.
   std::size_t u_opt = 0, u_repacked = 0, u_online = 0, u_ffd = 0, t_worst = 0, moves = 0;
+  std::size_t t_worst_movable = 0, t_locked = 0, t_instances = 0;
   for (const auto& c : order) {
     const auto& f = figures[c];
     if (c[0] == 'u') {
@@ -73,23 +80,34 @@ int run_binpack(const std::string& dir, bool json) {
       u_online += f.online[0] + f.online[1], u_ffd += 2 * f.ffd;
     } else {
       t_worst = std::max({t_worst, f.worst_over[0], f.worst_over[1]});
+      t_worst_movable = std::max({t_worst_movable, f.worst_movable[0], f.worst_movable[1]});
+      t_locked += f.locked[0] + f.locked[1];
+      t_instances += 2 * f.instances;
     }
     moves += f.moves[0] + f.moves[1];
   }
   if (json) {
-    std::printf("{\"name\": \"grid\", \"mode\": \"binpack\", \"ratios\": {\"u_repack_over_optimum_pct\": %.3f, "
-                "\"u_ffd_over_optimum_pct\": %.3f, \"u_online_over_optimum_pct\": %.3f, \"t_repack_worst_bins_over\": %zu}, "
-                "\"aims\": {\"u_repack_over_optimum_pct\": 1.0, \"t_repack_worst_bins_over\": 1}, \"classes\": {",
-                pct(u_repacked, u_opt), pct(u_ffd, u_opt), pct(u_online, u_opt), t_worst);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const auto& f = figures[order[i]];
-      std::printf("%s\"%s\": {\"optimum\": %zu, \"ffd\": %zu, \"online_file\": %zu, \"repack_file\": %zu, "
-                  "\"moves_file\": %zu, \"online_shuffled\": %zu, \"repack_shuffled\": %zu, \"moves_shuffled\": %zu, "
-                  "\"repack_seconds\": %.3f}",
-                  i ? ", " : "", order[i].c_str(), f.optimum, f.ffd, f.online[0], f.repacked[0], f.moves[0],
-                  f.online[1], f.repacked[1], f.moves[1], f.repack_seconds[0] + f.repack_seconds[1]);
+    // Against the proven optimum (the floor) and first-fit decreasing (the
+    // offline peer), both from this run's instances.
+    Report report("grid_bench");
+    report.extra("mode") = "binpack";
+    report.ratio("u repack/optimum", double(u_repacked) / double(u_opt), "<= 1.01");
+    report.ratio("u repack/ffd", double(u_repacked) / double(u_ffd), "<= 1");
+    report.ratio("t repack worst bins over optimum", double(t_worst), "<= 1");
+    report.figure("u online/optimum", double(u_online) / double(u_opt));
+    report.figure("u ffd/optimum", double(u_ffd) / double(u_opt));
+    report.figure("moves", double(moves));
+    report.figure("t repack worst bins over optimum where a move is possible", double(t_worst_movable));
+    report.figure("t runs with no possible move", double(t_locked));
+    for (const auto& c : order) {
+      const auto& f = figures[c];
+      report.extra("classes")[c] = {{"optimum", f.optimum}, {"ffd", f.ffd}, {"online_file", f.online[0]},
+                                    {"repack_file", f.repacked[0]}, {"moves_file", f.moves[0]},
+                                    {"online_shuffled", f.online[1]}, {"repack_shuffled", f.repacked[1]},
+                                    {"moves_shuffled", f.moves[1]},
+                                    {"repack_seconds", f.repack_seconds[0] + f.repack_seconds[1]}};
     }
-    std::printf("}, \"moves\": %zu}\n", moves);
+    report.print();
     return 0;
   }
   std::printf("grid_bench --binpack: OR-Library instances (%s), bins over the proven optimum summed per class;\n"
@@ -113,6 +131,9 @@ int run_binpack(const std::string& dir, bool json) {
   std::printf("u-class, both orders: online %.2f%%, online + repack %.2f%% (aim 1%%), FFD %.2f%% over the optimum; "
               "t-class worst instance after repack: %zu bins over (aim 1); %zu moves in all\n",
               pct(u_online, u_opt), pct(u_repacked, u_opt), pct(u_ffd, u_opt), t_worst, moves);
+  std::printf("t-class: %zu of %zu runs end online placement over the aim with no block holding room for the smallest "
+              "item, so no move is possible at all; among the others the worst is %zu bins over\n",
+              t_locked, t_instances, t_worst_movable);
   return 0;
 }
 

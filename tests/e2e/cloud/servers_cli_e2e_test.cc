@@ -131,6 +131,20 @@ BOOST_AUTO_TEST_CASE(add_on_ec2_then_gc_and_resize) {
   const std::string id = home.servers()[0]["id"];
   auto rs = home.run({"servers", "resize", id, "--size", "t3.large"});
   BOOST_TEST(rs.exit_code == 0, rs.out + rs.err);
+  BOOST_TEST(rs.out.find("t3.large  8192 MB  $60.74/month") != std::string::npos, rs.out);
+  // By memory and cpu: the cheapest type that has them (t3.xlarge: no price, but the one with 4 cores).
+  auto rm = home.run({"servers", "resize", id, "--memory", "16384", "--cpu", "4"});
+  BOOST_TEST(rm.exit_code == 0, rm.out + rm.err);
+  for (const auto& s : home.servers())
+    if (s["id"] == id) BOOST_TEST(s["memory_mb"].get<int>() == 16384);
+  auto grid = home.run({"grid", "--json"});
+  BOOST_REQUIRE_MESSAGE(grid.exit_code == 0, grid.err);
+  for (const auto& b : json::parse(grid.out)["blocks"])
+    if (b["id"] == id) BOOST_TEST(b["memory_mb"].get<int>() == 16384);
+  auto none = home.run({"servers", "resize", id});
+  BOOST_TEST(none.exit_code == 2, none.out + none.err);
+  BOOST_TEST(none.err.find("give --size SLUG, or --memory MB") != std::string::npos, none.err);
+  BOOST_TEST(moto_instances("quarry-cli2") == home.refs());
   auto v = violations(moto_proxy());
   BOOST_TEST(v.empty(), v.size() << " model violations, first: " << (v.empty() ? "" : v.front()));
 }

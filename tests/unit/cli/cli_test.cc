@@ -184,4 +184,50 @@ BOOST_AUTO_TEST_CASE(env_values_come_from_stdin_or_a_file_and_stay_private) {
   BOOST_TEST(big.err.find("the value from stdin is over 65536 bytes") != std::string::npos, big.err);
 }
 
+BOOST_AUTO_TEST_CASE(plan_shows_the_servers_a_deploy_makes_and_their_monthly_cost) {
+  Cli c;
+  BOOST_REQUIRE(make_dirs(c.home + "/etc", 0755).has_value());
+  nlohmann::json cloud = {{"provider", "ec2"}, {"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", "secret"},
+                          {"endpoint", "http://127.0.0.1:9/"}, {"image_id", "ami-12c6146b"},
+                          {"monthly_prices", {{"t3.small", 15.18}}}};
+  BOOST_REQUIRE(write_file_atomic(c.home + "/etc/cloud.json", cloud.dump(), 0600).has_value());
+  auto manifest = source_dir() + "/examples/hello/quarry.yml";
+  auto r = c.run({"plan", "-f", manifest});
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("servers the deploy would change:\n"
+                        "  + new server 2048 MB, 2 cpu  $15.18/month\n"
+                        "monthly cost: +$15.18\n") != std::string::npos, r.out);
+  auto j = nlohmann::json::parse(c.run({"plan", "-f", manifest, "--json"}).out);
+  BOOST_TEST(j["servers"]["monthly_delta_usd"].get<double>() == 15.18);
+  BOOST_TEST(j["servers"]["servers"].size() == 1u);
+  // A grid that may not grow: the replicas fit nowhere, and the plan says so.
+  BOOST_REQUIRE(write_file_atomic(c.home + "/etc/grid.json", R"({"autosize": false})").has_value());
+  auto full = c.run({"plan", "-f", manifest});
+  BOOST_TEST(full.out.find("  ! hello/web.r1/2 would fit on no server") != std::string::npos, full.out);
+  BOOST_TEST(full.out.find("monthly cost") == std::string::npos, full.out);
+  BOOST_TEST(!path_exists(c.home + "/keys"));  // the plan made no key and called no cloud
+}
+
+BOOST_AUTO_TEST_CASE(servers_shows_the_empty_server_the_grid_will_give_back_and_its_price) {
+  Cli c;
+  BOOST_REQUIRE(make_dirs(c.home + "/etc", 0755).has_value());
+  BOOST_REQUIRE(make_dirs(c.home + "/grid", 0755).has_value());
+  nlohmann::json cloud = {{"provider", "ec2"}, {"access_key_id", "AKIDEXAMPLE"}, {"secret_access_key", "secret"},
+                          {"endpoint", "http://127.0.0.1:9/"}, {"image_id", "ami-12c6146b"},
+                          {"monthly_prices", {{"t3.small", 15.18}}}};
+  BOOST_REQUIRE(write_file_atomic(c.home + "/etc/cloud.json", cloud.dump(), 0600).has_value());
+  // An empty server, idle for a long time: autosize gives it back.
+  nlohmann::json grid = {{"version", 1}, {"next_request", 1}, {"pending", nlohmann::json::array()},
+                         {"creating", nlohmann::json::array()}, {"errors", nlohmann::json::array()},
+                         {"blocks", {{{"id", "old"}, {"memory_mb", 2048}, {"cpu_millis", 2000}, {"used_memory_mb", 0},
+                                      {"used_cpu_millis", 0}, {"tags", nlohmann::json::object()}, {"created_ms", 1000},
+                                      {"low_since_ms", 1000}, {"slices", nlohmann::json::array()}}}}};
+  BOOST_REQUIRE(write_file_atomic(c.home + "/grid/grid.json", grid.dump()).has_value());
+  auto r = c.run({"servers"});
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("the grid's own changes, without a deploy:\n"
+                        "  - old  $15.18/month\n"
+                        "monthly cost: -$15.18\n") != std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

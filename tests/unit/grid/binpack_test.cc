@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(repack_closes_most_of_the_gap_to_the_optimum) {
         BOOST_TEST(out->repacked <= out->online);
         BOOST_TEST(out->repacked >= inst.optimum);
         BOOST_TEST(out->moves <= inst.sizes.size());
-        if (binpack::class_of(inst) == "t60") BOOST_TEST(out->repacked <= inst.optimum + 2);
+        if (binpack::class_of(inst) == "t60") BOOST_TEST(out->repacked <= inst.optimum + 1);  // the aim
       }
       optimum += inst.optimum;
       online += out->online;
@@ -51,9 +51,11 @@ BOOST_AUTO_TEST_CASE(repack_closes_most_of_the_gap_to_the_optimum) {
   }
   BOOST_TEST_MESSAGE("optimum " << optimum << ", online " << online << ", repacked " << repacked << ", moves " << moves);
   BOOST_TEST(repacked < online);
-  // A regression guard at today's figure; the aim (1% over) is not met yet.
-  BOOST_TEST(double(repacked) <= double(optimum) * 1.04);
-  BOOST_TEST(moves <= items / 4);
+  // A regression guard at today's figure (1.7% over on these few); the
+  // aim over all u-instances is 1%.
+  BOOST_TEST(double(repacked) <= double(optimum) * 1.025);
+  // Bounded: rearranging triplets moves about one item in four.
+  BOOST_TEST(moves <= items / 3);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_directory_fails_clearly) {

@@ -9,6 +9,7 @@
 #include "launcher/domain_owners.h"
 #include "launcher/grid_placer.h"
 #include "launcher/reconcile.h"
+#include "launcher/seams.h"
 #include "launcher/stack_records.h"
 #include "tests/fakes/fake_shell.h"
 #include "tests/fakes/memory_store.h"
@@ -81,6 +82,40 @@ BOOST_AUTO_TEST_CASE(routes_are_saved_only_without_a_conflict) {
   BOOST_TEST(load_routes(store, "b")->empty());
   BOOST_TEST(save_routes_checked(store, "b", {{"b.test", "web"}}).has_value());
   BOOST_TEST(load_routes(store, "b")->size() == 1u);
+}
+
+namespace {
+// A router that records what the store held at each sync, and refuses on
+// request.
+struct RecordingRouter : RouterHook {
+  explicit RecordingRouter(Store& s) : store(s) {}
+  Status sync() override {
+    seen.push_back(load_routes(store, "b").value_or(RouteList{}));
+    if (refuse) return fail("nginx -t: refused");
+    return {};
+  }
+  Store& store;
+  bool refuse = false;
+  std::vector<RouteList> seen;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(routes_the_router_refuses_are_not_kept) {
+  MemoryStore store;
+  BOOST_REQUIRE(save_routes(store, "b", {{"old.test", "web"}}));
+  RecordingRouter router(store);
+  router.refuse = true;
+  BOOST_TEST(!router.set_routes(store, "b", {{"new.test", "web"}}).has_value());
+  BOOST_TEST((load_routes(store, "b").value() == RouteList{{"old.test", "web"}}));
+  router.refuse = false;
+  BOOST_TEST(router.set_routes(store, "b", {{"new.test", "web"}}).has_value());
+  BOOST_TEST((load_routes(store, "b").value() == RouteList{{"new.test", "web"}}));
+  // Another stack's domain is refused before the router is asked.
+  BOOST_REQUIRE(save_routes(store, "a", {{"shop.test", "web"}}));
+  const auto syncs = router.seen.size();
+  BOOST_TEST(!router.set_routes(store, "b", {{"shop.test", "web"}}).has_value());
+  BOOST_TEST(router.seen.size() == syncs);
+  BOOST_TEST((load_routes(store, "b").value() == RouteList{{"new.test", "web"}}));
 }
 
 BOOST_AUTO_TEST_CASE(scalar_positions_skip_comments_and_longer_names) {
