@@ -1,5 +1,7 @@
 #include "cli/cluster.h"
 
+#include <cstdlib>
+
 #include "cli/network_keep.h"
 #include "cli/router_sync.h"
 #include "cli/server_source.h"
@@ -12,6 +14,7 @@
 #include "core/log.h"
 #include "core/subprocess.h"
 #include "core/text.h"
+#include "launcher/container_ops.h"
 #include "launcher/hq_engine.h"
 
 namespace quarry {
@@ -152,7 +155,7 @@ Status Cluster::ensure_engine() {
   if (!env) return std::unexpected(env.error());
   engine_shell_ = std::make_unique<LocalShell>(*env);
   builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
-  shipper_ = std::make_unique<ImageShipper>(**sh, *env);
+  shipper_ = std::make_unique<ImageShipper>(**sh, *env, holders());
   return {};
 }
 
@@ -222,11 +225,15 @@ Result<ControlEnv> Cluster::control_env() {
   env.placer = *pl;
   env.router = *rt;
   env.prober = sync ? sync->prober() : nullptr;
-  // A replica the loop places on a server without its image gets it from
-  // the HQ engine; without an engine the loop still runs, placing only
-  // what servers already have.
-  if (auto s = ensure_engine(); s) env.shipper = shipper_.get();
-  else log_warn("the loop ships no images: " + s.error().message);
+  if (!loop_shipper_) {
+    // The loop never starts the build engine: it ships from it when it runs
+    // (this HQ built the image), else from a server that holds the image.
+    std::map<std::string, std::string> engine{{"DOCKER_HOST", "unix://" + ctx_.home() + "/engine/docker.sock"},
+                                              {"DOCKER_BUILDKIT", "0"}};
+    if (const char* host = std::getenv("QUARRY_BUILD_DOCKER_HOST"); host && *host) engine["DOCKER_HOST"] = host;
+    loop_shipper_ = std::make_unique<ImageShipper>(**sh, engine, holders());
+  }
+  env.shipper = loop_shipper_.get();
   GridPlacer* grid = *pl;
   env.grid_tick = [grid] { return grid->tick(); };
   // Dependents of a moved service: the live release again, as a deploy
@@ -255,6 +262,16 @@ Result<ControlEnv> Cluster::control_env() {
   }
   for (auto& h : hooks_) env.hooks.push_back(h.get());
   return env;
+}
+
+ImageShipper::Holders Cluster::holders() {
+  return [this]() -> Result<std::vector<Endpoint>> {
+    auto servers = load_servers(ctx_.store());
+    if (!servers) return std::unexpected(servers.error());
+    std::vector<Endpoint> out;
+    for (const auto& s : *servers) out.push_back(endpoint_of(s));
+    return out;
+  };
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

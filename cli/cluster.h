@@ -63,6 +63,9 @@ class Cluster {
   Result<ControlEnv> control_env();
 
  private:
+  // The cluster's servers, where an image the HQ engine lacks may be found.
+  ImageShipper::Holders holders();
+
   Context& ctx_;
   std::optional<std::chrono::milliseconds> connect_timeout_;
   std::unique_ptr<HostKeyStore> host_keys_;
@@ -77,6 +80,7 @@ class Cluster {
   std::unique_ptr<LocalShell> engine_shell_;
   std::unique_ptr<ImageBuilder> builder_;
   std::unique_ptr<ImageShipper> shipper_;
+  std::unique_ptr<ImageShipper> loop_shipper_;
   std::unique_ptr<NetworkKeeper> network_;
   std::mutex network_mu_;
   std::vector<std::unique_ptr<PassHook>> hooks_;

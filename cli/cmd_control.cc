@@ -2,6 +2,7 @@
 // journal) and cluster fault (cut a local server off, to watch a stack heal).
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -10,10 +11,13 @@
 #include "cli/command.h"
 #include "cli/router_sync.h"
 #include "control/control_loop.h"
+#include "control/leader_loop.h"
 #include "control/events.h"
 #include "core/log.h"
 #include "core/subprocess.h"
 #include "core/text.h"
+#include "store/fenced_store.h"
+#include "store/store_url.h"
 
 namespace quarry {
 
@@ -25,6 +29,8 @@ void on_signal(int) { g_stop = true; }
 struct ServeArgs {
   bool once = false;
   bool dry = false;
+  std::string id;       // this HQ's name among the HQs (default: the host name)
+  std::string address;  // where peers reach it (default: the host name)
 };
 
 void print_report(const PassReport& r, bool json) {
@@ -45,41 +51,92 @@ void print_report(const PassReport& r, bool json) {
   std::cout << std::flush;
 }
 
+std::string this_host() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || !*name) return "hq";
+  return name;
+}
+
+// The control loop of this HQ, built when it first leads: the cluster's
+// parts are built over ctx.store(), which is then the fenced store.
+struct LeaderWork {
+  Context& ctx;
+  const LoopSettings& settings;
+  std::unique_ptr<FencedStore> fenced;
+  std::unique_ptr<Cluster> cluster;
+  std::unique_ptr<ControlLoop> loop;
+
+  Status begin(const LeaderTerm& term) {
+    if (!fenced) {
+      fenced = std::make_unique<FencedStore>(ctx.shared_store(), term);
+      ctx.use_store(fenced.get());
+    }
+    fenced->set_term(term);
+    if (loop) return {};
+    cluster = std::make_unique<Cluster>(ctx);
+    cluster->set_connect_timeout(std::chrono::milliseconds(settings.observe_timeout_ms));
+    auto env = cluster->control_env();
+    if (!env) return std::unexpected(env.error());
+    LaunchOptions options;
+    options.drain_ms = 500;
+    // What the loop starts sees the replicated files and the hosts entries,
+    // as what a deploy starts does.
+    Cluster* c = cluster.get();
+    options.files_root = [c](const ServerRecord& s) { return c->network().files_root_of(s); };
+    options.extra_hosts = [c] { return c->network().host_entries(); };
+    loop = std::make_unique<ControlLoop>(*env, settings, options);
+    return {};
+  }
+};
+
 Status serve(Context& ctx, const ServeArgs& a) {
   auto settings = load_loop_settings(ctx.store());
   if (!settings) return std::unexpected(settings.error());
   settings->act = !a.dry;
-  // One loop per state store: a second serve says who leads and stops.
-  auto leader = ctx.store().lock("control/leader", "quarry hq serve (pid " + std::to_string(getpid()) + ")",
-                                 std::chrono::milliseconds(0));
-  if (!leader) return fail("another `quarry hq serve` leads this HQ: " + leader.error().message);
-  Cluster cluster(ctx);
-  cluster.set_connect_timeout(std::chrono::milliseconds(settings->observe_timeout_ms));
-  auto env = cluster.control_env();
-  if (!env) return std::unexpected(env.error());
-  LaunchOptions options;
-  options.drain_ms = 500;
-  // What the loop starts sees the replicated files and the hosts entries,
-  // as what a deploy starts does.
-  options.files_root = [&cluster](const ServerRecord& s) { return cluster.network().files_root_of(s); };
-  options.extra_hosts = [&cluster] { return cluster.network().host_entries(); };
-  ControlLoop loop(*env, *settings, options);
+  // One loop among all the HQs sharing the store: the one that leads
+  // (store/leadership.h); every write of its passes is fenced on its term.
+  auto leadership = make_leadership(ctx.shared_store(), kDefaultLeaderTtl,
+                                    [] { return static_cast<std::int64_t>(std::time(nullptr)); });
+  if (!leadership) return std::unexpected(leadership.error());
+  static const SystemClock clock;
+  LeaderWork work{ctx, *settings, nullptr, nullptr, nullptr};
+  std::optional<Error> pass_failed;
+  LeaderLoopSettings ls{a.id.empty() ? this_host() : a.id, a.address.empty() ? this_host() : a.address,
+                        settings->interval_ms, 250};
+  LeaderLoopHooks hooks{[&](const LeaderTerm& t) { return work.begin(t); },
+                        [&] {
+                          auto report = work.loop->pass();
+                          if (!report) {
+                            log_warn("pass failed: " + report.error().message);
+                            pass_failed = report.error();
+                          } else {
+                            print_report(*report, ctx.options().json);
+                          }
+                        },
+                        [](const std::string& line) { log_info("==> " + line); }};
+  LeaderLoop leader(**leadership, ctx.shared_store(), clock, ls, hooks);
   if (a.once) {
-    auto report = loop.pass();
-    if (!report) return std::unexpected(report.error());
-    print_report(*report, ctx.options().json);
-    return {};
+    auto led = leader.step();
+    auto resigned = (*leadership)->resign();
+    if (!led) return std::unexpected(led.error());
+    if (!*led) {
+      auto who = (*leadership)->leader();
+      return fail("another `quarry hq serve` leads the control loop" +
+                  (who && *who ? ": HQ " + (*who)->hq_id + " (term " + std::to_string((*who)->term) + ")" : std::string()));
+    }
+    if (pass_failed) return std::unexpected(*pass_failed);
+    return resigned;
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  log_info("==> quarry hq serve: a pass every " + std::to_string(settings->interval_ms) + " ms (pid " +
-           std::to_string(getpid()) + ")");
+  log_info("==> quarry hq serve as HQ " + ls.hq_id + " on " + ctx.shared_store().url() + ": a pass every " +
+           std::to_string(settings->interval_ms) + " ms while it leads (pid " + std::to_string(getpid()) + ")");
   auto sleep = [](std::int64_t ms) {
     for (std::int64_t slept = 0; slept < ms && !g_stop; slept += 50) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::int64_t>(50, ms - slept)));
     }
   };
-  return loop.serve(g_stop, sleep, [&](const PassReport& r) { print_report(r, ctx.options().json); });
+  return leader.serve(g_stop, sleep);
 }
 
 struct EventArgs {
@@ -165,6 +222,8 @@ void register_control_commands(Registry& r) {
                           [sa](Context& c) { return serve(c, *sa); });
   serve_cmd->add_flag("--once", sa->once, "Run one pass and exit");
   serve_cmd->add_flag("--dry-run", sa->dry, "Observe and plan, change nothing");
+  serve_cmd->add_option("--id", sa->id, "This HQ's name among the HQs sharing the store (default: the host name)");
+  serve_cmd->add_option("--address", sa->address, "Where the other HQs reach this one (default: the host name)");
   r.json_flag(serve_cmd);
 
   auto ea = std::make_shared<EventArgs>();

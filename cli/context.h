@@ -27,11 +27,18 @@ class Context {
   explicit Context(GlobalOptions options);
   const GlobalOptions& options() const { return options_; }
   const std::string& home() const { return options_.home; }
-  Store& store() { return *store_; }
+  // The store every command reads and writes (the override when one is set).
+  Store& store() { return override_ ? *override_ : *store_; }
+  // The store the options name, whatever the override.
+  Store& shared_store() { return *store_; }
+  // From now on store() is `store` (hq serve: the shared store fenced on its
+  // leadership term). Not owned; must outlive the commands' use.
+  void use_store(Store* store) { override_ = store; }
 
  private:
   GlobalOptions options_;
   std::unique_ptr<Store> store_;
+  Store* override_ = nullptr;
 };
 
 // In the home of an HQ set up with `hq init --store URL`: that URL. Used

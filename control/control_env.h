@@ -45,8 +45,8 @@ struct ControlEnv {
   Placer* placer = nullptr;          // the grid; creates servers through its ServerSource
   RouterHook* router = nullptr;      // null: nothing routes
   Prober* prober = nullptr;          // null: health probes come from the HQ
-  // Ships a release's images to a server that lacks them (one the loop
-  // places a replica on for the first time); null: servers have them.
+  // Gets a replica's image onto the server it moves to (from the HQ engine,
+  // else from a server that holds it). Null: the server must have it.
   ImageShipper* shipper = nullptr;
   // Periodic grid housekeeping (GridPlacer::tick): empty autosized servers
   // above min are given back after the grid's hysteresis. Empty: none.

@@ -2,7 +2,9 @@
 
 #include "core/process_stream.h"
 #include "core/text.h"
+#include "core/subprocess.h"
 #include "launcher/docker_commands.h"
+#include "launcher/image_relay.h"
 
 namespace quarry {
 
@@ -34,11 +36,15 @@ Result<bool> ImageShipper::has_image(const Endpoint& server, const BuiltImage& i
   return true;
 }
 
-Result<bool> ImageShipper::ensure(const Endpoint& server, const BuiltImage& image) {
-  std::lock_guard lock(lock_for(server.name + " " + image.id));
-  auto has = has_image(server, image);
-  if (!has) return std::unexpected(has.error());
-  if (*has) return false;
+bool ImageShipper::engine_has(const BuiltImage& image) const {
+  ProcessOptions o;
+  o.env = engine_env_;
+  o.timeout = std::chrono::seconds(30);
+  auto r = run_process({"docker", "image", "inspect", "--format", "{{.Id}}", image.id}, o);
+  return r && r->ok();
+}
+
+Status ImageShipper::ship_from_engine(const Endpoint& server, const BuiltImage& image) {
   auto save = ProcessStream::start({"docker", "save", image.tag}, engine_env_);
   if (!save) return std::unexpected(save.error());
   Command load;
@@ -50,6 +56,36 @@ Result<bool> ImageShipper::ensure(const Endpoint& server, const BuiltImage& imag
   auto saved = (*save)->finish();
   if (!saved) return std::unexpected(saved.error().context("ship " + image.tag + " to " + server.name));
   if (!r) return std::unexpected(r.error().context("ship " + image.tag));
+  return {};
+}
+
+Status ImageShipper::ship_from_holder(const Endpoint& server, const BuiltImage& image) {
+  auto holders = holders_();
+  if (!holders) return std::unexpected(holders.error());
+  std::string tried;
+  for (const auto& h : *holders) {
+    if (h.name == server.name) continue;
+    auto has = server_has_image(servers_, h, image.id);
+    if (!has) {
+      tried += " " + h.name + " (unreachable)";
+      continue;
+    }
+    if (!*has) continue;
+    return relay_image(servers_, h, server, image.id);
+  }
+  return fail_remote("image " + image.tag + " (" + image.id + ") is neither on this HQ's engine nor on any server" +
+                     (tried.empty() ? std::string() : ";" + tried) +
+                     ": push the stack again to rebuild it (docs/store.md: several HQs)");
+}
+
+Result<bool> ImageShipper::ensure(const Endpoint& server, const BuiltImage& image) {
+  std::lock_guard lock(lock_for(server.name + " " + image.id));
+  auto has = has_image(server, image);
+  if (!has) return std::unexpected(has.error());
+  if (*has) return false;
+  bool from_engine = !holders_ || engine_has(image);
+  auto shipped = from_engine ? ship_from_engine(server, image) : ship_from_holder(server, image);
+  if (!shipped) return std::unexpected(shipped.error());
   auto after = has_image(server, image);
   if (!after) return std::unexpected(after.error());
   if (!*after) return fail_remote(server.name + ": image " + image.tag + " is not there after docker load");

@@ -10,13 +10,24 @@ Error fenced_error(const LeaderTerm& term) {
 }
 }  // namespace
 
+LeaderTerm FencedStore::term() const {
+  std::lock_guard guard(mu_);
+  return term_;
+}
+
+void FencedStore::set_term(LeaderTerm term) {
+  std::lock_guard guard(mu_);
+  term_ = std::move(term);
+}
+
 Result<bool> FencedStore::commit(const Txn& txn) {
-  auto done = commit_fenced(inner_, term_, txn);
+  auto term = this->term();
+  auto done = commit_fenced(inner_, term, txn);
   if (!done || *done) return done;
   // Tell a lost term from a failed compare of the caller's own.
   auto leader = inner_.get_versioned(kLeaderKey);
   if (!leader) return std::unexpected(leader.error());
-  if (leader->revision != term_.fence) return std::unexpected(fenced_error(term_));
+  if (leader->revision != term.fence) return std::unexpected(fenced_error(term));
   return false;
 }
 
@@ -25,7 +36,7 @@ Status FencedStore::put(std::string_view key, std::string_view value, unsigned m
   txn.put(std::string(key), std::string(value), mode);
   auto done = commit(txn);
   if (!done) return std::unexpected(done.error());
-  if (!*done) return std::unexpected(fenced_error(term_));
+  if (!*done) return std::unexpected(fenced_error(term()));
   return {};
 }
 
@@ -34,7 +45,7 @@ Status FencedStore::remove(std::string_view key) {
   txn.remove(std::string(key));
   auto done = commit(txn);
   if (!done) return std::unexpected(done.error());
-  if (!*done) return std::unexpected(fenced_error(term_));
+  if (!*done) return std::unexpected(fenced_error(term()));
   return {};
 }
 

@@ -3,8 +3,11 @@
 // with the term's fence (store/leadership.h). A write after the term was
 // replaced fails with a Remote error "fenced: HQ ID no longer leads (term N)"
 // and changes nothing. Reads, locks and watches pass through.
-// The control loop hands this to everything it writes through.
+// The control loop hands this to everything it writes through; when its HQ
+// wins a new term, set_term() moves the fence to it. Thread-safe.
 #pragma once
+
+#include <mutex>
 
 #include "store/leadership.h"
 #include "store/store.h"
@@ -35,10 +38,13 @@ class FencedStore : public Store {
   }
   std::string url() const override { return inner_.url(); }
 
-  const LeaderTerm& term() const { return term_; }
+  LeaderTerm term() const;
+  // Fences every later write on `term` (a new term this HQ won).
+  void set_term(LeaderTerm term);
 
  private:
   Store& inner_;
+  mutable std::mutex mu_;
   LeaderTerm term_;
 };
 

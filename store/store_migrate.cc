@@ -10,7 +10,10 @@ bool is_disk_only(std::string_view key) {
   auto parts = split(key, '/');
   if (parts.empty()) return false;
   const auto& top = parts[0];
-  if (top == "keys" || top == "engine" || top == "local" || top == ".ssh" || top == "store.url") return true;
+  // keys/ holds the HQ's own key pair (disk) and the servers' pinned host
+  // keys (keys/known_hosts/ID: state, which every HQ needs).
+  if (top == "keys") return parts.size() > 1 && parts[1] != "known_hosts";
+  if (top == "engine" || top == "local" || top == ".ssh" || top == "store.url") return true;
   if (top == "run" && parts.size() > 1 && parts[1] == "locks") return true;
   if (top == "cloud" && parts.size() > 1 && parts[1] == "local") return true;
   if (top == "stacks" && parts.size() > 2) {

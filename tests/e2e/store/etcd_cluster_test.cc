@@ -4,6 +4,7 @@
 // old leader cannot write once another leads; the CLI works on the cluster.
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "store/etcd_leadership.h"
 #include "store/etcd_store.h"
 #include "store/fenced_store.h"
+#include "store/records.h"
 #include "tests/e2e/store/etcd_lab.h"
 
 using namespace quarry;
@@ -58,9 +60,109 @@ ProcessResult quarry_cli(const Argv& args, const std::map<std::string, std::stri
   return *r;
 }
 
+// `quarry --home HOME --store URL hq serve --id ID` in the background, its
+// output into HOME/serve.log.
+pid_t spawn_serve(const std::string& home, const std::string& url, const std::string& id) {
+  const char* bin = std::getenv("QUARRY_BIN");
+  BOOST_REQUIRE_MESSAGE(bin && *bin, "QUARRY_BIN is not set (ctest sets it to the built quarry)");
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto log = home + "/serve.log";
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) _exit(126);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    execl(bin, bin, "--home", home.c_str(), "--store", url.c_str(), "hq", "serve", "--id", id.c_str(),
+          "--address", "127.0.0.1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string leader_of(const std::string& url) {
+  auto r = quarry_cli({"--store", url, "hq", "status", "--json"});
+  if (r.exit_code != 0) return "?";
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  return j.is_object() ? j.value("leader", "?") : "?";
+}
+
+std::int64_t checked_ms(EtcdStore& store, const std::string& server) {
+  auto got = store.get("servers/" + server + "/health");
+  if (!got || !*got) return 0;
+  auto j = nlohmann::json::parse(**got, nullptr, false);
+  return j.is_object() ? j.value("checked_ms", std::int64_t{0}) : 0;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(etcd_cluster)
+
+// Two HQs run `quarry hq serve` on one etcd: one leads and passes, the other
+// waits; when the leader is killed (SIGKILL: no resignation), the other
+// takes the loop over within about one lease (3 s) and its passes write.
+BOOST_AUTO_TEST_CASE(serve_moves_to_the_other_hq_when_the_leader_dies) {
+  Lab lab;
+  auto url = lab.etcd.url() + "/q6";
+  EtcdStore store(lab.options("/q6/"));
+  // A server that never answers (a closed loopback port): each pass of the
+  // leader records its health, which shows whose passes are running.
+  ServerRecord silent;
+  silent.id = "s1";
+  silent.name = "silent";
+  silent.provider = "manual";
+  silent.ip = "127.0.0.1";
+  silent.ssh_port = e2e::free_loopback_port();
+  BOOST_REQUIRE(save_server(store, silent).has_value());
+  auto home1 = make_temp_dir("quarry-hq1").value(), home2 = make_temp_dir("quarry-hq2").value();
+  pid_t hq1 = spawn_serve(home1, url, "hq-1");
+  std::string leader;
+  for (int i = 0; i < 100 && leader != "hq-1"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    leader = leader_of(url);
+  }
+  BOOST_REQUIRE_MESSAGE(leader == "hq-1", "hq-1 never led: " + read_file(home1 + "/serve.log").value_or(""));
+  pid_t hq2 = spawn_serve(home2, url, "hq-2");
+  std::this_thread::sleep_for(2000ms);  // hq-2 campaigns and waits
+  BOOST_TEST(leader_of(url) == "hq-1");
+  std::int64_t before = checked_ms(store, "s1");
+  BOOST_TEST(before > 0, "hq-1's passes record the server's health");
+
+  kill(hq1, SIGKILL);
+  waitpid(hq1, nullptr, 0);
+  auto killed = std::chrono::steady_clock::now();
+  std::int64_t killed_wall = wall_ms();
+  for (int i = 0; i < 150 && leader != "hq-2"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    leader = leader_of(url);
+  }
+  auto takeover = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+  BOOST_TEST_MESSAGE("hq serve takeover after the leading HQ was killed: " << takeover.count() << " ms (lease 3 s)");
+  BOOST_TEST(leader == "hq-2", read_file(home2 + "/serve.log").value_or(""));
+  BOOST_TEST((takeover < 8000ms));
+  std::int64_t after = 0;
+  for (int i = 0; i < 100 && after <= killed_wall; ++i) {
+    std::this_thread::sleep_for(100ms);
+    after = checked_ms(store, "s1");
+  }
+  BOOST_TEST(after > killed_wall, "hq-2's passes write once it leads");
+  auto log2 = read_file(home2 + "/serve.log").value_or("");
+  BOOST_TEST(log2.find("waiting: HQ hq-1") != std::string::npos, log2);
+  BOOST_TEST(log2.find("hq-2 leads (term 2)") != std::string::npos, log2);
+  BOOST_TEST(log2.find("fenced") == std::string::npos, log2);
+
+  kill(hq2, SIGTERM);  // a clean stop resigns: nobody leads
+  int status = 0;
+  waitpid(hq2, &status, 0);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  BOOST_TEST(leader_of(url) == "");
+  (void)remove_all(home1);
+  (void)remove_all(home2);
+}
 
 BOOST_AUTO_TEST_CASE(quorum_loss_is_clear_and_corrupts_nothing) {
   Lab lab;

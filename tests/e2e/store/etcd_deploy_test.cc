@@ -6,8 +6,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/file_io.h"
+#include "core/subprocess.h"
+#include "core/text.h"
 #include "store/etcd_store.h"
 #include "tests/e2e/deploy/e2e_cluster.h"
 #include "tests/e2e/store/etcd_lab.h"
@@ -27,7 +31,7 @@ std::string manifest(const std::string& greeting) {
          "    command: --port 8080\n"
          "    port: 8080\n"
          "    domains: [hello.quarry.test]\n"
-         "    scale: 1\n"
+         "    scale: 2\n"
          "    memory: 64\n"
          "    health: /up\n";
 }
@@ -41,6 +45,48 @@ std::string body(TestCluster& c) {
   auto b = c.get("hello.quarry.test", "/");
   BOOST_REQUIRE_MESSAGE(b.has_value(), (b ? std::string() : b.error().message));
   return *b;
+}
+
+// A second HQ on the same etcd, which never built anything (its own, empty
+// build engine), rolls the stack back to release 2 after one server lost
+// release 2's image: the image comes from the server that still holds it.
+void rollback_from_a_peer_hq(TestCluster& c, EtcdStore& store) {
+  auto release = store.get("stacks/hello/releases/2.json");
+  BOOST_REQUIRE(release.has_value() && release->has_value());
+  auto id = nlohmann::json::parse(**release)["images"]["web"].get<std::string>();
+  const ServerInfo* lost = nullptr;
+  for (const auto& s : c.servers()) {
+    if (!s.router && !lost) lost = &s;
+  }
+  BOOST_REQUIRE(lost != nullptr);
+  Argv users = {"docker", "-H", "unix://" + lost->dir + "/docker.sock", "ps", "-aq", "--filter", "ancestor=" + id};
+  auto holders = run_process(users);
+  BOOST_REQUIRE(holders.has_value());
+  for (const auto& cid : split_lines(holders->out)) {
+    if (!cid.empty()) BOOST_REQUIRE(c.engine(*lost, {"rm", "-f", cid}).has_value());
+  }
+  BOOST_REQUIRE(c.engine(*lost, {"rmi", "-f", id}).has_value());
+
+  auto peer = make_temp_dir("quarry-peer-hq").value();
+  // The servers admit the HQs' key: an operator gives every HQ the same one.
+  BOOST_REQUIRE(run_process({"cp", "-a", c.home() + "/keys", peer + "/keys"}).value().ok());
+  auto bin = std::getenv("QUARRY_BIN");
+  BOOST_REQUIRE(bin != nullptr);
+  ProcessOptions o;
+  o.timeout = std::chrono::minutes(5);
+  auto r = run_process({bin, "--home", peer, "rollback", "hello", "2"}, o);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->ok(), "rollback from the peer HQ: exit " << r->exit_code << "\n" << r->out << "\n" << r->err);
+  BOOST_TEST((r->out + r->err).find("shipped") != std::string::npos, r->out + r->err);  // from a server
+  BOOST_TEST(body(c).starts_with("two from web"), body(c));
+  BOOST_TEST(c.engine(*lost, {"image", "inspect", id}).has_value(), "the image is back on " << lost->id);
+  // The peer's build engine (started for the rollback) is stopped with it.
+  auto pid = read_file(peer + "/engine/docker.pid");
+  if (pid) (void)run_process({"kill", trim(*pid)});
+  for (int i = 0; i < 50 && pid && run_process({"kill", "-0", trim(*pid)}).value().ok(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  (void)run_process({"umount", "-R", peer + "/engine"});
+  (void)remove_all(peer);
 }
 
 }  // namespace
@@ -57,7 +103,7 @@ BOOST_AUTO_TEST_CASE(deploy_and_rollback_through_etcd) {
   // Every quarry the cluster runs inherits it: the whole story goes through etcd.
   BOOST_REQUIRE(setenv("QUARRY_STORE", etcd.url().c_str(), 1) == 0);
   TestCluster c;
-  auto up = c.start(1, 1024, R"({"policy": "spread", "autosize": false})");
+  auto up = c.start(2, 1024, R"({"policy": "spread", "autosize": false})");
   BOOST_REQUIRE_MESSAGE(up.has_value(), (up ? std::string() : up.error().message));
 
   BOOST_REQUIRE(c.write_manifest(manifest("one")).has_value());
@@ -77,7 +123,7 @@ BOOST_AUTO_TEST_CASE(deploy_and_rollback_through_etcd) {
   BOOST_TEST(!path_exists(c.home() + "/stacks/hello/releases"));  // nothing went to the directory
   auto ps = c.ps("hello");
   BOOST_REQUIRE(ps.has_value());
-  BOOST_TEST(ps->size() == 1u);
+  BOOST_TEST(ps->size() == 2u);
 
   BOOST_REQUIRE(etcd.kill(1).has_value());  // quorum lost
   auto lost = c.quarry({"ps", "hello", "--json"});
@@ -87,6 +133,7 @@ BOOST_AUTO_TEST_CASE(deploy_and_rollback_through_etcd) {
   auto back = c.ps("hello");
   BOOST_TEST(back.has_value());
   BOOST_TEST(body(c).starts_with("one from web"), body(c));
+  rollback_from_a_peer_hq(c, store);
   unsetenv("QUARRY_STORE");
 }
 
