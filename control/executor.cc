@@ -61,7 +61,13 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
   options.avoid_servers.insert(plan.avoid.begin(), plan.avoid.end());
   Launcher launcher(LaunchDeps{env_.store, env_.shell, env_.placer, nullptr, env_.router, env_.prober}, options);
 
-  // 1. What lost servers ran stops taking traffic at once.
+  // 1. Slices no record holds go back to the grid (their replicas are
+  // started below), and what lost servers ran stops taking traffic at once.
+  for (const auto& a : plan.actions) {
+    if (a.kind != ActionKind::Free) continue;
+    if (auto s = env_.placer->release(a.container); !s) failed(a, s.error());
+    else event("freed", "", a.container + ": " + a.reason);
+  }
   bool reroute = false;
   for (const auto& a : plan.actions) {
     if (a.kind != ActionKind::Move && a.kind != ActionKind::Forget && a.kind != ActionKind::Replace) continue;

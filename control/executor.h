@@ -1,7 +1,8 @@
 // Carries a ControlPlan out through the launcher's executors (the same
 // steps a deploy takes), in three phases:
-//   1. forget what lost servers ran (move, forget) and re-route at once, so
-//      the router stops sending to a down server before anything starts;
+//   1. free grid slices no record holds; forget what lost servers ran (move,
+//      forget) and re-route at once, so the router stops sending to a down
+//      server before anything starts;
 //   2. remove what no release wants (records and drift) and restart exited
 //      containers in place;
 //   3. start what is missing (start, replace, move), in parallel, each

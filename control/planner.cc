@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "launcher/stack_records.h"
+
 namespace quarry {
 
 std::string action_name(ActionKind k) {
@@ -14,6 +16,7 @@ std::string action_name(ActionKind k) {
     case ActionKind::Remove: return "remove";
     case ActionKind::Forget: return "forget";
     case ActionKind::Hold: return "hold";
+    case ActionKind::Free: return "free";
   }
   return "?";
 }
@@ -51,6 +54,7 @@ class Planner {
       }
     }
     drift();
+    orphan_slices();
     return std::move(plan_);
   }
 
@@ -165,6 +169,16 @@ class Planner {
         add(ControlAction{ActionKind::Remove, c.node, false, c.index, c.release, server, c.name,
                    "labelled " + st_.stack + " but no record knows it (stale or drift)", false});
       }
+    }
+  }
+
+  void orphan_slices() {
+    std::set<std::string> held;
+    for (const auto& r : st_.books) held.insert(slice_id_of(r));
+    for (const auto& id : st_.slices) {
+      if (held.count(id)) continue;
+      add(ControlAction{ActionKind::Free, "", false, 0, 0, "", id,
+                        "grid slice with no container record (a start that died before recording it)", false});
     }
   }
 

@@ -23,6 +23,9 @@
 // Containers with the stack's labels on an up server that the books do not
 // know (drift, or what a down server ran before it came back) are removed.
 // A stack with no live release is left alone but for drift.
+// Grid slices of the stack that no record holds (a start killed between
+// placing and recording, e.g. the HQ itself killed) are freed first, so the
+// replica they were placed for can be placed again.
 #pragma once
 
 #include <string>
@@ -40,6 +43,7 @@ enum class ActionKind {
   Remove,   // stop and remove a container on an up server (and its record)
   Forget,   // drop a record whose server is down (no docker call)
   Hold,     // nothing now: backoff, suspect server, service on a down server
+  Free,     // give back a grid slice no record holds (`container` is its id)
 };
 std::string action_name(ActionKind k);
 

@@ -119,6 +119,28 @@ BOOST_AUTO_TEST_CASE(a_killed_container_is_restarted_in_place) {
   BOOST_TEST(f.has_event("replaced"));
 }
 
+// The HQ killed between placing a replica and recording it leaves the slice
+// in the grid with no record; the next loop frees it and starts the replica.
+BOOST_AUTO_TEST_CASE(a_slice_left_by_a_killed_start_is_freed_and_the_replica_started) {
+  ControlFixture f;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  auto web = f.books_of("web")[0];
+  f.docker.kill(web.server, web.name, true);
+  auto books = f.books();
+  std::erase_if(books, [&](const ContainerRecord& r) { return r.name == web.name; });
+  BOOST_TEST_REQUIRE(save_containers(f.store, "blog", books).has_value());
+  BOOST_TEST_REQUIRE(f.placer->slices("blog/").value().size() == 3u);  // the slice is still placed
+  f.passes(1);
+  BOOST_TEST(f.has_event("freed"));
+  BOOST_TEST(!f.has_event("failed"), f.event_kinds().size());
+  auto now = f.books_of("web");
+  BOOST_TEST_REQUIRE(now.size() == 2u);
+  for (const auto& r : now) BOOST_TEST(f.docker.running(r.server, r.name), r.name);
+  BOOST_TEST(f.placer->slices("blog/").value().size() == 3u);
+  f.clock.advance_ms(1000);
+  BOOST_TEST(f.pass()->actions == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_crashlooping_container_is_backed_off_exponentially) {
   ControlFixture f;
   f.settings.planner.backoff_base_ms = 1000;

@@ -177,6 +177,19 @@ BOOST_AUTO_TEST_CASE(a_stack_without_a_live_release_is_left_alone_but_for_drift)
   BOOST_TEST(plan_stack(st).count(ActionKind::Remove) == 3);
 }
 
+BOOST_AUTO_TEST_CASE(a_grid_slice_no_record_holds_is_freed_before_its_replica_starts) {
+  auto st = healthy();
+  st.slices = {"blog/db/1", "blog/web.r1/1", "blog/web.r1/2"};
+  BOOST_TEST(plan_stack(st).actions.empty());
+  // A start killed after placing web#2 and before recording it.
+  st.books.erase(st.books.begin() + 2);
+  st.observed["s3"].clear();
+  auto p = plan_stack(st);
+  BOOST_TEST(lines(p) == (Lines{"start web#2", "free blog/web.r1/2"}), boost::test_tools::per_element());
+  BOOST_TEST(render_control_plan(p).find("free blog/web.r1/2  grid slice with no container record") != std::string::npos,
+             render_control_plan(p));
+}
+
 BOOST_AUTO_TEST_CASE(a_canary_keeps_both_releases) {
   auto st = healthy();
   auto canary = st.desired[0];
