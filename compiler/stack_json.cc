@@ -46,6 +46,7 @@ Process process_from(const json& j) {
   p.stop_signal = j.value("stop_signal", std::string());
   p.stop_timeout_s = j.value("stop_timeout_s", 10);
   p.init = j.value("init", true);
+  p.reschedule = j.value("reschedule", false);
   return p;
 }
 
@@ -79,6 +80,7 @@ json process_to_json(const Process& p) {
   if (!p.stop_signal.empty()) j["stop_signal"] = p.stop_signal;
   if (p.stop_timeout_s != 10) j["stop_timeout_s"] = p.stop_timeout_s;
   if (!p.init) j["init"] = false;
+  if (p.reschedule) j["reschedule"] = true;
   return j;
 }
 
