@@ -56,6 +56,15 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
     event("failed", a.server, line);
   };
   for (const auto& key : plan.stable) out.restarts.erase(key);
+  // After `crashloop_after` deaths in a row: crashloop, with the log's tail.
+  auto crashloop_check = [&](const ControlAction& a, RestartState& rs) {
+    if (rs.restarts < settings_.crashloop_after || rs.crashloop) return;
+    rs.crashloop = true;
+    auto srv = load_server(*env_.store, a.server);
+    if (srv && *srv) rs.last_logs = log_tail(*env_.shell, endpoint_of(**srv), a.container, 5);
+    event("crashloop", a.server, who(a) + " died " + std::to_string(rs.restarts) +
+                                     " times in a row; backing off. last lines:\n" + rs.last_logs);
+  };
 
   LaunchOptions options = options_;
   options.avoid_servers.insert(plan.avoid.begin(), plan.avoid.end());
@@ -106,14 +115,25 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
         failed(a, s.error());
         continue;
       }
+      rs.engine_restarts = 0;  // docker start resets docker's count
       event("restarted", a.server, who(a) + " " + a.reason + "; restart " + std::to_string(rs.restarts));
-      if (rs.restarts >= settings_.crashloop_after && !rs.crashloop) {
-        rs.crashloop = true;
-        auto srv = load_server(*env_.store, a.server);
-        if (srv && *srv) rs.last_logs = log_tail(*env_.shell, endpoint_of(**srv), r->name, 5);
-        event("crashloop", a.server, who(a) + " died " + std::to_string(rs.restarts) +
-                                         " times in a row; backing off. last lines:\n" + rs.last_logs);
+      crashloop_check(a, rs);
+    } else if (a.kind == ActionKind::Hold && a.died) {
+      auto& rs = out.restarts[replica_key(a.process, a.index)];
+      auto srv = load_server(*env_.store, a.server);
+      if (!srv || !*srv) continue;
+      auto count = engine_restart_count(*env_.shell, endpoint_of(**srv), a.container);
+      if (!count) {
+        failed(a, count.error());
+        continue;
       }
+      int deaths = *count >= rs.engine_restarts ? *count - rs.engine_restarts : *count;
+      rs.engine_restarts = *count;
+      if (deaths <= 0) continue;
+      rs.restarts += deaths;
+      rs.last_ms = now;
+      event("died", a.server, who(a) + " " + a.reason + "; " + std::to_string(rs.restarts) + " death(s) in a row");
+      crashloop_check(a, rs);
     } else if (a.kind == ActionKind::Hold && a.service && a.reason.find("is down") != std::string::npos) {
       event("service-down", a.server, who(a) + ": " + a.reason);
     }
@@ -160,6 +180,33 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
   });
   if (routed) {
     if (auto s = launcher.sync_router(); !s) out.errors.push_back("router: " + s.error().message);
+  }
+
+  // 4. Relinks, one replica at a time so the others keep serving: its
+  // traffic stops, the old container goes (its name is reused), a new one
+  // starts with the linked service's address of now.
+  for (const auto& a : plan.actions) {
+    if (a.kind != ActionKind::Relink) continue;
+    const auto* r = find_record(st, a);
+    const auto* d = release_of(st, a.release);
+    const auto* in = d ? d->find(a.process) : nullptr;
+    auto img = d ? d->images.find(a.process) : std::map<std::string, BuiltImage>::const_iterator{};
+    if (!r || !in || img == d->images.end()) continue;
+    int weight = weight_for(st, a, *in);
+    if (auto s = launcher.forget(st.stack, {*r}); !s) {
+      failed(a, s.error());
+      continue;
+    }
+    if (weight > 0) (void)launcher.sync_router();
+    auto srv = load_server(*env_.store, a.server);
+    if (srv && *srv) (void)remove_container(*env_.shell, endpoint_of(**srv), container_ref(*r), options.stop_grace_s);
+    auto rec = launcher.start_replica(*in, a.release, img->second, a.index, weight);
+    if (!rec) {
+      failed(a, rec.error());
+      continue;
+    }
+    if (weight > 0) (void)launcher.sync_router();
+    event("relinked", rec->server, who(a) + " started again on " + rec->server + " (" + a.reason + ")");
   }
   return out;
 }

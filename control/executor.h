@@ -6,7 +6,9 @@
 //   2. remove what no release wants (records and drift) and restart exited
 //      containers in place;
 //   3. start what is missing (start, replace, move), in parallel, each
-//      health-gated, then re-route.
+//      health-gated, then re-route;
+//   4. relink node replicas whose linked service started after them, one
+//      at a time.
 // Returns the events to journal and the updated restart book; an action
 // that fails is reported (event and error) and the rest go on.
 #pragma once

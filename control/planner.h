@@ -10,9 +10,15 @@
 //                                                server); service: report, not
 //                                                moved (it may hold a volume),
 //                                                unless the manifest says
-//                                                `reschedule: true`
+//                                                `reschedule: true` (a
+//                                                stateless service)
 //   its server is suspect                     -> wait (one failed pass is not
 //                                                enough to move anything)
+//   up, docker restarting it (it died)        -> hold: docker's restart policy
+//                                                backs it off; its deaths are
+//                                                counted for crashloop
+//   up, running, a linked service started
+//   after it (moved or replaced)              -> relink: start it again
 //   up, container exited                      -> restart it in place (docker start)
 //   up, container gone                        -> replace it (same index, same
 //                                                release, the grid chooses)
@@ -44,6 +50,9 @@ enum class ActionKind {
   Forget,   // drop a record whose server is down (no docker call)
   Hold,     // nothing now: backoff, suspect server, service on a down server
   Free,     // give back a grid slice no record holds (`container` is its id)
+  Relink,   // a node replica whose linked service started after it: start it
+            // again, one replica at a time, so its env names the service's
+            // address now
 };
 std::string action_name(ActionKind k);
 
@@ -57,6 +66,7 @@ struct ControlAction {
   std::string container;    // docker name, when one exists
   std::string reason;       // one line for people and for events
   bool crashloop = false;   // Hold: the replica is backed off in a crashloop
+  bool died = false;        // Hold: it died and docker's restart policy restarts it
 };
 
 struct PlannerSettings {

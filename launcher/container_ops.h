@@ -77,6 +77,10 @@ Status remove_container(RemoteShell& shell, const Endpoint& endpoint, const std:
 // The last lines of a container's log, for error messages ("" if unreadable).
 std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::string& name, int lines = 10);
 
+// How often docker's restart policy restarted the container (RestartCount;
+// a `docker start` sets it back to 0).
+Result<int> engine_restart_count(RemoteShell& shell, const Endpoint& endpoint, const std::string& name);
+
 // NAME_HOST, NAME_PORT, NAME_ADDR for a linked service ("db" gives DB_HOST).
 void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
                   int port);

@@ -97,6 +97,8 @@ struct ControlFixture {
   std::unique_ptr<GridPlacer> placer;
   LoopSettings settings;
   LaunchOptions options;
+  bool reschedule_db = false;  // db is stateless: `reschedule: true`
+  bool web_links_db = false;   // web `depends_on: [db]` (gets DB_HOST, DB_PORT)
 
   explicit ControlFixture(int servers = 3, int memory_mb = 2048, bool autosize = false, int max = 20) {
     nlohmann::json grid = {{"autosize", autosize}, {"max", max}, {"min", 0}, {"block_memory", 1024}, {"block_cpu", 2}};
@@ -134,7 +136,9 @@ struct ControlFixture {
     Stack s;
     s.name = "blog";
     s.services = {db_service()};
+    s.services[0].reschedule = reschedule_db;
     s.nodes = {web_node(web_scale)};
+    if (web_links_db) s.nodes[0].depends_on = {"db"};
     s.manifest_hash = "h";
     return s;
   }
