@@ -241,7 +241,7 @@ Status ensure_ssh_user(const std::string& user) {
     return std::unexpected(r.error());
   };
   if (!getpwnam(user.c_str())) {
-    auto made = retry({"useradd", "-m", "-s", "/bin/sh", "-G", "docker", user});
+    auto made = retry({"useradd", "-m", "-s", "/bin/sh", "-G", "docker", "-c", kLocalUserComment, user});
     // Another process may have made it meanwhile.
     if (!made && !getpwnam(user.c_str())) return made;
   }
@@ -253,6 +253,16 @@ Status ensure_ssh_user(const std::string& user) {
   spwd* sp = getspnam(user.c_str());
   if (sp && sp->sp_pwdp && sp->sp_pwdp[0] == '!')
     if (auto s = retry({"usermod", "-p", "*", user}); !s) return s;
+  return {};
+}
+
+Status remove_ssh_user(const std::string& user) {
+  passwd* pw = getpwnam(user.c_str());
+  if (!pw || !pw->pw_gecos || std::string(pw->pw_gecos) != kLocalUserComment) return {};
+  // userdel refuses while the user has processes; the servers are gone by now.
+  if (auto r = run_checked({"userdel", "--remove", user}); !r) {
+    if (getpwnam(user.c_str())) return std::unexpected(r.error().context("remove the local cloud's user " + user));
+  }
   return {};
 }
 

@@ -55,8 +55,13 @@ Status remove_cgroups(const std::string& name);
 
 // Creates the unprivileged login user `user` (shell /bin/sh, a home, in the
 // group docker, password '*' so key logins work without PAM) unless it exists
-// with all of that already. Idempotent.
+// with all of that already. Idempotent. A user it creates carries
+// kLocalUserComment, so remove_ssh_user() can tell it from one it did not make.
 Status ensure_ssh_user(const std::string& user);
+inline constexpr const char* kLocalUserComment = "quarry local cloud";
+// Removes `user` and its home when ensure_ssh_user() made it (its comment
+// says so); leaves any other account alone. Succeeds when there is none.
+Status remove_ssh_user(const std::string& user);
 
 // Fails naming the first ancestor of `path` (inclusive) that others may not
 // traverse: the SSH user must reach its authorized_keys and docker socket.

@@ -110,10 +110,11 @@ std::vector<LocalServerRecord> LocalProvider::records() const {
 }
 
 Status LocalProvider::prepare_cluster() {
-  if (auto s = ensure_ssh_user(config_.ssh_user); !s) return s;
   if (auto s = make_dirs("/run/sshd", 0755); !s) return s;
   auto net_lock = FileLock::acquire(kNetLock, "quarry local cloud " + config_.cluster_id, std::chrono::minutes(2));
   if (!net_lock) return std::unexpected(net_lock.error());
+  // Under the lock: the last cluster going down removes the user.
+  if (auto s = ensure_ssh_user(config_.ssh_user); !s) return s;
   LocalNames n = names();
   // Another process of the same cluster may have chosen the subnet since
   // this object was made; its choice stands.
@@ -363,8 +364,13 @@ Status LocalProvider::destroy_all() {
   if (auto s = remove_forward_rule(n.bridge()); !s) return s;
   if (auto s = remove_bridge(n); !s) return s;
   if (auto s = remove_all(config_.state_dir + "/servers"); !s) return s;
+  if (auto s = remove_all(config_.state_dir + "/cluster.json"); !s) return s;
+  // The last local cluster on this machine takes the SSH user it made.
+  auto net_lock = FileLock::acquire(kNetLock, "quarry local cloud " + config_.cluster_id, std::chrono::minutes(2));
+  if (!net_lock) return std::unexpected(net_lock.error());
   if (auto s = remove_all(std::string(kRegistryDir) + "/" + n.cluster_id); !s) return s;
-  return remove_all(config_.state_dir + "/cluster.json");
+  if (!list_dir(kRegistryDir).empty()) return {};
+  return remove_ssh_user(config_.ssh_user);
 }
 
 }  // namespace quarry

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/command_words.h"
+#include "compiler/container_limits.h"
 #include "compiler/stop_settings.h"
 #include "compiler/units.h"
 #include "core/text.h"
@@ -271,14 +272,16 @@ void check_reschedule(const MapEntry& e, const Process& p, Diagnostics& diags) {
 }  // namespace
 
 const std::vector<std::string>& process_keys(bool is_service) {
-  static const std::vector<std::string> node{"build",  "command",     "cpu",          "depends_on", "domains",
-                                             "env",    "health",      "image",        "init",       "memory",
-                                             "port",   "requires",    "scale",        "stop_signal",
-                                             "stop_timeout", "volumes"};
-  static const std::vector<std::string> service{"build",       "command",      "cpu",    "depends_on", "env",
-                                                "health",      "image",        "init",   "memory",     "port",
-                                                "requires",    "reschedule",   "stop_signal",  "stop_timeout",
-                                                "volumes"};
+  static const std::vector<std::string> node{"build",        "command",      "cpu",     "depends_on",
+                                             "domains",      "env",          "health",  "image",
+                                             "init",         "memory",       "no_new_privileges",
+                                             "pids",         "port",         "requires", "scale",
+                                             "stop_signal",  "stop_timeout", "volumes"};
+  static const std::vector<std::string> service{"build",        "command",      "cpu",     "depends_on",
+                                                "env",          "health",       "image",   "init",
+                                                "memory",       "no_new_privileges",       "pids",
+                                                "port",         "requires",     "reschedule",
+                                                "stop_signal",  "stop_timeout", "volumes"};
   return is_service ? service : node;
 }
 
@@ -345,6 +348,10 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
       read_stop_timeout(e, p, diags);
     } else if (k == "init") {
       read_init(e, p, diags);
+    } else if (k == "pids") {
+      read_pids(e, p, diags);
+    } else if (k == "no_new_privileges") {
+      read_no_new_privileges(e, p, diags);
     } else if (k == "reschedule" && is_service) {
       reschedule_key = &e;
       read_reschedule(e, p, diags);

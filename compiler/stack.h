@@ -47,6 +47,8 @@ struct Process {
   std::string stop_signal;                  // "SIGINT"; empty: the image's own (SIGTERM unless it says)
   int stop_timeout_s = 10;                  // stop signal to SIGKILL, 0-600 s
   bool init = true;                         // docker's init as PID 1 (forwards signals, reaps)
+  int pids_limit = 1024;                    // most processes and threads (docker's --pids-limit)
+  bool no_new_privileges = true;            // setuid and file capabilities grant nothing
   // Services only: moved off a `down` server like a node replica (for a
   // stateless service; one with volumes cannot set it). Off: restarted in
   // place only, and reported while its server is down.

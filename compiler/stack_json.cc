@@ -46,6 +46,8 @@ Process process_from(const json& j) {
   p.stop_signal = j.value("stop_signal", std::string());
   p.stop_timeout_s = j.value("stop_timeout_s", 10);
   p.init = j.value("init", true);
+  p.pids_limit = j.value("pids_limit", 1024);
+  p.no_new_privileges = j.value("no_new_privileges", true);
   p.reschedule = j.value("reschedule", false);
   return p;
 }
@@ -80,6 +82,8 @@ json process_to_json(const Process& p) {
   if (!p.stop_signal.empty()) j["stop_signal"] = p.stop_signal;
   if (p.stop_timeout_s != 10) j["stop_timeout_s"] = p.stop_timeout_s;
   if (!p.init) j["init"] = false;
+  if (p.pids_limit != 1024) j["pids_limit"] = p.pids_limit;
+  if (!p.no_new_privileges) j["no_new_privileges"] = false;
   if (p.reschedule) j["reschedule"] = true;
   return j;
 }

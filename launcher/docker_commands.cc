@@ -40,12 +40,13 @@ bool is_container_name(std::string_view s) {
   return true;
 }
 
-// Every container gets these (docs/manifest.md): at most this many
-// processes, and this CPU weight when `cpu:` sets no limit: an equal share
-// (docker's full share), so under contention no uncapped container gets less
-// than another or than the server's own daemons (a tenth of a share starved
-// replicas behind the HQ's and the engine's work on a busy server). Always --security-opt no-new-privileges besides.
-constexpr int kDefaultPids = 1024;
+// Every container gets this CPU weight when `cpu:` sets no limit
+// (docs/manifest.md): an equal share (docker's full share), so under
+// contention no uncapped container gets less than another or than the
+// server's own daemons (a tenth of a share starved replicas behind the HQ's
+// and the engine's work on a busy server). The process limit
+// (`pids:`, 1024 by default) and no-new-privileges (`no_new_privileges:`,
+// on by default) come from the manifest.
 constexpr int kDefaultCpuShares = 1024;
 
 std::string format_cpus(double cpu) {
@@ -178,8 +179,8 @@ Result<Argv> docker_run(const Instruction& ins, const ContainerPlacement& pl) {
   if (pl.cpu > 0) argv.insert(argv.end(), {"--cpus", format_cpus(pl.cpu)});
   else argv.insert(argv.end(), {"--cpu-shares", std::to_string(kDefaultCpuShares)});
   add_publish(argv, ins, pl);
-  argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
-  argv.insert(argv.end(), {"--pids-limit", std::to_string(kDefaultPids)});
+  if (p.no_new_privileges) argv.insert(argv.end(), {"--security-opt", "no-new-privileges"});
+  argv.insert(argv.end(), {"--pids-limit", std::to_string(p.pids_limit)});
   argv.insert(argv.end(), {"--restart", "unless-stopped"});
   add_stop_settings(argv, p);
   if (auto s = add_volumes(argv, ins, pl); !s) return fail(s.error());

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -54,6 +55,19 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
+// Every process running as `user`, by PID, with SIGKILL.
+void kill_processes_of(const std::string& user) {
+  passwd* pw = getpwnam(user.c_str());
+  if (!pw) return;
+  const uid_t uid = pw->pw_uid;
+  for (const auto& entry : list_dir("/proc")) {
+    if (entry.empty() || entry.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat st {};
+    if (stat(("/proc/" + entry).c_str(), &st) != 0 || st.st_uid != uid) continue;
+    kill(static_cast<pid_t>(std::strtol(entry.c_str(), nullptr, 10)), SIGKILL);
+  }
+}
+
 }  // namespace
 
 Result<int> free_loopback_port() {
@@ -75,6 +89,15 @@ Result<int> free_loopback_port() {
 SshdFixture::~SshdFixture() {
   stop();
   if (!dir_.empty()) remove_all(dir_);
+  // Commands the tests ran over SSH can outlive their channel (a timed-out
+  // `sleep`, reparented to init): they are this fixture's account's, so they
+  // go with it. userdel refuses while any is left.
+  if (made_user_) kill_processes_of(options_.user);
+  for (int attempt = 0; made_user_ && attempt < 30; ++attempt) {
+    auto r = run_process({"userdel", "--remove", options_.user});
+    if ((r && r->exit_code == 0) || !run_process({"id", "-u", options_.user}).value_or(ProcessResult{}).ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 Status SshdFixture::ensure_user() {
@@ -83,6 +106,7 @@ Status SshdFixture::ensure_user() {
   if (!id) return fail(id.error());
   if (id->exit_code != 0) {
     auto add = run_checked({"useradd", "-m", "-s", "/bin/sh", u});
+    made_user_ = add.has_value();
     if (!add) {
       // Another test may have created it meanwhile.
       auto again = run_process({"id", "-u", u});

@@ -7,7 +7,7 @@
 // there is one); and runs `/usr/sbin/sshd -D -e -f CONFIG` as a child on
 // 127.0.0.1 and a free port, returning once it accepts connections.
 // stop() ends that child by its PID; the destructor also removes the
-// directory. Needs root (useradd, sshd). Not thread-safe.
+// directory, and the account when start() created it. Needs root (useradd, sshd). Not thread-safe.
 #pragma once
 
 #include <string>
@@ -68,6 +68,7 @@ class SshdFixture {
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;
+  bool made_user_ = false;  // start() created the account: the destructor removes it
 };
 
 // A free TCP port on 127.0.0.1 (bound and released: a tiny race is possible).

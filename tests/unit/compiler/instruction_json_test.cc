@@ -92,6 +92,8 @@ BOOST_AUTO_TEST_CASE(malformed_documents_are_errors) {
 
 BOOST_AUTO_TEST_CASE(stack_round_trips) {
   Stack stack = blog();
+  stack.services.at(0).pids_limit = 2048;
+  stack.services.at(0).no_new_privileges = false;
   auto j = stack_to_json(stack);
   auto back = stack_from_json(j);
   BOOST_TEST_REQUIRE(back.has_value(), (back ? "" : back.error().message));

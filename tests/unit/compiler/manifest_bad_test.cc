@@ -44,7 +44,16 @@ const BadCase kBad[] = {
      "quarry.yml:1:1: unknown key 'service' at the top level; did you mean 'services'?"},
     {"unknown key far from any", "nodes:\n  web:\n    image: busybox\n    replicas_wanted: 3\n",
      "quarry.yml:4:5: unknown key 'replicas_wanted' in node 'web' (valid keys: build, command, cpu, depends_on, "
-     "domains, env, health, image, init, memory, port, requires, scale, stop_signal, stop_timeout, volumes)"},
+     "domains, env, health, image, init, memory, no_new_privileges, pids, port, requires, scale, stop_signal, "
+     "stop_timeout, volumes)"},
+    {"pids: too few", "nodes:\n  web:\n    image: busybox\n    pids: 3\n",
+     "quarry.yml:4:11: pids: '3' is not a number of processes from 16 to 32768"},
+    {"pids: unlimited", "nodes:\n  web:\n    image: busybox\n    pids: -1\n",
+     "quarry.yml:4:11: pids: '-1' is not a number of processes from 16 to 32768"},
+    {"pids: a fork bomb's worth", "services:\n  db:\n    image: postgres:15\n    pids: 99999999999\n",
+     "quarry.yml:4:11: pids: '99999999999' is not a number of processes from 16 to 32768"},
+    {"no_new_privileges: maybe", "nodes:\n  web:\n    image: busybox\n    no_new_privileges: maybe\n",
+     "quarry.yml:4:24: no_new_privileges: expected true or false, got 'maybe'"},
     {"stop_signal: not a signal", "nodes:\n  web:\n    image: busybox\n    stop_signal: SIGFOO\n",
      "quarry.yml:4:18: stop_signal: 'SIGFOO' is not a signal (like SIGINT, SIGTERM or SIGQUIT)"},
     {"stop_signal: number out of range", "nodes:\n  web:\n    image: busybox\n    stop_signal: 64\n",
@@ -205,7 +214,8 @@ const BadCase kBad[] = {
      "quarry.yml:6:5: unknown key 'memroy' in node 'web'; did you mean 'memory'?\n"
      "quarry.yml:7:3: node 'worker' needs 'image' or 'build'\n"
      "quarry.yml:8:5: unknown key 'replicas' in node 'worker' (valid keys: build, command, cpu, depends_on, domains, "
-     "env, health, image, init, memory, port, requires, scale, stop_signal, stop_timeout, volumes)"},
+     "env, health, image, init, memory, no_new_privileges, pids, port, requires, scale, stop_signal, stop_timeout, "
+     "volumes)"},
 };
 
 }  // namespace

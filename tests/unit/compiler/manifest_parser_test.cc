@@ -22,6 +22,16 @@ Stack parse_ok(std::string_view yaml, std::map<std::string, std::string> global_
 
 BOOST_AUTO_TEST_SUITE(manifest_parser)
 
+BOOST_AUTO_TEST_CASE(container_limits_default_and_override) {
+  auto s = parse_ok("nodes:\n  web:\n    image: busybox\n  tool:\n    image: busybox\n    pids: 4096\n"
+                    "    no_new_privileges: false\n");
+  BOOST_REQUIRE(s.nodes.size() == 2u);
+  BOOST_TEST(s.nodes[0].pids_limit == 1024);
+  BOOST_TEST(s.nodes[0].no_new_privileges);
+  BOOST_TEST(s.nodes[1].pids_limit == 4096);
+  BOOST_TEST(!s.nodes[1].no_new_privileges);
+}
+
 BOOST_AUTO_TEST_CASE(defaults) {
   auto s = parse_ok("nodes:\n  web:\n    image: busybox\n    port: 8080\n  worker:\n    build: ./worker/\n");
   BOOST_TEST(s.name == "app");

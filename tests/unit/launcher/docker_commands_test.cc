@@ -111,6 +111,19 @@ BOOST_AUTO_TEST_CASE(placement_image_wins_and_ipv6_bind_is_bracketed) {
              " --restart unless-stopped --init hq:5000/blog/web@sha256:0123");
 }
 
+BOOST_AUTO_TEST_CASE(pids_and_privileges_from_the_manifest) {
+  auto ins = db_ensure();
+  ins.process.pids_limit = 4096;
+  ins.process.no_new_privileges = false;
+  ContainerPlacement p;
+  p.release = 3;
+  auto argv = docker_run(ins, p);
+  BOOST_REQUIRE(argv.has_value());
+  auto line = shell_join(*argv);
+  BOOST_TEST(line.find("--pids-limit 4096") != std::string::npos);
+  BOOST_TEST(line.find("no-new-privileges") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(stop_settings_and_init_off) {
   auto ins = db_ensure();
   ins.process.stop_signal = "SIGINT";
