@@ -8,6 +8,7 @@
 #include "compiler/starter.h"
 #include "core/file_io.h"
 #include "launcher/domain_owners.h"
+#include "launcher/grid_placer.h"
 #include "control/planner.h"
 #include "launcher/plan.h"
 #include "store/records.h"
@@ -72,7 +73,7 @@ Status build(Context& ctx, const ManifestArgs& a) {
 
 // What the control loop's next pass would do to the stack, from the last
 // observation it recorded: the same planner a pass runs.
-Result<ControlPlan> repair_plan(Store& store, const std::string& stack) {
+Result<ControlPlan> repair_plan(Store& store, Placer& placer, const std::string& stack) {
   auto servers = load_servers(store);
   if (!servers) return std::unexpected(servers.error());
   auto health = load_all_health(store, *servers);
@@ -90,6 +91,7 @@ Result<ControlPlan> repair_plan(Store& store, const std::string& stack) {
   }
   auto state = read_stack_state(store, stack, observed, *health, obs->at_ms);
   if (!state) return std::unexpected(state.error());
+  if (auto s = read_slices(placer, *state); !s) return std::unexpected(s.error());
   return plan_stack(*state);
 }
 
@@ -103,7 +105,9 @@ Status plan(Context& ctx, const ManifestArgs& a) {
   auto routes = load_routes(ctx.store(), m->stack.name);
   if (!routes) return std::unexpected(routes.error());
   auto p = make_plan(*list, *containers, *routes);
-  auto repair = repair_plan(ctx.store(), m->stack.name);
+  // Only read here: a placer without a cloud behind it lists the grid's slices.
+  GridPlacer grid(ctx.store(), nullptr);
+  auto repair = repair_plan(ctx.store(), grid, m->stack.name);
   if (!repair) return std::unexpected(repair.error());
   FleetInput deploy;
   deploy.instructions = *list;

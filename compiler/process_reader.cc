@@ -252,6 +252,23 @@ void read_health(const MapEntry& e, Process& p, Diagnostics& diags) {
   p.health = check;
 }
 
+// `reschedule: true`: a service moved off a down server. Its volumes live on
+// that server, so a service with volumes cannot be moved.
+void read_reschedule(const MapEntry& e, Process& p, Diagnostics& diags) {
+  auto text = read_scalar(e, "true or false", diags);
+  if (!text) return;
+  if (*text == "true") p.reschedule = true;
+  else if (*text == "false") p.reschedule = false;
+  else diags.error(e.value_at(), "reschedule: expected true or false, got " + quoted(*text));
+}
+
+void check_reschedule(const MapEntry& e, const Process& p, Diagnostics& diags) {
+  if (!p.reschedule || p.volumes.empty()) return;
+  diags.error(e.value_at(), "reschedule: service " + quoted(p.name) +
+                                " keeps volumes on its server and would start elsewhere without their data; "
+                                "set 'reschedule' only on a stateless service (no 'volumes')");
+}
+
 }  // namespace
 
 const std::vector<std::string>& process_keys(bool is_service) {
@@ -263,8 +280,8 @@ const std::vector<std::string>& process_keys(bool is_service) {
   static const std::vector<std::string> service{"build",        "command",      "cpu",     "depends_on",
                                                 "env",          "health",       "image",   "init",
                                                 "memory",       "no_new_privileges",       "pids",
-                                                "port",         "requires",     "stop_signal",
-                                                "stop_timeout", "volumes"};
+                                                "port",         "requires",     "reschedule",
+                                                "stop_signal",  "stop_timeout", "volumes"};
   return is_service ? service : node;
 }
 
@@ -295,6 +312,7 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
   const MapEntry* port_key = nullptr;
   const MapEntry* health_key = nullptr;
   const MapEntry* domains_key = nullptr;
+  const MapEntry* reschedule_key = nullptr;
   auto entries = map_entries(entry.value, diags);
   for (const auto& e : entries) {
     const std::string& k = e.key;
@@ -334,6 +352,11 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
       read_pids(e, p, diags);
     } else if (k == "no_new_privileges") {
       read_no_new_privileges(e, p, diags);
+    } else if (k == "reschedule" && is_service) {
+      reschedule_key = &e;
+      read_reschedule(e, p, diags);
+    } else if (k == "reschedule") {
+      diags.error(e.key_at, "reschedule: a node is always moved off a down server; 'reschedule' is for services");
     } else if (k == "domains" && is_service) {
       diags.error(e.key_at, "domains: services are not routed; put the domains on the node that serves them");
     } else if (k == "domains") {
@@ -360,6 +383,7 @@ ProcessRead read_process(const MapEntry& entry, bool is_service, const EnvLookup
   if (!port_key && domains_key) {
     diags.error(domains_key->key_at, "domains: the router needs the node's 'port' to send traffic to");
   }
+  if (reschedule_key) check_reschedule(*reschedule_key, p, diags);
   if (!is_service && p.port != 0 && !p.health) p.health = HealthCheck{};
   return r;
 }

@@ -49,6 +49,10 @@ struct Process {
   bool init = true;                         // docker's init as PID 1 (forwards signals, reaps)
   int pids_limit = 1024;                    // most processes and threads (docker's --pids-limit)
   bool no_new_privileges = true;            // setuid and file capabilities grant nothing
+  // Services only: moved off a `down` server like a node replica (for a
+  // stateless service; one with volumes cannot set it). Off: restarted in
+  // place only, and reported while its server is down.
+  bool reschedule = false;
 
   bool operator==(const Process&) const = default;
 };

@@ -48,6 +48,7 @@ Process process_from(const json& j) {
   p.init = j.value("init", true);
   p.pids_limit = j.value("pids_limit", 1024);
   p.no_new_privileges = j.value("no_new_privileges", true);
+  p.reschedule = j.value("reschedule", false);
   return p;
 }
 
@@ -83,6 +84,7 @@ json process_to_json(const Process& p) {
   if (!p.init) j["init"] = false;
   if (p.pids_limit != 1024) j["pids_limit"] = p.pids_limit;
   if (!p.no_new_privileges) j["no_new_privileges"] = false;
+  if (p.reschedule) j["reschedule"] = true;
   return j;
 }
 

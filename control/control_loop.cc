@@ -65,6 +65,9 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView&
     }
     auto state = read_stack_state(*env_.store, stack, view.containers, view.health, view.now_ms);
     if (!state) return std::unexpected(state.error());
+    if (env_.placer) {
+      if (auto s = read_slices(*env_.placer, *state); !s) return s;
+    }
     auto plan = plan_stack(*state, settings_.planner);
     report.plans[stack] = plan;
     if (!settings_.act) return {};

@@ -56,12 +56,27 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
     event("failed", a.server, line);
   };
   for (const auto& key : plan.stable) out.restarts.erase(key);
+  // After `crashloop_after` deaths in a row: crashloop, with the log's tail.
+  auto crashloop_check = [&](const ControlAction& a, RestartState& rs) {
+    if (rs.restarts < settings_.crashloop_after || rs.crashloop) return;
+    rs.crashloop = true;
+    auto srv = load_server(*env_.store, a.server);
+    if (srv && *srv) rs.last_logs = log_tail(*env_.shell, endpoint_of(**srv), a.container, 5);
+    event("crashloop", a.server, who(a) + " died " + std::to_string(rs.restarts) +
+                                     " times in a row; backing off. last lines:\n" + rs.last_logs);
+  };
 
   LaunchOptions options = options_;
   options.avoid_servers.insert(plan.avoid.begin(), plan.avoid.end());
   Launcher launcher(LaunchDeps{env_.store, env_.shell, env_.placer, env_.shipper, env_.router, env_.prober}, options);
 
-  // 1. What lost servers ran stops taking traffic at once.
+  // 1. Slices no record holds go back to the grid (their replicas are
+  // started below), and what lost servers ran stops taking traffic at once.
+  for (const auto& a : plan.actions) {
+    if (a.kind != ActionKind::Free) continue;
+    if (auto s = env_.placer->release(a.container); !s) failed(a, s.error());
+    else event("freed", "", a.container + ": " + a.reason);
+  }
   bool reroute = false;
   for (const auto& a : plan.actions) {
     if (a.kind != ActionKind::Move && a.kind != ActionKind::Forget && a.kind != ActionKind::Replace) continue;
@@ -100,14 +115,25 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
         failed(a, s.error());
         continue;
       }
+      rs.engine_restarts = 0;  // docker start resets docker's count
       event("restarted", a.server, who(a) + " " + a.reason + "; restart " + std::to_string(rs.restarts));
-      if (rs.restarts >= settings_.crashloop_after && !rs.crashloop) {
-        rs.crashloop = true;
-        auto srv = load_server(*env_.store, a.server);
-        if (srv && *srv) rs.last_logs = log_tail(*env_.shell, endpoint_of(**srv), r->name, 5);
-        event("crashloop", a.server, who(a) + " died " + std::to_string(rs.restarts) +
-                                         " times in a row; backing off. last lines:\n" + rs.last_logs);
+      crashloop_check(a, rs);
+    } else if (a.kind == ActionKind::Hold && a.died) {
+      auto& rs = out.restarts[replica_key(a.process, a.index)];
+      auto srv = load_server(*env_.store, a.server);
+      if (!srv || !*srv) continue;
+      auto count = engine_restart_count(*env_.shell, endpoint_of(**srv), a.container);
+      if (!count) {
+        failed(a, count.error());
+        continue;
       }
+      int deaths = *count >= rs.engine_restarts ? *count - rs.engine_restarts : *count;
+      rs.engine_restarts = *count;
+      if (deaths <= 0) continue;
+      rs.restarts += deaths;
+      rs.last_ms = now;
+      event("died", a.server, who(a) + " " + a.reason + "; " + std::to_string(rs.restarts) + " death(s) in a row");
+      crashloop_check(a, rs);
     } else if (a.kind == ActionKind::Hold && a.service && a.reason.find("is down") != std::string::npos) {
       event("service-down", a.server, who(a) + ": " + a.reason);
     }
@@ -155,6 +181,7 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
   if (routed) {
     if (auto s = launcher.sync_router(); !s) out.errors.push_back("router: " + s.error().message);
   }
+
   return out;
 }
 

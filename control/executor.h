@@ -1,11 +1,14 @@
 // Carries a ControlPlan out through the launcher's executors (the same
 // steps a deploy takes), in three phases:
-//   1. forget what lost servers ran (move, forget) and re-route at once, so
-//      the router stops sending to a down server before anything starts;
+//   1. free grid slices no record holds; forget what lost servers ran (move,
+//      forget) and re-route at once, so the router stops sending to a down
+//      server before anything starts;
 //   2. remove what no release wants (records and drift) and restart exited
 //      containers in place;
 //   3. start what is missing (start, replace, move), in parallel, each
 //      health-gated, then re-route.
+// Nodes that dial a moved service are refreshed by the loop through the
+// deploy path (link_refresh.h), not here.
 // Returns the events to journal and the updated restart book; an action
 // that fails is reported (event and error) and the rest go on.
 #pragma once

@@ -155,6 +155,7 @@ Result<RestartBook> load_restarts(Store& store, const std::string& stack) {
       r.next_ms = j.value("next_ms", std::int64_t{0});
       r.crashloop = j.value("crashloop", false);
       r.last_logs = j.value("last_logs", "");
+      r.engine_restarts = j.value("engine_restarts", 0);
       book[key] = r;
     }
   } catch (const nlohmann::json::exception& e) {
@@ -167,7 +168,7 @@ Status save_restarts(Store& store, const std::string& stack, const RestartBook& 
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [key, r] : book) {
     j[key] = {{"restarts", r.restarts}, {"last_ms", r.last_ms}, {"next_ms", r.next_ms}, {"crashloop", r.crashloop},
-              {"last_logs", r.last_logs}};
+              {"last_logs", r.last_logs}, {"engine_restarts", r.engine_restarts}};
   }
   return put_json(store, restarts_key(stack), j);
 }

@@ -66,6 +66,9 @@ struct RestartState {
   std::int64_t next_ms = 0;    // no restart before this
   bool crashloop = false;
   std::string last_logs;       // the log's tail when it entered crashloop
+  // docker's RestartCount when last read: its restart policy restarts a
+  // process that exits by itself, so those deaths are counted from it.
+  int engine_restarts = 0;
   bool operator==(const RestartState&) const = default;
 };
 using RestartBook = std::map<std::string, RestartState>;  // "node#index"

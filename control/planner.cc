@@ -4,6 +4,7 @@
 #include <set>
 
 #include "control/link_refresh.h"
+#include "launcher/stack_records.h"
 
 namespace quarry {
 
@@ -17,6 +18,7 @@ std::string action_name(ActionKind k) {
     case ActionKind::Forget: return "forget";
     case ActionKind::Hold: return "hold";
     case ActionKind::Refresh: return "refresh";
+    case ActionKind::Free: return "free";
   }
   return "?";
 }
@@ -54,6 +56,7 @@ class Planner {
       }
     }
     drift();
+    orphan_slices();
     plan_refresh(st_, s_, plan_);
     return std::move(plan_);
   }
@@ -77,7 +80,7 @@ class Planner {
   void add(ControlAction a) { plan_.actions.push_back(std::move(a)); }
 
   ControlAction about(const ContainerRecord& r, ActionKind kind, std::string reason) const {
-    return ControlAction{kind, r.node, r.service, r.index, r.release, r.server, r.name, std::move(reason), false};
+    return ControlAction{kind, r.node, r.service, r.index, r.release, r.server, r.name, std::move(reason), false, false};
   }
 
   void plan_release(const DesiredRelease& d, bool newest) {
@@ -107,17 +110,17 @@ class Planner {
     const auto* r = record_of(in, release, index);
     if (!r) {
       add(ControlAction{ActionKind::Start, in.target, in.process.is_service, index, release, "", "",
-                 "desired replica has no container", false});
+                 "desired replica has no container", false, false});
       return;
     }
     wanted_.insert(r);
     switch (health(r->server)) {
       case Health::Down:
-        if (in.process.is_service) {
+        if (in.process.is_service && !in.process.reschedule) {
           add(about(*r, ActionKind::Hold, "service " + in.target + " is on " + r->server +
                                               ", which is down; services are not moved (they may hold a volume)"));
         } else {
-          add(about(*r, ActionKind::Move, r->server + " is down"));
+          add(started_from(about(*r, ActionKind::Move, r->server + " is down"), release));
         }
         return;
       case Health::Suspect:
@@ -137,7 +140,10 @@ class Planner {
     ActionKind kind = c ? ActionKind::Restart : ActionKind::Replace;
     std::string what = c ? "exited (" + c->status + ")" : "is gone from " + r->server;
     if (c && c->state == "restarting") {
-      add(about(*r, ActionKind::Hold, "docker is restarting it (" + c->status + ")"));
+      auto a = about(*r, ActionKind::Hold, "died; docker is restarting it (" + c->status + ")");
+      a.died = true;
+      a.crashloop = rs != st_.restarts.end() && rs->second.crashloop;
+      add(std::move(a));
       return;
     }
     if (rs != st_.restarts.end() && st_.now_ms < rs->second.next_ms) {
@@ -148,8 +154,16 @@ class Planner {
       add(std::move(a));
       return;
     }
-    add(about(*r, kind, what));
+    add(started_from(about(*r, kind, what), release));
   }
+
+  // A service's container is started again from the live release (the one
+  // that ensures it), whatever release started the one it replaces.
+  static ControlAction started_from(ControlAction a, int release) {
+    if (a.service) a.release = release;
+    return a;
+  }
+
 
   void unwanted(const ContainerRecord& r) {
     if (health(r.server) == Health::Down) {
@@ -167,8 +181,19 @@ class Planner {
       for (const auto& c : list) {
         if (known.count(server + "/" + c.name)) continue;
         add(ControlAction{ActionKind::Remove, c.node, false, c.index, c.release, server, c.name,
-                   "labelled " + st_.stack + " but no record knows it (stale or drift)", false});
+                   "labelled " + st_.stack + " but no record knows it (stale or drift)", false, false});
       }
+    }
+  }
+
+  void orphan_slices() {
+    std::set<std::string> held;
+    for (const auto& r : st_.books) held.insert(slice_id_of(r));
+    for (const auto& id : st_.slices) {
+      if (held.count(id)) continue;
+      add(ControlAction{ActionKind::Free, "", false, 0, 0, "", id,
+                        "grid slice with no container record (a start that died before recording it)", false,
+                        false});
     }
   }
 
@@ -199,7 +224,7 @@ nlohmann::json control_plan_json(const ControlPlan& plan) {
   for (const auto& a : plan.actions) {
     list.push_back({{"action", action_name(a.kind)}, {"process", a.process}, {"service", a.service},
                     {"index", a.index}, {"release", a.release}, {"server", a.server}, {"container", a.container},
-                    {"reason", a.reason}, {"crashloop", a.crashloop}});
+                    {"reason", a.reason}, {"crashloop", a.crashloop}, {"died", a.died}});
   }
   return {{"stack", plan.stack}, {"actions", list}, {"avoid", plan.avoid}};
 }

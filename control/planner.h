@@ -10,9 +10,13 @@
 //                                                server); service: report, not
 //                                                moved (it may hold a volume),
 //                                                unless the manifest says
-//                                                `reschedule: true`
+//                                                `reschedule: true` (a
+//                                                stateless service)
 //   its server is suspect                     -> wait (one failed pass is not
 //                                                enough to move anything)
+//   up, docker restarting it (it died)        -> hold: docker's restart policy
+//                                                backs it off; its deaths are
+//                                                counted for crashloop
 //   up, container exited                      -> restart it in place (docker start)
 //   up, container gone                        -> replace it (same index, same
 //                                                release, the grid chooses)
@@ -26,6 +30,9 @@
 // Node replicas given an address their service no longer has (it moved) are
 // refreshed: the release is redeployed through the zero-downtime path
 // (link_refresh.h).
+// Grid slices of the stack that no record holds (a start killed between
+// placing and recording, e.g. the HQ itself killed) are freed first, so the
+// replica they were placed for can be placed again.
 #pragma once
 
 #include <string>
@@ -44,6 +51,7 @@ enum class ActionKind {
   Forget,   // drop a record whose server is down (no docker call)
   Hold,     // nothing now: backoff, suspect server, service on a down server
   Refresh,  // a node replica dials a service's old address: redeploy the release
+  Free,     // give back a grid slice no record holds (`container` is its id)
 };
 std::string action_name(ActionKind k);
 
@@ -57,6 +65,7 @@ struct ControlAction {
   std::string container;    // docker name, when one exists
   std::string reason;       // one line for people and for events
   bool crashloop = false;   // Hold: the replica is backed off in a crashloop
+  bool died = false;        // Hold: it died and docker's restart policy restarts it
 };
 
 struct PlannerSettings {

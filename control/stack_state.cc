@@ -77,4 +77,11 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack,
   return st;
 }
 
+Status read_slices(Placer& placer, StackState& state) {
+  auto ids = placer.slices(state.stack + "/");
+  if (!ids) return std::unexpected(ids.error().context("the grid's slices of " + state.stack));
+  state.slices = std::move(*ids);
+  return {};
+}
+
 }  // namespace quarry

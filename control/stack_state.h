@@ -6,6 +6,8 @@
 //   observed  what the servers reported this pass (only servers that
 //             answered appear), and every server's health
 //   restarts  the crashloop backoff of each replica
+//   slices    the grid's placements of the stack, to find those no record
+//             holds (a start killed between placing and recording)
 // The planner (planner.h) is a pure function of this value.
 #pragma once
 
@@ -17,6 +19,7 @@
 #include "compiler/instruction.h"
 #include "control/observed.h"
 #include "launcher/image_builder.h"
+#include "launcher/seams.h"
 #include "store/records.h"
 
 namespace quarry {
@@ -40,6 +43,9 @@ struct StackState {
   // not answer this pass (or was not asked).
   std::map<std::string, std::vector<ObservedContainer>> observed;
   RestartBook restarts;
+  // The ids of the stack's placed or pending grid slices; empty when not read
+  // (then no slice is freed).
+  std::vector<std::string> slices;
   std::int64_t now_ms = 0;
 };
 
@@ -54,5 +60,8 @@ DesiredRelease desired_from(const ReleaseRecord& release, const InstructionList&
 Result<StackState> read_stack_state(Store& store, const std::string& stack,
                                     const std::map<std::string, std::vector<ObservedContainer>>& observed,
                                     const std::map<std::string, ServerHealth>& health, std::int64_t now_ms);
+
+// Adds the stack's grid slices to `state` (Placer::slices of "STACK/").
+Status read_slices(Placer& placer, StackState& state);
 
 }  // namespace quarry

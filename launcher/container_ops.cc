@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <charconv>
 #include <ctime>
 
 #include "compiler/stop_settings.h"
@@ -196,6 +197,19 @@ std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::st
   auto r = shell.run(endpoint, Command{docker_logs(name, o), {}, {}, std::chrono::seconds(20), {}});
   if (!r) return "";
   return trim(r->out + r->err);
+}
+
+Result<int> engine_restart_count(RemoteShell& shell, const Endpoint& endpoint, const std::string& name) {
+  Command c{{"docker", "inspect", "--format", "{{.RestartCount}}", name}, {}, {}, std::chrono::seconds(20), {}};
+  auto r = run_ok(shell, endpoint, c);
+  if (!r) return std::unexpected(r.error());
+  auto text = trim(r->out);
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
+    return fail("docker inspect of " + name + " on " + endpoint.name + ": not a restart count: '" + text + "'");
+  }
+  return n;
 }
 
 }  // namespace quarry

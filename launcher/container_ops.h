@@ -80,6 +80,10 @@ std::string log_tail(RemoteShell& shell, const Endpoint& endpoint, const std::st
 // The env prefix of a linked service: "db" gives "DB", "my-db" "MY_DB".
 std::string link_env_prefix(const std::string& service);
 
+// How often docker's restart policy restarted the container (RestartCount;
+// a `docker start` sets it back to 0).
+Result<int> engine_restart_count(RemoteShell& shell, const Endpoint& endpoint, const std::string& name);
+
 // NAME_HOST, NAME_PORT, NAME_ADDR for a linked service ("db" gives DB_HOST).
 void add_link_env(std::map<std::string, std::string>& env, const std::string& service, const std::string& host,
                   int port);

@@ -1,6 +1,6 @@
 // hello: the example app of quarry. A tiny static HTTP/1.1 server.
 //
-//   hello [--port N] [--mode web|counter] [--data DIR]
+//   hello [--port N] [--mode web|counter] [--data DIR] [--exit-after MS]
 //
 // web (default): GET / answers "GREETING from NODE (release R), visit N\n",
 //   where N comes from the counter service at COUNTER_HOST:COUNTER_PORT when
@@ -9,6 +9,8 @@
 //   number survives restarts when DIR is a volume.
 // Both: GET /up answers 200 (the health path); GET /env/NAME answers the
 //   value of env variable NAME byte for byte (404 when unset).
+// --exit-after MS: exits with status 3 that long after it started, to play a
+//   process that keeps crashing (the control loop's crashloop backoff).
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -16,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -126,11 +129,13 @@ void serve(int fd) {
 
 int main(int argc, char** argv) {
   int port = std::atoi(env_or("PORT", "8080").c_str());
+  int exit_after_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--port") port = std::atoi(argv[i + 1]);
     else if (flag == "--mode") g_mode = argv[i + 1];
     else if (flag == "--data") g_data = argv[i + 1];
+    else if (flag == "--exit-after") exit_after_ms = std::atoi(argv[i + 1]);
   }
   signal(SIGPIPE, SIG_IGN);
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -149,6 +154,14 @@ int main(int argc, char** argv) {
   // Docker sends SIGTERM on stop; exit at once (PID 1 has no default handler).
   signal(SIGTERM, [](int) { _exit(0); });
   signal(SIGINT, [](int) { _exit(0); });
+  if (exit_after_ms > 0) {
+    std::thread([exit_after_ms] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(exit_after_ms));
+      std::printf("hello: exiting after %d ms as told (--exit-after)\n", exit_after_ms);
+      std::fflush(stdout);
+      _exit(3);
+    }).detach();
+  }
   while (true) {
     int fd = accept(s, nullptr, nullptr);
     if (fd < 0) continue;

@@ -1,6 +1,7 @@
 #include "tests/fakes/fake_docker.h"
 
 #include <cstdio>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,16 @@ void FakeDocker::crashing(const std::string& name, bool crash) {
   std::lock_guard lock(mu_);
   if (crash) crashing_.insert(name);
   else crashing_.erase(name);
+}
+
+void FakeDocker::restarting(const std::string& name, int count) {
+  std::lock_guard lock(mu_);
+  if (count < 0) {
+    restarting_.erase(name);
+    return;
+  }
+  restarting_.insert(name);
+  restart_counts_[name] = count;
 }
 
 void FakeDocker::put(const std::string& host, Container c) {
@@ -98,13 +109,33 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
     return ProcessResult{0, c.id + "\n", {}, false};
   }
   if (verb == "ps") {
+    // --filter label=K=V and label=K, as docker applies them.
+    std::vector<std::pair<std::string, std::optional<std::string>>> wanted;
+    for (std::size_t i = 2; i + 1 < argv.size(); ++i) {
+      if (argv[i] != "--filter" || !argv[i + 1].starts_with("label=")) continue;
+      auto label = argv[i + 1].substr(6);
+      auto eq = label.find('=');
+      if (eq == std::string::npos) wanted.emplace_back(label, std::nullopt);
+      else wanted.emplace_back(label.substr(0, eq), label.substr(eq + 1));
+    }
+    auto matches = [&](const Container& c) {
+      for (const auto& [k, v] : wanted) {
+        auto it = c.labels.find(k);
+        if (it == c.labels.end() || (v && it->second != *v)) return false;
+      }
+      return true;
+    };
     std::string out;
     for (const auto& [name, c] : list) {
+      if (!matches(c)) continue;
       std::string labels;
       for (const auto& [k, v] : c.labels) labels += (labels.empty() ? "" : ",") + k + "=" + v;
       nlohmann::json j = {{"ID", c.id.empty() ? std::string(64, 'b') : c.id}, {"Names", name}, {"Image", c.image}, {"Labels", labels},
-                          {"State", c.running ? "running" : "exited"},
-                          {"Status", c.running ? "Up 2 seconds" : "Exited (137) 1 second ago"}, {"Ports", ""},
+                          {"State", restarting_.count(name) ? "restarting" : c.running ? "running" : "exited"},
+                          {"Status", restarting_.count(name) ? "Restarting (3) 1 second ago"
+                                     : c.running             ? "Up 2 seconds"
+                                                             : "Exited (137) 1 second ago"},
+                          {"Ports", ""},
                           {"CreatedAt", "2026-11-30 17:00:00 +0000 UTC"}};
       out += j.dump() + "\n";
     }
@@ -114,6 +145,7 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
     if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + argv.back(), false};
     ++starts_;
     list[last].running = !crashing_.count(last);
+    restart_counts_.erase(last);
     return ProcessResult{0, last + "\n", {}, false};
   }
   if (verb == "stop") {
@@ -124,6 +156,11 @@ Result<ProcessResult> FakeDocker::docker(const std::string& host, const Argv& ar
     if (!list.count(last)) return ProcessResult{1, "", "Error: No such container: " + argv.back(), false};
     list.erase(last);
     return ProcessResult{};
+  }
+  if (verb == "inspect" && argv.size() == 5 && argv[3] == "{{.RestartCount}}") {
+    if (!list.count(last)) return ProcessResult{1, "", "Error: No such object: " + argv.back(), false};
+    auto it = restart_counts_.find(last);
+    return ProcessResult{0, std::to_string(it == restart_counts_.end() ? 0 : it->second) + "\n", {}, false};
   }
   if (verb == "logs") return ProcessResult{0, "boom: cannot connect to db\n", {}, false};
   return ProcessResult{};

@@ -1,7 +1,8 @@
 // A RemoteShell that plays docker on many hosts, for unit tests of the
 // control plane: `docker run` (name and labels from the argv), `ps --all`
-// (one JSON line per container, as the 28.x client prints), `start`,
-// `stop`, `rm`, `logs`; anything else exits 0. Hosts can be cut off (every
+// (one JSON line per container, as the 28.x client prints; label filters
+// applied), `start`,
+// `stop`, `rm`, `logs`, `inspect` of the RestartCount; anything else exits 0. Hosts can be cut off (every
 // command fails as if the link were down) and containers killed or removed
 // behind quarry's back. Thread-safe.
 #pragma once
@@ -33,6 +34,10 @@ class FakeDocker : public RemoteShell {
   void kill(const std::string& host, const std::string& name, bool remove = false);
   // `docker start` of this container succeeds but it exits at once again.
   void crashing(const std::string& name, bool crash = true);
+  // docker's restart policy is restarting `name` after `count` restarts
+  // (`ps` says restarting, `inspect` answers the RestartCount); -1: it runs
+  // again (the count stays).
+  void restarting(const std::string& name, int count);
   void put(const std::string& host, Container c);  // a container quarry did not start
   std::vector<Container> on(const std::string& host) const;
   bool running(const std::string& host, const std::string& name) const;
@@ -50,6 +55,8 @@ class FakeDocker : public RemoteShell {
   std::set<std::string> cut_;
   std::set<std::string> crashing_;
   std::map<std::string, std::vector<std::string>> uploads_;
+  std::set<std::string> restarting_;
+  std::map<std::string, int> restart_counts_;
   int runs_ = 0, starts_ = 0;
 };
 

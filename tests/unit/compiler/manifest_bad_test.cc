@@ -72,6 +72,16 @@ const BadCase kBad[] = {
      "\\x or \\_ in double quotes); write the character itself"},
     {"init: yes please", "nodes:\n  web:\n    image: busybox\n    init: sure\n",
      "quarry.yml:4:11: init: expected true or false, got 'sure'"},
+    {"reschedule: sometimes", "services:\n  api:\n    image: busybox\n    reschedule: sometimes\n",
+     "quarry.yml:4:17: reschedule: expected true or false, got 'sometimes'"},
+    {"reschedule on a node", "nodes:\n  web:\n    image: busybox\n    reschedule: true\n",
+     "quarry.yml:4:5: reschedule: a node is always moved off a down server; 'reschedule' is for services"},
+    {"reschedule of a service with volumes", "services:\n  db:\n    image: postgres:15\n    volumes: [/data]\n"
+     "    reschedule: true\n",
+     "quarry.yml:5:17: reschedule: service 'db' keeps volumes on its server and would start elsewhere without their "
+     "data; set 'reschedule' only on a stateless service (no 'volumes')"},
+    {"unknown key in a service", "services:\n  api:\n    image: busybox\n    reschedul: true\n",
+     "quarry.yml:4:5: unknown key 'reschedul' in service 'api'; did you mean 'reschedule'?"},
     {"memory: lots", "nodes:\n  web:\n    image: busybox\n    memory: lots\n",
      "quarry.yml:4:13: memory: 'lots' is not a size (write megabytes like 512, or 512M, 1G)"},
     {"memory: 0", "nodes:\n  web:\n    image: busybox\n    memory: 0\n",

@@ -100,6 +100,7 @@ struct ControlFixture {
   bool web_needs_db = false;        // web depends on db (gets DB_HOST/DB_PORT)
   std::map<std::string, std::string> global_env, stack_env;  // at compile time
   std::vector<std::string> redeploys;  // why, per ControlEnv::redeploy call
+  bool reschedule_db = false;  // db is stateless: `reschedule: true`
 
   explicit ControlFixture(int servers = 3, int memory_mb = 2048, bool autosize = false, int max = 20) {
     nlohmann::json grid = {{"autosize", autosize}, {"max", max}, {"min", 0}, {"block_memory", 1024}, {"block_cpu", 2}};
@@ -146,6 +147,7 @@ struct ControlFixture {
     Stack s;
     s.name = "blog";
     s.services = {db_service()};
+    s.services[0].reschedule = reschedule_db;
     s.nodes = {web_node(web_scale)};
     if (web_needs_db) s.nodes[0].depends_on = {"db"};
     s.global_env = global_env;

@@ -104,6 +104,38 @@ BOOST_AUTO_TEST_CASE(a_service_on_a_down_server_is_reported_not_moved) {
   BOOST_TEST(r->plans["blog"].count(ActionKind::Hold) >= 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_service_with_reschedule_is_moved_and_its_dependants_refreshed) {
+  ControlFixture f;
+  f.reschedule_db = true;
+  f.web_needs_db = true;
+  f.settings.health.down_after_ms = 2000;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  auto db = f.books_of("db")[0];
+  // The nodes started a while before (container records count seconds).
+  auto books = f.books();
+  for (auto& r : books) r.started_at -= 10;
+  BOOST_TEST_REQUIRE(save_containers(f.store, "blog", books).has_value());
+  f.docker.cut(db.server);
+  f.passes(4);
+  BOOST_TEST(f.health(db.server) == "down");
+  BOOST_TEST_REQUIRE(f.books_of("db").size() == 1u);
+  auto moved = f.books_of("db")[0];
+  BOOST_TEST(moved.server != db.server);
+  BOOST_TEST(!f.has_event("service-down"));
+  BOOST_TEST(f.has_event("moved"));
+  BOOST_TEST(f.has_event("refreshed"));
+  BOOST_TEST(f.redeploys.size() == 1u);
+  auto web = f.books_of("web");
+  BOOST_TEST_REQUIRE(web.size() == 2u);
+  for (const auto& r : web) {
+    BOOST_TEST(r.server != db.server);
+    BOOST_TEST(r.started_at >= moved.started_at, r.name);
+    BOOST_TEST(f.docker.running(r.server, r.name), r.name);
+  }
+  f.clock.advance_ms(1000);
+  BOOST_TEST(f.pass()->actions == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_killed_container_is_restarted_in_place) {
   ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
@@ -117,6 +149,28 @@ BOOST_AUTO_TEST_CASE(a_killed_container_is_restarted_in_place) {
   f.passes(1);
   BOOST_TEST(f.books_of("web").size() == 2u);
   BOOST_TEST(f.has_event("replaced"));
+}
+
+// The HQ killed between placing a replica and recording it leaves the slice
+// in the grid with no record; the next loop frees it and starts the replica.
+BOOST_AUTO_TEST_CASE(a_slice_left_by_a_killed_start_is_freed_and_the_replica_started) {
+  ControlFixture f;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  auto web = f.books_of("web")[0];
+  f.docker.kill(web.server, web.name, true);
+  auto books = f.books();
+  std::erase_if(books, [&](const ContainerRecord& r) { return r.name == web.name; });
+  BOOST_TEST_REQUIRE(save_containers(f.store, "blog", books).has_value());
+  BOOST_TEST_REQUIRE(f.placer->slices("blog/").value().size() == 3u);  // the slice is still placed
+  f.passes(1);
+  BOOST_TEST(f.has_event("freed"));
+  BOOST_TEST(!f.has_event("failed"), f.event_kinds().size());
+  auto now = f.books_of("web");
+  BOOST_TEST_REQUIRE(now.size() == 2u);
+  for (const auto& r : now) BOOST_TEST(f.docker.running(r.server, r.name), r.name);
+  BOOST_TEST(f.placer->slices("blog/").value().size() == 3u);
+  f.clock.advance_ms(1000);
+  BOOST_TEST(f.pass()->actions == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_crashlooping_container_is_backed_off_exponentially) {
@@ -143,6 +197,42 @@ BOOST_AUTO_TEST_CASE(a_crashlooping_container_is_backed_off_exponentially) {
   f.docker.crashing(web.name, false);
   f.clock.advance_ms(20000);
   (void)f.pass();
+  f.clock.advance_ms(31000);
+  (void)f.pass();
+  BOOST_TEST(load_restarts(f.store, "blog").value().count("web#1") == 0u);
+}
+
+// A process that exits by itself is restarted by docker's restart policy
+// (which backs off exponentially); the loop does not fight it but counts its
+// deaths from docker's RestartCount and shows the crashloop.
+BOOST_AUTO_TEST_CASE(a_container_docker_keeps_restarting_is_counted_and_shown_as_crashloop) {
+  ControlFixture f;
+  f.settings.planner.crashloop_after = 3;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  auto web = f.books_of("web")[0];
+  auto deaths = [&] {
+    auto book = load_restarts(f.store, "blog").value();
+    return book.count("web#1") ? book["web#1"].restarts : 0;
+  };
+  const int starts = f.docker.starts();
+  f.docker.restarting(web.name, 1);
+  f.passes(1);
+  BOOST_TEST(deaths() == 1);
+  BOOST_TEST(f.has_event("died"));
+  BOOST_TEST(!f.has_event("crashloop"));
+  f.passes(1);  // still the same death: not counted twice
+  BOOST_TEST(deaths() == 1);
+  f.docker.restarting(web.name, 4);
+  f.passes(1);
+  BOOST_TEST(deaths() == 4);
+  auto book = load_restarts(f.store, "blog").value();
+  BOOST_TEST(book["web#1"].crashloop);
+  BOOST_TEST(book["web#1"].last_logs.find("boom") != std::string::npos);
+  BOOST_TEST(f.has_event("crashloop"));
+  BOOST_TEST(f.docker.starts() == starts);  // docker restarts it, not the loop
+  BOOST_TEST(!f.has_event("restarted"));
+  // It settles: a stable run clears the book.
+  f.docker.restarting(web.name, -1);
   f.clock.advance_ms(31000);
   (void)f.pass();
   BOOST_TEST(load_restarts(f.store, "blog").value().count("web#1") == 0u);

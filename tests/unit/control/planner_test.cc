@@ -98,6 +98,26 @@ BOOST_AUTO_TEST_CASE(a_down_server_moves_its_nodes_and_holds_its_service) {
   BOOST_TEST(p.avoid == (std::vector<std::string>{"s1", "s2"}), boost::test_tools::per_element());
 }
 
+Instruction& instruction(StackState& st, const std::string& target) {
+  for (auto& in : st.desired[0].instructions.instructions) {
+    if (in.target == target && (in.op == Op::Deploy || in.op == Op::Ensure)) return in;
+  }
+  BOOST_FAIL("no instruction for " + target);
+  return st.desired[0].instructions.instructions[0];
+}
+
+BOOST_AUTO_TEST_CASE(a_service_with_reschedule_moves_like_a_node) {
+  auto st = healthy();
+  instruction(st, "db").process.reschedule = true;
+  st.books[0].release = 0;  // started by an older release than the live one
+  mark(st, "s1", Health::Down);
+  auto p = plan_stack(st);
+  BOOST_TEST(lines(p) == (Lines{"move db#1@s1"}), boost::test_tools::per_element());
+  BOOST_TEST(p.actions[0].release == 1);  // started again from the live release
+  mark(st, "s1", Health::Suspect);
+  BOOST_TEST(lines(plan_stack(st)) == (Lines{"hold db#1@s1"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_suspect_server_is_waited_for) {
   auto st = healthy();
   mark(st, "s3", Health::Suspect);
@@ -116,7 +136,7 @@ BOOST_AUTO_TEST_CASE(an_exited_container_restarts_and_a_gone_one_is_replaced) {
 BOOST_AUTO_TEST_CASE(a_restart_waits_for_its_backoff_and_shows_crashloop) {
   auto st = healthy();
   st.observed["s2"] = {seen(st.books[1], false)};
-  st.restarts["web#1"] = RestartState{3, st.now_ms - 100, st.now_ms + 4000, true, "boom"};
+  st.restarts["web#1"] = RestartState{3, st.now_ms - 100, st.now_ms + 4000, true, "boom", 0};
   auto p = plan_stack(st);
   BOOST_TEST(lines(p) == (Lines{"hold web#1@s2"}), boost::test_tools::per_element());
   BOOST_TEST(p.actions[0].crashloop);
@@ -125,9 +145,23 @@ BOOST_AUTO_TEST_CASE(a_restart_waits_for_its_backoff_and_shows_crashloop) {
   BOOST_TEST(lines(plan_stack(st)) == (Lines{"restart web#1@s2"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_container_docker_is_restarting_is_held_and_counted_not_restarted) {
+  auto st = healthy();
+  auto dying = seen(st.books[1], false);
+  dying.state = "restarting";
+  dying.status = "Restarting (3) 1 second ago";
+  st.observed["s2"] = {dying};
+  auto p = plan_stack(st);
+  BOOST_TEST(lines(p) == (Lines{"hold web#1@s2"}), boost::test_tools::per_element());
+  BOOST_TEST(p.actions[0].died);
+  BOOST_TEST(!p.actions[0].crashloop);
+  st.restarts["web#1"] = RestartState{4, st.now_ms - 100, 0, true, "boom", 4};
+  BOOST_TEST(plan_stack(st).actions[0].crashloop);
+}
+
 BOOST_AUTO_TEST_CASE(a_stable_run_clears_the_backoff) {
   auto st = healthy();
-  st.restarts["web#1"] = RestartState{2, st.now_ms - 30000, st.now_ms - 26000, false, ""};
+  st.restarts["web#1"] = RestartState{2, st.now_ms - 30000, st.now_ms - 26000, false, "", 0};
   BOOST_TEST(plan_stack(st).stable == (std::vector<std::string>{"web#1"}), boost::test_tools::per_element());
   st.restarts["web#1"].last_ms = st.now_ms - 1000;
   BOOST_TEST(plan_stack(st).stable.empty());
@@ -175,6 +209,19 @@ BOOST_AUTO_TEST_CASE(a_stack_without_a_live_release_is_left_alone_but_for_drift)
   BOOST_TEST(plan_stack(st).actions.empty());
   st.books.clear();
   BOOST_TEST(plan_stack(st).count(ActionKind::Remove) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_grid_slice_no_record_holds_is_freed_before_its_replica_starts) {
+  auto st = healthy();
+  st.slices = {"blog/db/1", "blog/web.r1/1", "blog/web.r1/2"};
+  BOOST_TEST(plan_stack(st).actions.empty());
+  // A start killed after placing web#2 and before recording it.
+  st.books.erase(st.books.begin() + 2);
+  st.observed["s3"].clear();
+  auto p = plan_stack(st);
+  BOOST_TEST(lines(p) == (Lines{"start web#2", "free blog/web.r1/2"}), boost::test_tools::per_element());
+  BOOST_TEST(render_control_plan(p).find("free blog/web.r1/2  grid slice with no container record") != std::string::npos,
+             render_control_plan(p));
 }
 
 BOOST_AUTO_TEST_CASE(a_canary_keeps_both_releases) {
