@@ -41,6 +41,9 @@ Result<std::string> interpolate(std::string_view value, const EnvLookup& lookup,
       ++i;
     }
   }
+  // Text after the last ${...} can still carry it past the limit (out stays
+  // under twice the limit: the value itself is under it).
+  if (out.size() > max_bytes) return too_long(max_bytes, {});
   return out;
 }
 

@@ -66,6 +66,13 @@ BOOST_AUTO_TEST_CASE(a_value_is_capped_before_it_is_built) {
   BOOST_TEST_REQUIRE(!r.has_value());
   BOOST_TEST(r.error().message == "the value grows past 65536 bytes at ${B} (the limit for one env value)");
   BOOST_TEST(!interpolate(std::string(kMaxEnvValueBytes + 1, 'y'), lookup).has_value());
+  // Text after the last ${...} counts too (found by fuzz_env).
+  std::string near(kMaxEnvValueBytes - 2, 'n');
+  EnvLookup near_lookup = [&](std::string_view) -> std::optional<std::string> { return near; };
+  BOOST_TEST(interpolate("${A}ab", near_lookup).has_value());
+  auto past = interpolate("${A}abc", near_lookup);
+  BOOST_TEST_REQUIRE(!past.has_value());
+  BOOST_TEST(past.error().message == "the value grows past 65536 bytes (the limit for one env value)");
 }
 
 // A 1 KB manifest of doubling chains would expand to 2^60 bytes: it must
