@@ -34,7 +34,11 @@ Status NetnsLab::run(const std::vector<std::string>& argv) {
 }
 
 Status NetnsLab::create(int count) {
-  auto pid = std::to_string(::getpid());
+  // Each lab of a process gets its own names: a deleted namespace can
+  // outlive its lab for a while (sockets in TIME_WAIT hold it, and its veth
+  // pair with it), and the next lab must not collide with what it leaves.
+  static int labs = 0;
+  auto pid = std::to_string(::getpid()) + static_cast<char>('a' + labs++ % 26);
   tag_ = "qlk" + pid;
   bridge_ = tag_ + "br";
   std::string subnet = "10.77." + std::to_string(240 + ::getpid() % 15) + ".";
@@ -67,7 +71,9 @@ Status NetnsLab::create(int count) {
 
 NetnsLab::~NetnsLab() {
   for (int fd : fds_) ::close(fd);
-  // Deleting a namespace removes its veth end (and so the pair) and its rules.
+  // The veth pairs go at once (deleting a namespace removes them only when
+  // the kernel lets the namespace go), then the namespaces with their rules.
+  for (std::size_t i = 0; i < namespaces_.size(); ++i) (void)run({"ip", "link", "del", tag_ + "h" + std::to_string(i)});
   for (const auto& ns : namespaces_) (void)run({"ip", "netns", "del", ns});
   if (bridge_made_) (void)run({"ip", "link", "del", bridge_});
   if (forward_rule_) (void)run({"iptables", "-w", "5", "-D", "FORWARD", "-i", bridge_, "-o", bridge_, "-j", "ACCEPT"});

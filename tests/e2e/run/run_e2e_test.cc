@@ -3,6 +3,8 @@
 // namespace's 127.0.0.1.
 #include <boost/test/unit_test.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -187,7 +189,8 @@ BOOST_AUTO_TEST_CASE(run_replace_and_stop_hello_locally) {
   BOOST_TEST(logs.find("\x1b[") == std::string::npos);
   auto ps = L.run({quarry_bin(), "ps", "--local", "--json"}, env);
   BOOST_TEST(ps.ok(), ps.err);
-  BOOST_TEST(std::count(ps.out.begin(), ps.out.end(), '{') == 3, ps.out);
+  auto ps_rows = nlohmann::json::parse(ps.out, nullptr, false);
+  BOOST_TEST((ps_rows.is_array() && ps_rows.size() == 3u), ps.out);
   std::string counter_id = L.docker({"inspect", "--format", "{{.Id}}", "hello_counter"});
   BOOST_REQUIRE(!counter_id.empty());
 
