@@ -73,15 +73,8 @@ class Planner {
 };
 
 Planner::Planner(const GridState& state, const RepackOptions& options) : options_(options) {
-  for (const auto& bs : state.blocks) {
-    reference_.memory_mb = std::max(reference_.memory_mb, bs.block.capacity.memory_mb);
-    reference_.cpu_millis = std::max(reference_.cpu_millis, bs.block.capacity.cpu_millis);
-  }
-  std::vector<std::string_view> nodes;
-  for (const auto& bs : state.blocks)
-    for (const auto& s : bs.slices) nodes.push_back(s.node_key());
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  reference_ = largest_capacity(state);
+  const auto nodes = node_keys(state);
   node_bins_.resize(nodes.size());
   for (const auto& bs : state.blocks) {
     auto b = static_cast<std::uint32_t>(bins_.size());

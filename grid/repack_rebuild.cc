@@ -7,6 +7,24 @@
 
 namespace quarry {
 
+Resources largest_capacity(const GridState& state) {
+  Resources r;
+  for (const auto& bs : state.blocks) {
+    r.memory_mb = std::max(r.memory_mb, bs.block.capacity.memory_mb);
+    r.cpu_millis = std::max(r.cpu_millis, bs.block.capacity.cpu_millis);
+  }
+  return r;
+}
+
+std::vector<std::string_view> node_keys(const GridState& state) {
+  std::vector<std::string_view> nodes;
+  for (const auto& bs : state.blocks)
+    for (const auto& s : bs.slices) nodes.push_back(s.node_key());
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  return nodes;
+}
+
 namespace {
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
@@ -74,15 +92,8 @@ class Rebuilder {
 Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const RebuildLimits& limits,
                      std::size_t window)
     : options_(options), limits_(limits), budget_(limits.steps) {
-  for (const auto& bs : state.blocks) {
-    reference_.memory_mb = std::max(reference_.memory_mb, bs.block.capacity.memory_mb);
-    reference_.cpu_millis = std::max(reference_.cpu_millis, bs.block.capacity.cpu_millis);
-  }
-  std::vector<std::string_view> nodes;
-  for (const auto& bs : state.blocks)
-    for (const auto& s : bs.slices) nodes.push_back(s.node_key());
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  reference_ = largest_capacity(state);
+  const auto nodes = node_keys(state);
   node_bins_.resize(nodes.size());
   std::vector<double> load;
   for (const auto& bs : state.blocks) {

@@ -18,6 +18,8 @@
 
 #include <cstddef>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "grid/repack.h"
 
@@ -34,6 +36,12 @@ struct RebuildLimits {
 };
 
 // A plan that empties at least one block, or nullopt.
+// Shared by both planners. The largest capacity of any block: the scale
+// item weights are measured in.
+Resources largest_capacity(const GridState& state);
+// Every node key with a slice in the grid, sorted, once each.
+std::vector<std::string_view> node_keys(const GridState& state);
+
 std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,
                                        const RebuildLimits& limits = {});
 
