@@ -5,7 +5,7 @@
 #include "cloud/ec2_provider.h"
 #include "cloud/http_client.h"
 #include "cloud/provider_config.h"
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 #include "grid/clock.h"
 
 namespace quarry {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/text.h"
-#include "grid/grid_file.h"
+#include "grid/repack_input.h"
 
 namespace quarry {
 
@@ -29,7 +29,7 @@ Grid::Grid(GridOptions options, std::unique_ptr<PlacementPolicy> policy, GridDep
       router_policy_(policy_->fresh()),
       events_(deps.events),
       clock_(deps.clock ? deps.clock : &kSystemClock),
-      store_(deps.store) {}
+      sink_(deps.sink) {}
 
 std::optional<std::uint32_t> Grid::find_block(std::string_view id) const {
   auto it = block_ids_.find(id);
@@ -203,9 +203,8 @@ Status Grid::finish() {
     }
     flushing_ = false;
   }
-  if (options_.file.empty()) return {};
-  if (!store_) return fail("grid: options.file is set but no store was given");
-  return save_grid(*store_, options_.file, snapshot());
+  if (!sink_) return {};
+  return sink_->save(snapshot());
 }
 
 Result<Placement> Grid::add_slice(const Slice& slice) {
@@ -362,8 +361,34 @@ Status Grid::apply_move(const Move& move) {
   return finish();
 }
 
+// The planners' input straight from the records: in the order of a
+// snapshot (blocks and their slices by id), without copying a slice or
+// hashing a node key again.
 RepackPlan Grid::plan_repack() const {
-  return quarry::plan_repack(snapshot(),
+  PackInput input;
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t b = 0; b < blocks_.size(); ++b) {
+    if (!blocks_[b].alive) continue;
+    order.push_back(b);
+    input.reference.memory_mb = std::max(input.reference.memory_mb, blocks_[b].block.capacity.memory_mb);
+    input.reference.cpu_millis = std::max(input.reference.cpu_millis, blocks_[b].block.capacity.cpu_millis);
+  }
+  auto by_id = [](const std::string& a, const std::string& b) { return natural_less(a, b); };
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return by_id(blocks_[a].block.id, blocks_[b].block.id); });
+  input.bins.reserve(order.size());
+  input.items.reserve(slice_ids_.size());
+  input.node_bins.resize(nodes_.size());
+  std::vector<std::uint32_t> slices;
+  for (auto b : order) {
+    const auto& rec = blocks_[b];
+    slices = rec.slices;
+    std::sort(slices.begin(), slices.end(),
+              [&](std::uint32_t x, std::uint32_t y) { return by_id(slices_[x].slice.id, slices_[y].slice.id); });
+    auto bin = add_bin(input, rec.block);
+    for (auto s : slices) add_item(input, bin, slices_[s].slice, slices_[s].node);
+  }
+  return quarry::plan_repack(std::move(input),
                              RepackOptions{now(), options_.min_age_ms, options_.min_blocks, options_.repack_max_moves});
 }
 

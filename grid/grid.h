@@ -1,6 +1,6 @@
 // The grid: which block (server) runs each slice (container), and when the
-// cluster must grow or shrink. Pure logic: its only I/O is saving itself
-// through a Store (options.file) and the events it emits.
+// cluster must grow or shrink. Pure logic: it hands its state to a GridSink
+// after each change (the sink does the I/O) and emits events.
 //
 // Every slice is in exactly one place: on one block, or pending. A block's
 // used capacity is the sum of its slices' sizes and never exceeds its
@@ -19,9 +19,10 @@
 // stayed under low_watermark for low_for_ms: a block just created, or
 // emptied a moment ago, stays, so the grid does not flap.
 //
-// Every mutating call delivers its events (GridEvents) and then saves the
-// grid when options.file is set. A failed save is the call's error; the
-// change itself stays made in memory and the next successful save writes it.
+// Every mutating call delivers its events (GridEvents) and then hands the
+// grid's state to its sink, when it has one. A failed save is the call's
+// error; the change itself stays made in memory and the next successful save
+// writes it.
 // Not thread-safe: one thread (or one lock) per grid.
 #pragma once
 
@@ -39,6 +40,7 @@
 #include "grid/block.h"
 #include "grid/clock.h"
 #include "grid/grid_events.h"
+#include "grid/grid_sink.h"
 #include "grid/grid_state.h"
 #include "grid/id_table.h"
 #include "grid/placement_policy.h"
@@ -47,8 +49,6 @@
 #include "grid/slice.h"
 
 namespace quarry {
-
-class Store;
 
 // Whether stack containers may run on the router server (a block tagged
 // role=router): only when no other block fits, or never. A slice that itself
@@ -66,18 +66,17 @@ struct GridOptions {
   double low_watermark = 0.25;           // load under which a block counts as light
   std::int64_t low_for_ms = 10 * 60 * 1000;   // how long light before destroy
   std::int64_t min_age_ms = 30 * 60 * 1000;   // how old before destroy, or before repack empties it
-  std::string file;                      // store key saved after each change ("grid/grid.json"); empty: none
   std::size_t max_errors = 20;           // errors() keeps the latest this many
   RouterUse router = RouterUse::LastResort;  // stack containers on the router server
   std::size_t repack_max_moves = 500;    // moves in one plan_repack(); 0 = no limit
 };
 
 // What the grid uses but does not own. All may be null; a null clock means the
-// system clock. `store` must outlive the grid when options.file is set.
+// system clock; a null sink: the grid is not saved.
 struct GridDeps {
   GridEvents* events = nullptr;
   const Clock* clock = nullptr;
-  Store* store = nullptr;
+  GridSink* sink = nullptr;
 };
 
 struct Placement {
@@ -233,7 +232,7 @@ class Grid {
   std::unique_ptr<PlacementPolicy> router_policy_;  // the router blocks, asked last
   GridEvents* events_;
   const Clock* clock_;
-  Store* store_;
+  GridSink* sink_;
 
   std::vector<BlockRec> blocks_;
   std::vector<std::uint32_t> free_blocks_;

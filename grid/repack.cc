@@ -1,39 +1,40 @@
 #include "grid/repack.h"
 
+#include "grid/free_buckets.h"
+#include "grid/repack_input.h"
 #include "grid/repack_rebuild.h"
 
 #include <algorithm>
 #include <limits>
-#include <map>
-#include <string_view>
+#include <tuple>
 #include <optional>
 
 namespace quarry {
 
 namespace {
 
-constexpr std::uint32_t kAir = std::numeric_limits<std::uint32_t>::max();
-
-struct Item {
-  const Slice* slice;
-  std::uint32_t node;      // interned node key
-  std::uint32_t bin;       // kAir while lifted during an attempt
-  double weight;           // size against the largest block, both dimensions
-  bool pinned;             // a service, or already moved by this plan
-};
+constexpr std::uint32_t kAir = kNoBin;  // an item lifted during an attempt
 
 struct Bin {
-  const BlockState* state;
+  const Block* block;
   Resources free;
   std::vector<std::uint32_t> items;
   bool router = false;
   bool emptiable = false;
 };
 
+// Bounds that only a fleet reaches (the OR-Library instances, up to a few
+// hundred blocks of a few dozen slices, stay under them, so their plans are
+// those of the unbounded search): a swap pass looks at the blocks with the
+// most room first, at most kSwapBins of them, and a block's slices count as
+// swap partners only up to kSwapItems of them.
+constexpr std::size_t kSwapBins = 512;
+constexpr std::size_t kSwapItems = 64;
+
 class Planner {
  public:
-  Planner(const GridState& state, const RepackOptions& options);
-  RepackPlan run();
+  Planner(const PackInput& input, const RepackOptions& options);
+  PackPlan run();
 
  private:
   struct Combo {
@@ -45,80 +46,80 @@ class Planner {
   struct Swap {
     double gain = 0;
     std::uint32_t bin = 0;
-    std::vector<std::uint32_t> out, in;  // out of the bin, in from the pool
+    std::uint32_t n_out = 0, n_in = 0;
+    std::uint32_t out[2] = {0, 0}, in[2] = {0, 0};  // out of the bin, in from the pool
   };
 
-  bool may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::uint32_t>& leaving) const;
+  bool may_hold(std::uint32_t b, std::uint32_t i) const;
+  void refresh(std::uint32_t b);
   void forget(std::uint32_t node, std::uint32_t b);
   void lift(std::uint32_t i);
   void drop(std::uint32_t i, std::uint32_t b);
   void undo();
+  std::optional<std::uint32_t> best_fit(std::uint32_t i) const;
   bool place_pool();
+  void sets(const std::vector<std::uint32_t>& from, bool distinct_nodes, std::vector<Combo>& out) const;
+  const std::vector<Combo>& pool_sets() const;
   std::optional<Swap> best_swap(std::uint32_t b) const;
+  std::vector<std::uint32_t> swap_bins() const;
   bool try_swaps();
-  bool attempt(std::uint32_t e, RepackPlan& plan);
-  bool order(std::vector<std::uint32_t> moved, std::vector<Move>& out) const;
-  double load(const Bin& bin) const;
+  bool attempt(std::uint32_t e, PackPlan& plan);
+  std::vector<std::uint32_t> moved_items();
+  bool order(const std::vector<std::uint32_t>& moved, std::vector<PackMove>& out);
 
   const RepackOptions& options_;
-  std::vector<Item> items_;
+  std::vector<PackItem> items_;  // bin is kAir while lifted; pinned: a service or moved by this plan
   std::vector<Bin> bins_;
-  std::vector<std::vector<std::uint32_t>> node_bins_;  // by node: the bins holding one of its items, once per item
+  NodeBins node_bins_;
+  FreeBuckets open_;  // the non-empty bins by free room: where best fit looks
   std::vector<std::uint32_t> pool_;
-  mutable std::vector<Combo> outs_, ins_;  // scratch for best_swap
+  mutable std::vector<Combo> outs_, ins_;  // scratch for best_swap; ins_ by weight, heaviest first
+  mutable bool ins_stale_ = true;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> journal_;  // (item, bin it left)
+  std::vector<std::uint32_t> start_;  // scratch, by item: the bin an attempt found it on
+  std::vector<Resources> room_;       // scratch, by bin, for order()
   std::uint32_t emptying_ = kAir;
   std::size_t occupied_ = 0;
-  Resources reference_;
 };
 
-Planner::Planner(const GridState& state, const RepackOptions& options) : options_(options) {
-  reference_ = largest_capacity(state);
-  const auto nodes = node_keys(state);
-  node_bins_.resize(nodes.size());
-  for (const auto& bs : state.blocks) {
-    auto b = static_cast<std::uint32_t>(bins_.size());
-    Bin bin{&bs, bs.block.free(), {}};
-    bin.router = is_router(bs.block.tags);
-    bool service = false;
-    for (const auto& s : bs.slices) {
-      auto node = std::lower_bound(nodes.begin(), nodes.end(), s.node_key()) - nodes.begin();
-      double w = double(s.size.memory_mb) / double(std::max<std::int64_t>(reference_.memory_mb, 1));
-      if (reference_.cpu_millis > 0) w += double(s.size.cpu_millis) / double(reference_.cpu_millis);
-      bin.items.push_back(static_cast<std::uint32_t>(items_.size()));
-      items_.push_back(Item{&s, std::uint32_t(node), b, w, s.is_service});
-      node_bins_[node].push_back(b);
-      service = service || s.is_service;
-    }
-    bin.emptiable = !bin.router && !service && !bs.slices.empty() &&
-                    options.now_ms - bs.block.created_ms >= options.min_age_ms;
-    if (!bs.slices.empty()) ++occupied_;
+Planner::Planner(const PackInput& input, const RepackOptions& options)
+    : options_(options), items_(input.items), node_bins_(input), start_(input.items.size(), kAir) {
+  bins_.reserve(input.bins.size());
+  room_.resize(input.bins.size());
+  for (const auto& pb : input.bins) {
+    Bin bin{pb.block, pb.free(), pb.items};
+    bin.router = is_router(pb.block->tags);
+    bin.emptiable = !bin.router && !pb.pinned && !pb.items.empty() &&
+                    options.now_ms - pb.block->created_ms >= options.min_age_ms;
+    if (!pb.items.empty()) ++occupied_;
     bins_.push_back(std::move(bin));
   }
+  for (std::uint32_t b = 0; b < bins_.size(); ++b) refresh(b);
 }
 
-double Planner::load(const Bin& bin) const {
-  double w = 0;
-  for (auto i : bin.items) w += items_[i].weight;
-  return w;
+// Keeps open_ true to bin b: in it with its free room while it holds anything.
+void Planner::refresh(std::uint32_t b) {
+  if (open_.contains(b)) open_.erase(b);
+  if (!bins_[b].items.empty()) open_.insert(b, bins_[b].free);
 }
 
-// Whether bin b could take item i once the items in `leaving` have left it
-// (they only make it non-empty).
-bool Planner::may_hold(std::uint32_t b, std::uint32_t i, const std::vector<std::uint32_t>& leaving) const {
+// Whether bin b could take item i: never onto an empty block or the block
+// being emptied, the router only for what requires it, tags, and no replica
+// of the same node there.
+bool Planner::may_hold(std::uint32_t b, std::uint32_t i) const {
   const auto& bin = bins_[b];
   const auto& slice = *items_[i].slice;
-  if (b == emptying_ || bin.items.size() == leaving.size()) return false;  // never onto an empty block
+  if (b == emptying_ || bin.items.empty()) return false;
   if (bin.router && !is_router(slice.required_tags)) return false;
-  if (!tags_satisfy(bin.state->block.tags, slice.required_tags)) return false;
+  if (!slice.required_tags.empty() && !tags_satisfy(bin.block->tags, slice.required_tags)) return false;
   // Even a replica that is leaving counts: the new copy starts before the
   // old one stops.
-  const auto& holders = node_bins_[items_[i].node];
+  const auto& holders = node_bins_.of(items_[i].node);
   return std::find(holders.begin(), holders.end(), b) == holders.end();
 }
 
 void Planner::forget(std::uint32_t node, std::uint32_t b) {
-  auto& holders = node_bins_[node];
+  auto& holders = node_bins_.edit(node);
   auto it = std::find(holders.begin(), holders.end(), b);
   *it = holders.back();
   holders.pop_back();
@@ -130,18 +131,22 @@ void Planner::lift(std::uint32_t i) {
   bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
   forget(item.node, item.bin);
   bin.free += item.slice->size;
+  refresh(item.bin);
   journal_.emplace_back(i, item.bin);
   item.bin = kAir;
   pool_.push_back(i);
+  ins_stale_ = true;
 }
 
 void Planner::drop(std::uint32_t i, std::uint32_t b) {
   pool_.erase(std::find(pool_.begin(), pool_.end(), i));
   bins_[b].items.push_back(i);
-  node_bins_[items_[i].node].push_back(b);
+  node_bins_.edit(items_[i].node).push_back(b);
   bins_[b].free -= items_[i].slice->size;
+  refresh(b);
   journal_.emplace_back(i, kAir);
   items_[i].bin = b;
+  ins_stale_ = true;
 }
 
 void Planner::undo() {
@@ -153,16 +158,36 @@ void Planner::undo() {
       bin.items.erase(std::find(bin.items.begin(), bin.items.end(), i));
       forget(item.node, item.bin);
       bin.free += item.slice->size;
+      refresh(item.bin);
     }
     if (was != kAir) {
       bins_[was].items.push_back(i);
-      node_bins_[item.node].push_back(was);
+      node_bins_.edit(item.node).push_back(was);
       bins_[was].free -= item.slice->size;
+      refresh(was);
     }
     item.bin = was;
   }
   journal_.clear();
   pool_.clear();
+  ins_stale_ = true;
+}
+
+// The bin with the least free room (memory, then cpu, then the first) that
+// holds item i. open_ yields bins by free memory; the bins of the first
+// memory that has one are compared in full.
+std::optional<std::uint32_t> Planner::best_fit(std::uint32_t i) const {
+  std::optional<std::uint32_t> best;
+  auto tighter = [&](std::uint32_t a, std::uint32_t b) {
+    const auto &x = bins_[a].free, &y = bins_[b].free;
+    return std::tuple(x.memory_mb, x.cpu_millis, a) < std::tuple(y.memory_mb, y.cpu_millis, b);
+  };
+  (void)open_.tightest(items_[i].slice->size, [&](FreeBuckets::Slot b) {
+    if (best && bins_[b].free.memory_mb > bins_[*best].free.memory_mb) return FreeBuckets::Verdict::Take;  // stop
+    if (may_hold(b, i) && (!best || tighter(b, *best))) best = b;
+    return FreeBuckets::Verdict::Skip;
+  });
+  return best;
 }
 
 // Best fit of the pool's items, largest first, onto the other bins.
@@ -170,72 +195,94 @@ bool Planner::place_pool() {
   auto order = pool_;
   std::stable_sort(order.begin(), order.end(),
                    [&](std::uint32_t a, std::uint32_t b) { return items_[a].weight > items_[b].weight; });
-  static const std::vector<std::uint32_t> kNone;
-  for (auto i : order) {
-    const auto& size = items_[i].slice->size;
-    std::optional<std::uint32_t> best;
-    for (std::uint32_t b = 0; b < bins_.size(); ++b) {
-      const auto& bin = bins_[b];
-      if (!bin.free.holds(size) || !may_hold(b, i, kNone)) continue;
-      if (!best || std::pair(bin.free.memory_mb, bin.free.cpu_millis) <
-                       std::pair(bins_[*best].free.memory_mb, bins_[*best].free.cpu_millis))
-        best = b;
-    }
-    if (best) drop(i, *best);
-  }
+  for (auto i : order)
+    if (auto b = best_fit(i)) drop(i, *b);
   return pool_.empty();
 }
 
+// Sets of one or two items with their total size, built without allocating.
+void Planner::sets(const std::vector<std::uint32_t>& from, bool distinct_nodes, std::vector<Combo>& out) const {
+  out.clear();
+  auto n = std::min(from.size(), kSwapItems);
+  for (std::size_t x = 0; x < n; ++x) {
+    const auto& a = items_[from[x]];
+    if (a.bin != kAir && a.pinned) continue;
+    out.push_back(Combo{1, {from[x], 0}, a.slice->size, a.weight});
+    for (std::size_t y = x + 1; y < n; ++y) {
+      const auto& c = items_[from[y]];
+      if ((c.bin != kAir && c.pinned) || (distinct_nodes && c.node == a.node)) continue;
+      out.push_back(Combo{2, {from[x], from[y]}, a.slice->size + c.slice->size, a.weight + c.weight});
+    }
+  }
+}
+
+// The pool's sets, heaviest first (as built among equals); the same for
+// every bin until the pool changes.
+const std::vector<Planner::Combo>& Planner::pool_sets() const {
+  if (ins_stale_) {
+    sets(pool_, true, ins_);
+    std::stable_sort(ins_.begin(), ins_.end(), [](const Combo& a, const Combo& b) { return a.weight > b.weight; });
+    ins_stale_ = false;
+  }
+  return ins_;
+}
+
 // The swap that fills bin b the most: up to two of its movable slices out
-// to the pool, up to two of the pool's in, the bin ending fuller.
+// to the pool, up to two of the pool's in, the bin ending fuller. For each
+// set going out, the heaviest set that fits in its place is the best one,
+// so the pool's sets are looked at heaviest first until one fits.
 std::optional<Planner::Swap> Planner::best_swap(std::uint32_t b) const {
   const auto& bin = bins_[b];
   if (b == emptying_ || bin.items.empty() || bin.router) return std::nullopt;
-  // Sets of one or two items with their total size, built without allocating.
-  auto sets = [&](const std::vector<std::uint32_t>& from, bool distinct_nodes, std::vector<Combo>& out) {
-    out.clear();
-    for (std::size_t x = 0; x < from.size(); ++x) {
-      const auto& a = items_[from[x]];
-      if (a.bin != kAir && a.pinned) continue;
-      out.push_back(Combo{1, {from[x], 0}, a.slice->size, a.weight});
-      for (std::size_t y = x + 1; y < from.size(); ++y) {
-        const auto& c = items_[from[y]];
-        if ((c.bin != kAir && c.pinned) || (distinct_nodes && c.node == a.node)) continue;
-        out.push_back(Combo{2, {from[x], from[y]}, a.slice->size + c.slice->size, a.weight + c.weight});
-      }
-    }
-  };
+  const auto& ins = pool_sets();
+  if (ins.empty()) return std::nullopt;
   sets(bin.items, false, outs_);
-  sets(pool_, true, ins_);
   std::optional<Swap> best;
   for (const auto& out : outs_) {
     if (out.n == bin.items.size()) continue;  // the bin must keep something
     Resources room = bin.free + out.size;
-    for (const auto& in : ins_) {
+    for (const auto& in : ins) {
       double gain = in.weight - out.weight;
-      if (gain <= 1e-12 || (best && gain <= best->gain) || !room.holds(in.size)) continue;
-      static const std::vector<std::uint32_t> kNone;
+      if (gain <= 1e-12 || (best && gain <= best->gain)) break;
+      if (!room.holds(in.size)) continue;
       bool ok = true;
-      for (std::uint32_t k = 0; k < in.n && ok; ++k) ok = may_hold(b, in.ids[k], kNone);
+      for (std::uint32_t k = 0; k < in.n && ok; ++k) ok = may_hold(b, in.ids[k]);
       if (!ok) continue;
-      best = Swap{gain, b, std::vector<std::uint32_t>(out.ids, out.ids + out.n),
-                  std::vector<std::uint32_t>(in.ids, in.ids + in.n)};
+      best = Swap{gain, b, out.n, in.n, {out.ids[0], out.ids[1]}, {in.ids[0], in.ids[1]}};
+      break;
     }
   }
   return best;
 }
 
-// One pass over the bins, each swapping in the way that fills it most, the
+// The bins a swap pass visits, in order: all of them, or on a fleet the
+// kSwapBins non-empty ones with the most free memory.
+std::vector<std::uint32_t> Planner::swap_bins() const {
+  std::vector<std::uint32_t> out;
+  if (bins_.size() <= kSwapBins) {
+    out.resize(bins_.size());
+    for (std::uint32_t b = 0; b < bins_.size(); ++b) out[b] = b;
+    return out;
+  }
+  (void)open_.loosest(Resources{}, [&](FreeBuckets::Slot b) {
+    out.push_back(b);
+    return out.size() < kSwapBins ? FreeBuckets::Verdict::Skip : FreeBuckets::Verdict::Take;
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Passes over the bins, each swapping in the way that fills it most, the
 // pool placed again after every swap. True once the pool is empty.
 bool Planner::try_swaps() {
   bool swapped = true;
   for (int pass = 0; swapped && pass < 8; ++pass) {
     swapped = false;
-    for (std::uint32_t b = 0; b < bins_.size(); ++b) {
+    for (auto b : swap_bins()) {
       auto swap = best_swap(b);
       if (!swap) continue;
-      for (auto i : swap->out) lift(i);
-      for (auto i : swap->in) drop(i, b);
+      for (std::uint32_t k = 0; k < swap->n_out; ++k) lift(swap->out[k]);
+      for (std::uint32_t k = 0; k < swap->n_in; ++k) drop(swap->in[k], b);
       swapped = true;
       if (place_pool()) return true;
     }
@@ -243,51 +290,60 @@ bool Planner::try_swaps() {
   return false;
 }
 
+// The items an attempt moved (in the order they first moved), each with
+// start_ set to the bin it started on.
+std::vector<std::uint32_t> Planner::moved_items() {
+  for (auto [i, was] : journal_)
+    if (start_[i] == kAir && was != kAir) start_[i] = was;
+  std::vector<std::uint32_t> moved;
+  for (auto [i, was] : journal_)
+    if (start_[i] != kAir && items_[i].bin != start_[i] &&
+        std::find(moved.begin(), moved.end(), i) == moved.end())
+      moved.push_back(i);
+  return moved;
+}
+
 // Orders the moves of one attempt so that each target has room when its
 // move starts (the old copy still runs until the new one is healthy).
-bool Planner::order(std::vector<std::uint32_t> moved, std::vector<Move>& out) const {
-  std::vector<Resources> free(bins_.size());
-  for (std::size_t b = 0; b < bins_.size(); ++b) free[b] = bins_[b].free;
-  std::vector<std::uint32_t> from(items_.size(), kAir);
-  for (auto [i, was] : journal_)
-    if (from[i] == kAir && was != kAir) from[i] = was;
+bool Planner::order(const std::vector<std::uint32_t>& moved_in, std::vector<PackMove>& out) {
+  auto moved = moved_in;
+  for (auto i : moved) {
+    room_[items_[i].bin] = bins_[items_[i].bin].free;
+    room_[start_[i]] = bins_[start_[i]].free;
+  }
   // Back from the final state to the start: undo every move.
   for (auto i : moved) {
-    free[items_[i].bin] += items_[i].slice->size;
-    free[from[i]] -= items_[i].slice->size;
+    room_[items_[i].bin] += items_[i].slice->size;
+    room_[start_[i]] -= items_[i].slice->size;
   }
   while (!moved.empty()) {
     auto ready = std::find_if(moved.begin(), moved.end(),
-                              [&](std::uint32_t i) { return free[items_[i].bin].holds(items_[i].slice->size); });
+                              [&](std::uint32_t i) { return room_[items_[i].bin].holds(items_[i].slice->size); });
     if (ready == moved.end()) return false;
     auto i = *ready;
-    free[items_[i].bin] -= items_[i].slice->size;
-    free[from[i]] += items_[i].slice->size;
-    out.push_back(Move{items_[i].slice->id, bins_[from[i]].state->block.id, bins_[items_[i].bin].state->block.id});
+    room_[items_[i].bin] -= items_[i].slice->size;
+    room_[start_[i]] += items_[i].slice->size;
+    out.push_back(PackMove{i, start_[i], items_[i].bin});
     moved.erase(ready);
   }
   return true;
 }
 
-bool Planner::attempt(std::uint32_t e, RepackPlan& plan) {
+bool Planner::attempt(std::uint32_t e, PackPlan& plan) {
+  // Every slice of the block moves: past the budget, nothing to try.
+  if (options_.max_moves && plan.moves.size() + bins_[e].items.size() > options_.max_moves) return false;
   emptying_ = e;
   auto lifted = bins_[e].items;
   for (auto i : lifted) lift(i);
   bool done = place_pool() || try_swaps();
   emptying_ = kAir;
-  std::vector<std::uint32_t> moved;
-  std::vector<Move> moves;
+  std::vector<PackMove> moves;
+  auto moved = moved_items();
   if (done) {
-    std::vector<std::uint32_t> start(items_.size(), kAir);
-    for (auto [i, was] : journal_)
-      if (start[i] == kAir && was != kAir) start[i] = was;
-    for (auto [i, was] : journal_)
-      if (start[i] != kAir && items_[i].bin != start[i] &&
-          std::find(moved.begin(), moved.end(), i) == moved.end())
-        moved.push_back(i);
     bool within = !options_.max_moves || plan.moves.size() + moved.size() <= options_.max_moves;
     done = within && order(moved, moves);
   }
+  for (auto [i, was] : journal_) start_[i] = kAir;
   if (!done) {
     undo();
     return false;
@@ -298,21 +354,23 @@ bool Planner::attempt(std::uint32_t e, RepackPlan& plan) {
   }
   bins_[e].emptiable = false;
   plan.moves.insert(plan.moves.end(), moves.begin(), moves.end());
-  plan.emptied.push_back(bins_[e].state->block.id);
+  plan.emptied.push_back(e);
   journal_.clear();
   return true;
 }
 
-RepackPlan Planner::run() {
-  RepackPlan plan;
+PackPlan Planner::run() {
+  PackPlan plan;
   bool progress = true;
   while (progress && occupied_ > options_.min_blocks) {
     progress = false;
     std::vector<std::uint32_t> candidates;
     for (std::uint32_t b = 0; b < bins_.size(); ++b)
       if (bins_[b].emptiable && !bins_[b].items.empty()) candidates.push_back(b);
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return load(bins_[a]) < load(bins_[b]); });
+    std::vector<double> load(bins_.size());
+    for (auto c : candidates)
+      for (auto i : bins_[c].items) load[c] += items_[i].weight;
+    std::stable_sort(candidates.begin(), candidates.end(), [&](std::uint32_t a, std::uint32_t b) { return load[a] < load[b]; });
     // Candidates go from lightest to heaviest, so after a long run of
     // failures the rest rarely succeed: stop the pass there, which bounds
     // the work on a fleet of thousands of blocks.
@@ -333,15 +391,11 @@ RepackPlan Planner::run() {
   return plan;
 }
 
-}  // namespace
-
-namespace {
-
 // The better of the two planners over one state: the rebuild wins only when
 // it empties more blocks, or as many with fewer moves.
-RepackPlan plan_once(const GridState& state, const RepackOptions& options) {
-  auto plan = Planner(state, options).run();
-  if (auto rebuilt = plan_rebuild(state, options)) {
+PackPlan plan_once(const PackInput& input, const RepackOptions& options) {
+  auto plan = Planner(input, options).run();
+  if (auto rebuilt = rebuild(input, options)) {
     bool more = rebuilt->emptied.size() > plan.emptied.size();
     bool cheaper = rebuilt->emptied.size() == plan.emptied.size() && rebuilt->moves.size() < plan.moves.size();
     if (more || cheaper) return std::move(*rebuilt);
@@ -349,31 +403,15 @@ RepackPlan plan_once(const GridState& state, const RepackOptions& options) {
   return plan;
 }
 
-// Carries the moves out on `state`, pinning every moved slice (as if it
-// were a service) so that a later round neither moves it again nor empties
-// a block that received one.
-void carry_out(GridState& state, const std::vector<Move>& moves) {
-  std::map<std::string_view, std::size_t> at;
-  for (std::size_t b = 0; b < state.blocks.size(); ++b) at[state.blocks[b].block.id] = b;
-  for (const auto& m : moves) {
-    auto& from = state.blocks[at.at(m.from)];
-    auto& to = state.blocks[at.at(m.to)];
-    auto it = std::find_if(from.slices.begin(), from.slices.end(), [&](const Slice& s) { return s.id == m.slice; });
-    Slice slice = *it;
-    from.slices.erase(it);
-    from.block.used -= slice.size;
-    to.block.used += slice.size;
-    slice.is_service = true;
-    to.slices.push_back(std::move(slice));
-  }
-}
-
 }  // namespace
 
 RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
+  return plan_repack(pack_input(state), options);
+}
+
+RepackPlan plan_repack(PackInput input, const RepackOptions& options) {
   constexpr int kRounds = 6;
-  RepackPlan plan;
-  GridState next = state;
+  PackPlan plan;
   // Each round starts from the better packing the last one leaves, while
   // moves remain in the budget.
   for (int round = 0; round < kRounds; ++round) {
@@ -382,13 +420,13 @@ RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
       if (plan.moves.size() >= options.max_moves) break;
       left.max_moves = options.max_moves - plan.moves.size();
     }
-    auto step = plan_once(next, left);
+    auto step = plan_once(input, left);
     if (step.emptied.empty()) break;
-    if (round + 1 < kRounds) carry_out(next, step.moves);
+    if (round + 1 < kRounds) carry_out(input, step.moves);
     plan.moves.insert(plan.moves.end(), step.moves.begin(), step.moves.end());
     plan.emptied.insert(plan.emptied.end(), step.emptied.begin(), step.emptied.end());
   }
-  return plan;
+  return to_plan(input, plan);
 }
 
 }  // namespace quarry

@@ -1,29 +1,13 @@
 #include "grid/repack_rebuild.h"
 
+#include "grid/repack_input.h"
+
 #include <algorithm>
 #include <limits>
 #include <string_view>
 #include <vector>
 
 namespace quarry {
-
-Resources largest_capacity(const GridState& state) {
-  Resources r;
-  for (const auto& bs : state.blocks) {
-    r.memory_mb = std::max(r.memory_mb, bs.block.capacity.memory_mb);
-    r.cpu_millis = std::max(r.cpu_millis, bs.block.capacity.cpu_millis);
-  }
-  return r;
-}
-
-std::vector<std::string_view> node_keys(const GridState& state) {
-  std::vector<std::string_view> nodes;
-  for (const auto& bs : state.blocks)
-    for (const auto& s : bs.slices) nodes.push_back(s.node_key());
-  std::sort(nodes.begin(), nodes.end());
-  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
-  return nodes;
-}
 
 namespace {
 
@@ -39,7 +23,8 @@ struct Item {
 };
 
 struct Bin {
-  const BlockState* state;
+  const Block* block;
+  Resources used_now;                   // what its slices use at the start
   Resources free;                       // in the packing being built
   std::vector<std::uint32_t> held;      // items on it now
   std::vector<std::uint32_t> incoming;  // pooled items given to it
@@ -52,8 +37,8 @@ struct Bin {
 
 class Rebuilder {
  public:
-  Rebuilder(const GridState& state, const RepackOptions& options, const RebuildLimits& limits, std::size_t window);
-  std::optional<RepackPlan> plan();
+  Rebuilder(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits, std::size_t window);
+  std::optional<PackPlan> plan();
   std::size_t dissolved() const { return dissolved_; }
 
  private:
@@ -67,15 +52,15 @@ class Rebuilder {
   void prefer_home(std::uint32_t b);
   std::optional<std::uint32_t> bin_for(std::uint32_t i) const;
   bool build();
-  bool realize(std::vector<Move>& out, std::vector<std::string>& emptied) const;
-  bool realize_whole(std::vector<Move>& out, std::vector<std::string>& emptied) const;
+  bool realize(std::vector<PackMove>& out, std::vector<std::uint32_t>& emptied) const;
+  bool realize_whole(std::vector<PackMove>& out, std::vector<std::uint32_t>& emptied) const;
 
   const RepackOptions& options_;
   const RebuildLimits& limits_;
   Resources reference_;
   std::vector<Item> items_;
   std::vector<Bin> bins_;
-  std::vector<std::vector<std::uint32_t>> node_bins_;  // by node: bins holding or given one of its items, once per item
+  NodeBins node_bins_;  // by node: bins holding or given one of its items, once per item
   std::vector<std::uint32_t> pool_;  // pooled items, heaviest first
   std::int64_t pool_cpu_ = 0;        // their cpu in all
   std::size_t occupied_ = 0;
@@ -89,30 +74,22 @@ class Rebuilder {
   std::size_t budget_ = 0;  // steps left for this attempt
 };
 
-Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const RebuildLimits& limits,
+Rebuilder::Rebuilder(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits,
                      std::size_t window)
-    : options_(options), limits_(limits), budget_(limits.steps) {
-  reference_ = largest_capacity(state);
-  const auto nodes = node_keys(state);
-  node_bins_.resize(nodes.size());
+    : options_(options), limits_(limits), reference_(input.reference), node_bins_(input), budget_(limits.steps) {
+  items_.reserve(input.items.size());
+  for (const auto& it : input.items) items_.push_back(Item{it.slice, it.node, it.bin, it.bin, it.weight});
+  bins_.reserve(input.bins.size());
   std::vector<double> load;
-  for (const auto& bs : state.blocks) {
-    auto b = static_cast<std::uint32_t>(bins_.size());
-    Bin bin{&bs, bs.block.free(), {}, {}};
-    bin.router = is_router(bs.block.tags);
-    bool service = false;
+  load.reserve(input.bins.size());
+  for (const auto& pb : input.bins) {
+    Bin bin{pb.block, pb.used, pb.free(), pb.items, {}};
+    bin.router = is_router(pb.block->tags);
     double w = 0;
-    for (const auto& s : bs.slices) {
-      auto node = std::uint32_t(std::lower_bound(nodes.begin(), nodes.end(), s.node_key()) - nodes.begin());
-      bin.held.push_back(std::uint32_t(items_.size()));
-      items_.push_back(Item{&s, node, b, b, weight(s.size)});
-      node_bins_[node].push_back(b);
-      service = service || s.is_service;
-      w += items_.back().weight;
-    }
-    bin.emptiable = !bin.router && !service && !bs.slices.empty() &&
-                    options.now_ms - bs.block.created_ms >= options.min_age_ms;
-    occupied_ += !bs.slices.empty();
+    for (auto i : pb.items) w += items_[i].weight;
+    bin.emptiable = !bin.router && !pb.pinned && !pb.items.empty() &&
+                    options.now_ms - pb.block->created_ms >= options.min_age_ms;
+    occupied_ += !pb.items.empty();
     load.push_back(w);
     bins_.push_back(std::move(bin));
   }
@@ -125,7 +102,7 @@ Rebuilder::Rebuilder(const GridState& state, const RepackOptions& options, const
     auto& bin = bins_[c];
     if (dissolved_ >= window || pool_.size() + bin.held.size() > limits.max_pool) break;
     bin.dissolved = true;
-    bin.free = bin.state->block.capacity;
+    bin.free = bin.block->capacity;
     bin.at_home = bin.held.size();
     for (auto i : bin.held) {
       items_[i].target = kNone;
@@ -158,12 +135,12 @@ double Rebuilder::extra_bound(const Resources& room) const {
 bool Rebuilder::may_take(std::uint32_t b, std::uint32_t i) const {
   const auto& bin = bins_[b];
   const auto& item = items_[i];
-  if (bin.state->slices.empty()) return false;  // never onto an empty block
+  if (bin.held.empty()) return false;  // never onto an empty block
   if (bin.router && !is_router(item.slice->required_tags)) return false;
-  if (!item.slice->required_tags.empty() && !tags_satisfy(bin.state->block.tags, item.slice->required_tags))
+  if (!item.slice->required_tags.empty() && !tags_satisfy(bin.block->tags, item.slice->required_tags))
     return false;
   // The item itself counts once, on its home, while it is pooled.
-  const auto& holders = node_bins_[item.node];
+  const auto& holders = node_bins_.of(item.node);
   auto here = std::count(holders.begin(), holders.end(), b);
   return here == (item.home == b && item.target == kNone ? 1 : 0);
 }
@@ -173,7 +150,7 @@ void Rebuilder::take(std::uint32_t b, std::uint32_t i) {
   item.target = b;
   bins_[b].free -= item.slice->size;
   bins_[b].incoming.push_back(i);
-  node_bins_[item.node].push_back(b);
+  node_bins_.edit(item.node).push_back(b);
   if (bins_[b].dissolved) bins_[b].used = true;
   --bins_[item.home].at_home;
   pool_cpu_ -= item.slice->size.cpu_millis;
@@ -287,7 +264,7 @@ bool Rebuilder::build() {
 // group's block receives slices, so it is never emptied, and no block is
 // left empty while slices are still to arrive on it; the dissolved blocks
 // no group went to are left empty. False when the moves stall.
-bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptied) const {
+bool Rebuilder::realize(std::vector<PackMove>& out, std::vector<std::uint32_t>& emptied) const {
   std::vector<Resources> used(bins_.size());
   std::vector<std::vector<std::uint32_t>> on(bins_.size());
   std::vector<std::uint32_t> loc(items_.size()), dest(items_.size(), kNone);
@@ -295,11 +272,11 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
   std::vector<char> taken(bins_.size(), 0);
   std::vector<std::uint32_t> pending;
   for (std::uint32_t b = 0; b < bins_.size(); ++b) {
-    used[b] = bins_[b].state->block.used;
+    used[b] = bins_[b].used_now;
     on[b] = bins_[b].held;
     for (auto i : on[b]) loc[i] = b;
   }
-  auto room = [&](std::uint32_t p) { return bins_[p].state->block.capacity - used[p]; };
+  auto room = [&](std::uint32_t p) { return bins_[p].block->capacity - used[p]; };
   // Dissolved blocks without a group that still hold something: a group
   // can go only onto one of those, so enough of them must stay non-empty.
   std::size_t open = 0;
@@ -333,7 +310,7 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
     for (auto i : group) {
       const auto& slice = *items_[i].slice;
       if (loc[i] == p) ++stay;
-      else if (!slice.required_tags.empty() && !tags_satisfy(bin.state->block.tags, slice.required_tags))
+      else if (!slice.required_tags.empty() && !tags_satisfy(bin.block->tags, slice.required_tags))
         return std::nullopt;
     }
     return stay;
@@ -351,7 +328,7 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
       loc[i] = to;
       --arriving[to];
       if (on[from].empty() && bins_[from].dissolved && !taken[from]) --open;
-      out.push_back(Move{items_[i].slice->id, bins_[from].state->block.id, bins_[to].state->block.id});
+      out.push_back(PackMove{i, from, to});
       return true;
     });
     if (pending.size() < before) continue;
@@ -377,7 +354,7 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
     todo.erase(todo.begin() + std::ptrdiff_t(best_g));
   }
   for (std::uint32_t b = 0; b < bins_.size(); ++b)
-    if (bins_[b].dissolved && on[b].empty()) emptied.push_back(bins_[b].state->block.id);
+    if (bins_[b].dissolved && on[b].empty()) emptied.push_back(b);
   return todo.empty() && pending.empty();
 }
 
@@ -387,13 +364,13 @@ bool Rebuilder::realize(std::vector<Move>& out, std::vector<std::string>& emptie
 // group already. A slice moves only when its group does, so at most once;
 // a block receives slices only as its group's block, so is never emptied;
 // the dissolved blocks no group went to are left empty.
-bool Rebuilder::realize_whole(std::vector<Move>& out, std::vector<std::string>& emptied) const {
+bool Rebuilder::realize_whole(std::vector<PackMove>& out, std::vector<std::uint32_t>& emptied) const {
   std::vector<Resources> used(bins_.size());
   std::vector<std::vector<std::uint32_t>> on(bins_.size());
   std::vector<std::uint32_t> loc(items_.size());
   std::vector<char> taken(bins_.size(), 0);
   for (std::uint32_t b = 0; b < bins_.size(); ++b) {
-    used[b] = bins_[b].state->block.used;
+    used[b] = bins_[b].used_now;
     on[b] = bins_[b].held;
     for (auto i : on[b]) loc[i] = b;
   }
@@ -405,7 +382,7 @@ bool Rebuilder::realize_whole(std::vector<Move>& out, std::vector<std::string>& 
     std::erase(on[from], i);
     on[to].push_back(i);
     loc[i] = to;
-    out.push_back(Move{items_[i].slice->id, bins_[from].state->block.id, bins_[to].state->block.id});
+    out.push_back(PackMove{i, from, to});
   };
   // How many of the group block p holds already, if it can take the rest now.
   auto admits = [&](std::uint32_t p, const std::vector<std::uint32_t>& group) -> std::optional<std::size_t> {
@@ -420,11 +397,11 @@ bool Rebuilder::realize_whole(std::vector<Move>& out, std::vector<std::string>& 
       }
       const auto& slice = *items_[i].slice;
       need += slice.size;
-      if (!slice.required_tags.empty() && !tags_satisfy(bin.state->block.tags, slice.required_tags)) return std::nullopt;
+      if (!slice.required_tags.empty() && !tags_satisfy(bin.block->tags, slice.required_tags)) return std::nullopt;
       for (auto o : on[p])
         if (items_[o].node == items_[i].node) return std::nullopt;
     }
-    if (!(bin.state->block.capacity - used[p]).holds(need)) return std::nullopt;
+    if (!(bin.block->capacity - used[p]).holds(need)) return std::nullopt;
     return stay;
   };
   std::vector<std::uint32_t> todo;
@@ -453,14 +430,14 @@ bool Rebuilder::realize_whole(std::vector<Move>& out, std::vector<std::string>& 
     todo.erase(todo.begin() + std::ptrdiff_t(best_g));
   }
   for (std::uint32_t b = 0; b < bins_.size(); ++b)
-    if (bins_[b].dissolved && on[b].empty()) emptied.push_back(bins_[b].state->block.id);
+    if (bins_[b].dissolved && on[b].empty()) emptied.push_back(b);
   return todo.empty();
 }
 
-std::optional<RepackPlan> Rebuilder::plan() {
+std::optional<PackPlan> Rebuilder::plan() {
   if (pool_.empty() || !build()) return std::nullopt;
   // Two ways to reach it; each stalls on packings the other reaches.
-  RepackPlan plan, whole;
+  PackPlan plan, whole;
   bool streamed = realize(plan.moves, plan.emptied);
   if (realize_whole(whole.moves, whole.emptied)) {
     bool better = whole.emptied.size() > plan.emptied.size() ||
@@ -476,17 +453,24 @@ std::optional<RepackPlan> Rebuilder::plan() {
 
 }  // namespace
 
-std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,
-                                       const RebuildLimits& limits) {
+std::optional<PackPlan> rebuild(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits) {
   // Fewer blocks dissolved, fewer moves and less to rearrange: shrink the
   // window until a plan keeps the rules.
-  std::size_t window = state.blocks.size();
+  std::size_t window = input.bins.size();
   for (std::size_t attempt = 0; attempt < limits.attempts && window >= 2; ++attempt, window = window * 7 / 8) {
-    Rebuilder rebuilder(state, options, limits, window);
+    Rebuilder rebuilder(input, options, limits, window);
     if (auto plan = rebuilder.plan()) return plan;
     window = std::min(window, rebuilder.dissolved());
   }
   return std::nullopt;
+}
+
+std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,
+                                       const RebuildLimits& limits) {
+  auto input = pack_input(state);
+  auto plan = rebuild(input, options, limits);
+  if (!plan) return std::nullopt;
+  return to_plan(input, *plan);
 }
 
 }  // namespace quarry

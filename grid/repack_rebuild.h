@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "grid/repack.h"
+#include "grid/repack_input.h"
 
 namespace quarry {
 
@@ -35,13 +36,9 @@ struct RebuildLimits {
   std::size_t attempts = 30;           // windows tried before giving up
 };
 
-// A plan that empties at least one block, or nullopt.
-// Shared by both planners. The largest capacity of any block: the scale
-// item weights are measured in.
-Resources largest_capacity(const GridState& state);
-// Every node key with a slice in the grid, sorted, once each.
-std::vector<std::string_view> node_keys(const GridState& state);
-
+// A plan that empties at least one block, or nullopt: over the planners'
+// shared input (repack_input.h), and over a state.
+std::optional<PackPlan> rebuild(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits = {});
 std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,
                                        const RebuildLimits& limits = {});
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 #include "grid/policies.h"
 #include "store/store_json.h"
 
@@ -98,9 +98,8 @@ auto GridPlacer::with_grid(F&& f) -> decltype(f(std::declval<Grid&>())) {
   options.max_blocks = settings->max_blocks;
   options.block_size = settings->block_size;
   options.router = settings->router;
-  options.file = std::string(kGridKey);
   SourceEvents events(store_, source_);
-  auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, clock_, &store_});
+  auto grid = Grid::restore(*state, options, std::move(*policy), GridDeps{&events, clock_, &sink_});
   if (!grid) return std::unexpected(grid.error().context(store_.locate(std::string(kGridKey))));
   events.attach(&*grid);
   return f(*grid);
@@ -180,7 +179,7 @@ Status GridPlacer::rename_slice(const std::string& from, const std::string& to) 
     if (!settings) return std::unexpected(settings.error());
     auto policy = make_policy(settings->policy);
     if (!policy) return std::unexpected(policy.error());
-    auto renamed = Grid::restore(state, grid.options(), std::move(*policy), GridDeps{nullptr, clock_, &store_});
+    auto renamed = Grid::restore(state, grid.options(), std::move(*policy), GridDeps{nullptr, clock_, nullptr});
     if (!renamed) return std::unexpected(renamed.error());
     return save_grid(store_, kGridKey, renamed->snapshot());
   });

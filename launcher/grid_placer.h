@@ -13,6 +13,7 @@
 
 #include "grid/grid.h"
 #include "launcher/seams.h"
+#include "store/grid_store.h"
 #include "store/store.h"
 
 namespace quarry {
@@ -36,7 +37,7 @@ class GridPlacer : public Placer {
   // `source` may be null: the grid then never grows by itself.
   // `clock` drives the grid's hysteresis; null: the system clock.
   GridPlacer(Store& store, ServerSource* source, const Clock* clock = nullptr)
-      : store_(store), source_(source), clock_(clock) {}
+      : store_(store), sink_(store), source_(source), clock_(clock) {}
 
   Result<std::string> place(const Slice& slice) override;
   // Cordons the avoided servers for this one placement: their blocks are
@@ -65,6 +66,7 @@ class GridPlacer : public Placer {
   template <class F>
   auto with_grid(F&& f) -> decltype(f(std::declval<Grid&>()));
   Store& store_;
+  StoreGridSink sink_;  // the grid saves itself at grid/grid.json after each change
   ServerSource* source_;
   const Clock* clock_;
 };

@@ -33,6 +33,12 @@
 // cost of the search alone. Best-fit and the floor alternate for --rounds
 // rounds (default 3); their medians make the ratios, min and max shown.
 //
+// Repack at fleet scale, in the same run: the same slices placed by
+// best-fit, a third removed at random, then one plan_repack() with the
+// grid's defaults (bench/grid/repack_scale.h); its CPU time against the time
+// best-fit took to place those slices ("repack plan/best-fit placement").
+// --repack runs that figure alone.
+//
 // --binpack DIR measures packing quality instead, on the OR-Library
 // instances in DIR (shared/binpack): see binpack_mode.h.
 //
@@ -59,6 +65,7 @@
 #include "bench/common/bench_report.h"
 #include "bench/grid/baselines.h"
 #include "bench/grid/binpack_mode.h"
+#include "bench/grid/repack_scale.h"
 #include "grid/best_fit_policy.h"
 #include "grid/grid.h"
 #include "grid/spread_policy.h"
@@ -77,6 +84,7 @@ struct Args {
   std::size_t rounds = 3;
   std::string only;  // --policy NAME: run just that one
   std::string binpack;  // --binpack DIR: the packing-quality mode
+  bool repack_only = false;  // --repack: the fleet-scale repack figure alone
 };
 
 constexpr double kAimPerSecond = 1e6;
@@ -198,6 +206,29 @@ Outcome run(std::unique_ptr<PlacementPolicy> policy, const std::vector<Slice>& s
   return out;
 }
 
+// One repack plan at most as long as placing the whole fleet's slices once.
+constexpr double kAimRepackOverPlacement = 1.0;
+
+void print_repack(const bench::RepackScale& r) {
+  std::printf("repack at scale: %zu slices left on %zu used blocks; plan %.3f s CPU (%.3f s wall), %zu moves, "
+              "%zu blocks emptied (%zu used after); best-fit placed all the slices in %.3f s: "
+              "repack plan/best-fit placement %.2f (aim <= %.1f); bad moves %zu, moves that empty nothing %zu\n",
+              r.slices_left, r.used_before, r.plan_seconds, r.plan_wall_seconds, r.moves, r.emptied, r.used_after,
+              r.place_seconds, r.plan_seconds / r.place_seconds, kAimRepackOverPlacement, r.bad_moves,
+              r.useless_moves);
+}
+
+void report_repack(bench::Report& report, const bench::RepackScale& r) {
+  report.ratio("repack plan/best-fit placement", r.plan_seconds / r.place_seconds,
+               "<= 1");
+  report.figure("repack_plan_seconds", r.plan_seconds);
+  report.figure("repack_plan_wall_seconds", r.plan_wall_seconds);
+  report.figure("repack_place_seconds", r.place_seconds);
+  report.figure("repack_moves", double(r.moves));
+  report.figure("repack_emptied", double(r.emptied));
+  report.figure("repack_bad_moves", double(r.bad_moves + r.useless_moves));
+}
+
 bool parse_args(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -213,6 +244,7 @@ bool parse_args(int argc, char** argv, Args& args) {
     else if (a == "--rounds") { if (!number(args.rounds)) return false; }
     else if (a == "--policy" && i + 1 < argc) args.only = argv[++i];
     else if (a == "--binpack" && i + 1 < argc) args.binpack = argv[++i];
+    else if (a == "--repack") args.repack_only = true;
     else return false;
   }
   return args.blocks > 0 && args.slices > 0 && args.rounds > 0;
@@ -229,7 +261,7 @@ int main(int argc, char** argv) {
     ok = false;
   }
   if (!ok) {
-    std::fprintf(stderr, "usage: grid_bench [--json] [--blocks N] [--slices N] [--seed N] [--policy NAME] [--binpack DIR]\n");
+    std::fprintf(stderr, "usage: grid_bench [--json] [--blocks N] [--slices N] [--seed N] [--policy NAME] [--repack] [--binpack DIR]\n");
     return 2;
   }
   if (!args.binpack.empty()) return bench::run_binpack(args.binpack, args.json);
@@ -240,6 +272,18 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, INT32_MAX);
   mallopt(M_MMAP_THRESHOLD, INT32_MAX);
   auto slices = make_slices(args);
+  if (args.repack_only) {
+    auto r = bench::measure_repack_scale(slices, args.blocks, kBlock, args.seed);
+    if (args.json) {
+      bench::Report report("grid_bench");
+      report.extra("mode") = "repack";
+      report_repack(report, r);
+      report.print();
+    } else {
+      print_repack(r);
+    }
+    return r.bad_moves + r.useless_moves ? 1 : 0;
+  }
   auto choices = std::make_shared<bench::ReplayPolicy::Choices>();
   (void)run(std::make_unique<bench::ReplayPolicy>(std::make_unique<BestFitPolicy>(), choices), slices, args);
   if (!args.json) {
@@ -284,8 +328,11 @@ int main(int argc, char** argv) {
     row(o);
     others[o.name] = o;
   }
+  auto repack = bench::measure_repack_scale(slices, args.blocks, kBlock, args.seed);
+  if (!args.json) print_repack(repack);
   bench::Report report("grid_bench");
   report.extra("mode") = "placement";
+  report_repack(report, repack);
   report.ratio("best-fit/floor", floor.median() / best.median(), "<= 1.5");
   if (others.contains("nomad-bestfit-v3"))
     report.ratio("best-fit/nomad", others["nomad-bestfit-v3"].per_second / best.median(), "<= 1");

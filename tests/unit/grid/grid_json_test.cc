@@ -2,10 +2,8 @@
 
 #include "grid/best_fit_policy.h"
 #include "grid/grid.h"
-#include "grid/grid_file.h"
 #include "grid/grid_json.h"
 #include "grid_test_util.h"
-#include "memory_store.h"
 
 using namespace quarry;
 using namespace quarry::test;
@@ -152,23 +150,6 @@ BOOST_AUTO_TEST_CASE(restore_rejects_an_inconsistent_state) {
   auto ok = restore(sample());
   BOOST_REQUIRE(ok.has_value());
   BOOST_TEST((ok->snapshot() == sample()));
-}
-
-BOOST_AUTO_TEST_CASE(store_round_trip_and_errors) {
-  MemoryStore store;
-  auto empty = load_grid(store, kGridKey);
-  BOOST_REQUIRE(empty.has_value());
-  BOOST_TEST(empty->blocks.empty());
-  BOOST_REQUIRE(save_grid(store, kGridKey, sample()).has_value());
-  BOOST_TEST(store.values["grid/grid.json"] == kSampleJson);
-  auto loaded = load_grid(store, kGridKey);
-  BOOST_REQUIRE(loaded.has_value());
-  BOOST_TEST((*loaded == sample()));
-  store.values["grid/grid.json"] = "[]";
-  BOOST_TEST(load_grid(store, kGridKey).error().message ==
-             "mem:grid/grid.json: grid document: top level: expected an object");
-  store.fail_puts = true;
-  BOOST_TEST(save_grid(store, kGridKey, sample()).error().message == "save grid to mem:grid/grid.json: disk full");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,7 +3,6 @@
 #include "grid/best_fit_policy.h"
 #include "grid/grid.h"
 #include "grid_test_util.h"
-#include "memory_store.h"
 
 using namespace quarry;
 using namespace quarry::test;
@@ -242,17 +241,41 @@ BOOST_AUTO_TEST_CASE(event_sequence_from_empty_to_max_and_back_to_min) {
   BOOST_TEST(g.block_count() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(saves_after_each_change_and_reports_a_failed_save) {
-  MemoryStore store;
-  options.file = "grid/grid.json";
-  Grid g(options, std::make_unique<BestFitPolicy>(), GridDeps{nullptr, &clock, &store});
+// Keeps what the grid hands over, or fails when told to.
+struct RecordingSink final : GridSink {
+  Status save(const GridState& state) override {
+    if (fail) return fail_remote("disk full");
+    saved.push_back(state);
+    return {};
+  }
+  std::vector<GridState> saved;
+  bool fail = false;
+};
+
+BOOST_AUTO_TEST_CASE(hands_its_state_to_the_sink_after_each_change_and_reports_a_failed_save) {
+  RecordingSink sink;
+  Grid g(options, std::make_unique<BestFitPolicy>(), GridDeps{nullptr, &clock, &sink});
   BOOST_REQUIRE(g.add_block(block("s1", 1024, 1000)).has_value());
-  BOOST_TEST(store.puts == 1);
-  store.fail_puts = true;
-  auto r = g.add_slice(node("a/w/0", 512, 100));
+  BOOST_REQUIRE(sink.saved.size() == 1u);
+  BOOST_TEST((sink.saved.back() == g.snapshot()));
+  BOOST_REQUIRE(g.add_slice(node("a/w/0", 512, 100)).has_value());
+  BOOST_REQUIRE(sink.saved.size() == 2u);
+  BOOST_TEST(sink.saved.back().blocks.at(0).slices.at(0).id == "a/w/0");
+  sink.fail = true;
+  auto r = g.add_slice(node("a/w/1", 256, 100));
   BOOST_REQUIRE(!r.has_value());
-  BOOST_TEST(r.error().message == "save grid to mem:grid/grid.json: disk full");
-  BOOST_TEST(g.placement("a/w/0").has_value());  // the change stays in memory
+  BOOST_TEST(r.error().message == "disk full");
+  BOOST_TEST(g.placement("a/w/1").has_value());  // the change stays in memory
+  sink.fail = false;
+  BOOST_REQUIRE(g.remove_slice("a/w/0").has_value());
+  BOOST_REQUIRE(sink.saved.size() == 3u);  // the next save carries the change the failed one lost
+  BOOST_TEST(sink.saved.back().blocks.at(0).slices.at(0).id == "a/w/1");
+}
+
+BOOST_AUTO_TEST_CASE(without_a_sink_nothing_is_saved_and_nothing_fails) {
+  Grid g = make();
+  BOOST_TEST(g.add_block(block("s1", 1024, 1000)).has_value());
+  BOOST_TEST(g.add_slice(node("a/w/0", 512, 100)).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

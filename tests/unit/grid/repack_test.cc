@@ -220,6 +220,44 @@ BOOST_AUTO_TEST_CASE(random_rebuilds_keep_the_rules) {
   BOOST_TEST(found > 30);  // the rules are checked on real plans, not on none
 }
 
+// A fleet: more blocks than a swap pass looks at (the planner's bounds for
+// fleets apply), tight enough that emptying a block takes swaps. Every plan
+// keeps the rules, stays within the grid's default budget of moves and
+// empties blocks; blocks younger than min_age, services and the router stay.
+BOOST_AUTO_TEST_CASE(fleet_plans_keep_the_rules_within_the_budget) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3; ++round) {
+    GridState state;
+    for (int b = 0; b < 1500; ++b) {
+      Tags tags;
+      if (b == 0) tags = {{"role", "router"}};
+      auto bs = make_block("s" + std::to_string(b), {}, {16384, 8000}, tags);
+      bs.block.created_ms = rng() % 20 == 0 ? 4500 : 0;  // a few too young to empty
+      auto target = 0.35 + 0.6 * double(rng() % 1000) / 1000.0;
+      for (int k = 0; k < 40 && double(bs.block.used.memory_mb) < target * 16384; ++k) {
+        Slice s = node("app" + std::to_string(rng() % 300) + "/w/" + std::to_string(b * 100 + k),
+                       std::int64_t(128 * (1 + rng() % 24)), std::int64_t(50 * (rng() % 8)));
+        s.is_service = rng() % 50 == 0;
+        if (!bs.block.free().holds(s.size)) continue;
+        bs.block.used += s.size;
+        bs.slices.push_back(s);
+      }
+      state.blocks.push_back(bs);
+    }
+    auto options = at(5000);
+    options.max_moves = 500;
+    auto plan = plan_repack(state, options);
+    BOOST_TEST_CONTEXT("round " << round) {
+      BOOST_TEST(!plan.emptied.empty());
+      BOOST_TEST(plan.moves.size() <= 500u);
+      BOOST_TEST(carry_out(state, plan) == "");
+      std::set<std::string> emptied(plan.emptied.begin(), plan.emptied.end());
+      for (const auto& bs : state.blocks)
+        if (emptied.contains(bs.block.id)) BOOST_TEST(bs.block.created_ms == 0);
+    }
+  }
+}
+
 // Through the grid: plan, carry out, and the emptied block is destroyed.
 BOOST_AUTO_TEST_CASE(grid_applies_a_plan_and_destroys_what_it_emptied) {
   ManualClock clock(0);

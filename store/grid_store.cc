@@ -1,7 +1,6 @@
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 
 #include "grid/grid_json.h"
-#include "store/store.h"
 
 namespace quarry {
 
