@@ -48,6 +48,12 @@ void print_report(const PassReport& r, bool json) {
   }
   for (const auto& e : r.events) std::cout << render_event(e) << "\n";
   for (const auto& e : r.errors) log_warn(e);
+  if (!r.events.empty() || r.actions > 0) {
+    // Where a pass that saw or did something spent its time.
+    std::string line = "pass timings:";
+    for (const auto& [phase, ms] : r.timings_ms) line += " " + phase + "=" + std::to_string(ms) + "ms";
+    log_info(line);
+  }
   std::cout << std::flush;
 }
 

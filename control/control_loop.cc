@@ -36,26 +36,49 @@ Result<LoopSettings> load_loop_settings(Store& store) {
   return s;
 }
 
-Status ControlLoop::save_observation_of(const std::string& stack, const ClusterView& view,
-                                        const std::set<std::string>& answered) {
-  auto before = load_observation(*env_.store, stack);
+Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
+                                        const std::map<std::string, std::vector<ObservedContainer>>& mine) {
+  auto before = observations_.last(*env_.store, stack);
   StackObservation o;
-  o.at_ms = view.now_ms;
-  for (const auto& [server, list] : view.containers) {
-    for (const auto& c : list) {
-      if (c.stack == stack) o.containers.push_back(c);
-    }
-  }
+  o.at_ms = snapshot.now_ms;
+  for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
   // What a silent server ran last is kept, with the age it has.
   if (before) {
-    for (const auto& c : before->containers) {
-      if (!answered.count(c.server)) o.containers.push_back(c);
+    for (const auto& c : (*before)->containers) {
+      if (!snapshot.answered->count(c.server)) o.containers.push_back(c);
     }
   }
-  return save_observation(*env_.store, stack, o);
+  auto saved = observations_.save(*env_.store, stack, std::move(o));
+  if (!saved) return std::unexpected(saved.error());
+  return {};
 }
 
-Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView& view, PassReport& report) {
+Status ControlLoop::note_started(const std::string& stack, const std::vector<ContainerRecord>& started) {
+  if (started.empty()) return {};
+  auto o = load_observation(*env_.store, stack);
+  if (!o) return std::unexpected(o.error());
+  const std::int64_t now = env_.clock->now_ms();
+  for (const auto& r : started) {
+    std::erase_if(o->containers, [&](const ObservedContainer& c) { return c.server == r.server && c.name == r.name; });
+    ObservedContainer c;
+    c.server = r.server;
+    c.name = r.name;
+    c.stack = stack;
+    c.node = r.node;
+    c.release = r.release;
+    c.index = r.index;
+    c.state = "running";
+    c.status = "Up (passed its health check when started)";
+    c.running = true;
+    c.last_seen_ms = now;
+    o->containers.push_back(std::move(c));
+  }
+  return save_observation(*env_.store, stack, *o);
+}
+
+Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
+                                    std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report) {
+  const std::int64_t now_ms = snapshot.now_ms;
   std::string refresh_why;
   {
     auto lock = env_.store->lock("stacks/" + stack + "/deploy", "the control loop", std::chrono::milliseconds(0));
@@ -63,16 +86,21 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView&
       report.skipped_stacks += 1;
       return {};
     }
-    auto state = read_stack_state(*env_.store, stack, view.containers, view.health, view.now_ms);
+    auto state = read_stack_state(*env_.store, stack, snapshot, std::move(mine));
     if (!state) return std::unexpected(state.error());
     if (env_.placer) {
       if (auto s = read_slices(*env_.placer, *state); !s) return s;
     }
     auto plan = plan_stack(*state, settings_.planner);
     report.plans[stack] = plan;
-    if (!settings_.act) return {};
+    if (!settings_.act) {
+      books_.give_back(stack, std::move(state->books));
+      return {};
+    }
     PlanExecutor executor(env_, options_, settings_.planner);
     auto outcome = executor.apply(*state, plan);
+    for (const auto& [phase, ms] : outcome.timings_ms) report.timings_ms.emplace_back(stack + ":" + phase, ms);
+    if (auto s = note_started(stack, outcome.started_records); !s) report.errors.push_back(s.error().message);
     for (const auto& a : plan.actions) report.actions += a.kind != ActionKind::Hold;
     report.events.insert(report.events.end(), outcome.events.begin(), outcome.events.end());
     report.errors.insert(report.errors.end(), outcome.errors.begin(), outcome.errors.end());
@@ -82,8 +110,8 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView&
       // retried after the backoff, not every pass.
       auto& rs = outcome.restarts[kRefreshKey];
       rs.restarts += 1;
-      rs.last_ms = view.now_ms;
-      rs.next_ms = view.now_ms + backoff_delay_ms(rs.restarts, settings_.planner);
+      rs.last_ms = now_ms;
+      rs.next_ms = now_ms + backoff_delay_ms(rs.restarts, settings_.planner);
       for (const auto& a : plan.actions) {
         if (a.kind == ActionKind::Refresh) {
           refresh_why = a.process + "#" + std::to_string(a.index) + ": " + a.reason;
@@ -95,6 +123,7 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView&
     if (outcome.restarts != state->restarts || !plan.stable.empty()) {
       if (auto s = save_restarts(*env_.store, stack, outcome.restarts); !s) return s;
     }
+    books_.give_back(stack, std::move(state->books));
   }
   if (refresh_why.empty()) return {};
   // The deploy path takes the stack's lock itself, so it runs after the
@@ -102,7 +131,7 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const ClusterView&
   auto release = env_.redeploy(stack, refresh_why);
   if (!release) return std::unexpected(release.error().context("refresh (" + refresh_why + ")"));
   report.events.push_back(
-      Event{0, view.now_ms, "refreshed", stack, "", "release " + std::to_string(*release) + " is live: " + refresh_why});
+      Event{0, now_ms, "refreshed", stack, "", "release " + std::to_string(*release) + " is live: " + refresh_why});
   return {};
 }
 
@@ -115,21 +144,40 @@ Result<PassReport> ControlLoop::pass() {
   view.servers = *servers;
   auto seen = observe_servers(*env_.shell, view.servers, std::chrono::milliseconds(settings_.observe_timeout_ms),
                               view.now_ms);
+  auto lap = [&, t0 = view.now_ms](const char* phase) mutable {
+    std::int64_t t = env_.clock->now_ms();
+    report.timings_ms.emplace_back(phase, t - t0);
+    t0 = t;
+  };
+  // A server that did not answer was silent until the query gave up, not
+  // just until the pass began.
+  const std::int64_t observed_ms = env_.clock->now_ms();
+  lap("observe");
   std::set<std::string> answered;
-  std::set<std::string> stacks;
+  std::map<std::string, std::string> addresses;
+  // Every stack's containers by stack, then server: grouped once here, so
+  // that each stack's work costs its own size, not the cluster's.
+  std::map<std::string, std::map<std::string, std::vector<ObservedContainer>>> by_stack;
   for (const auto& s : view.servers) {
+    addresses.emplace(s.id, s.ip);
     auto before = load_health(*env_.store, s.id);
     if (!before) return std::unexpected(before.error());
-    const auto& r = seen[s.id];
-    auto h = health_after(*before, r.answered, r.error, view.now_ms, settings_.health);
+    auto& r = seen[s.id];
+    auto h = health_after(*before, r.answered, r.error, r.answered ? view.now_ms : observed_ms, settings_.health);
     h.containers = 0;
     if (r.answered) {
       answered.insert(s.id);
-      view.containers[s.id] = r.containers;
+      auto* last = static_cast<std::vector<ObservedContainer>*>(nullptr);
+      const std::string* last_stack = nullptr;
       for (const auto& c : r.containers) {
         h.containers += c.running;
-        stacks.insert(c.stack);
+        if (!last_stack || *last_stack != c.stack) {
+          last = &by_stack[c.stack][s.id];
+          last_stack = &c.stack;
+        }
+        last->push_back(c);
       }
+      view.containers[s.id] = std::move(r.containers);
     } else {
       h.containers = before->containers;
     }
@@ -144,17 +192,24 @@ Result<PassReport> ControlLoop::pass() {
     view.health[s.id] = h;
     if (auto st = save_health(*env_.store, h); !st) return std::unexpected(st.error());
   }
+  lap("health");
   auto listed = list_stacks(*env_.store);
   if (!listed) return std::unexpected(listed.error());
-  stacks.insert(listed->begin(), listed->end());
-  for (const auto& stack : stacks) {
+  for (const auto& stack : *listed) by_stack[stack];
+  std::map<std::string, ServerHealth> not_up;
+  for (const auto& [id, h] : view.health) {
+    if (h.state != Health::Up) not_up.emplace(id, h);
+  }
+  PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_};
+  for (auto& [stack, mine] : by_stack) {
     if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
-    if (auto s = save_observation_of(stack, view, answered); !s) report.errors.push_back(s.error().message);
-    if (auto s = reconcile_stack(stack, view, report); !s) {
+    if (auto s = save_observation_of(stack, snapshot, mine); !s) report.errors.push_back(s.error().message);
+    if (auto s = reconcile_stack(stack, snapshot, std::move(mine), report); !s) {
       report.errors.push_back(stack + ": " + s.error().message);
       report.events.push_back(Event{0, view.now_ms, "error", stack, "", s.error().message});
     }
   }
+  lap("stacks");
   if (settings_.act && env_.grid_tick) {
     if (auto s = env_.grid_tick(); !s) report.errors.push_back("grid: " + s.error().message);
   }
@@ -164,7 +219,9 @@ Result<PassReport> ControlLoop::pass() {
       report.events.push_back(Event{0, view.now_ms, "hook-failed", "", "", hook->name() + ": " + s.error().message});
     }
   }
+  lap("hooks");
   if (auto s = append_events(*env_.store, report.events); !s) return std::unexpected(s.error());
+  lap("record");
   return report;
 }
 

@@ -23,13 +23,14 @@
 #include "control/control_env.h"
 #include "control/events.h"
 #include "control/planner.h"
+#include "control/stack_state.h"
 #include "launcher/container_ops.h"
 
 namespace quarry {
 
 struct LoopSettings {
-  std::int64_t interval_ms = 1000;          // from the start of one pass to the next
-  std::int64_t observe_timeout_ms = 2000;   // per server query
+  std::int64_t interval_ms = 500;           // from the start of one pass to the next
+  std::int64_t observe_timeout_ms = 1000;   // per server query
   HealthSettings health;
   PlannerSettings planner;
   bool act = true;                          // false: observe and plan only
@@ -47,6 +48,9 @@ struct PassReport {
   std::vector<Event> events;
   std::vector<std::string> errors;
   std::map<std::string, ControlPlan> plans;  // by stack
+  // Where the pass's time went, in order: "observe", "health", each acting
+  // stack's phases ("STACK:forget", ":start", ":route", ...), "hooks".
+  std::vector<std::pair<std::string, std::int64_t>> timings_ms;
 };
 
 class ControlLoop {
@@ -61,12 +65,20 @@ class ControlLoop {
                const std::function<void(const PassReport&)>& on_pass = {});
 
  private:
-  Status reconcile_stack(const std::string& stack, const ClusterView& view, PassReport& report);
-  Status save_observation_of(const std::string& stack, const ClusterView& view, const std::set<std::string>& answered);
+  // `mine`: the stack's containers by the server that reported them.
+  Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
+                         std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report);
+  // Replicas this pass started passed their health check: observed running.
+  Status note_started(const std::string& stack, const std::vector<ContainerRecord>& started);
+  Status save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
+                             const std::map<std::string, std::vector<ObservedContainer>>& mine);
 
   ControlEnv env_;
   LoopSettings settings_;
   LaunchOptions options_;
+  // Kept between passes: what the store holds, parsed once while unchanged.
+  ObservationBook observations_;
+  BooksCache books_;
 };
 
 }  // namespace quarry

@@ -6,7 +6,9 @@
 //   2. remove what no release wants (records and drift) and restart exited
 //      containers in place;
 //   3. start what is missing (start, replace, move), in parallel, each
-//      health-gated, then re-route.
+//      health-gated and unrouted until then, then route them.
+// The router update of phase 1 runs alongside phases 2 and 3, so a lost
+// server leaves the router while its replicas' replacements start.
 // Nodes that dial a moved service are refreshed by the loop through the
 // deploy path (link_refresh.h), not here.
 // Returns the events to journal and the updated restart book; an action
@@ -28,6 +30,11 @@ struct ExecOutcome {
   std::vector<std::string> errors;
   RestartBook restarts;
   int started = 0;
+  // The replicas started, as recorded: each passed its health gate, so the
+  // loop counts them observed running from this pass on.
+  std::vector<ContainerRecord> started_records;
+  // Each phase that ran and its time: free, forget, unroute, fix, start, route.
+  std::vector<std::pair<std::string, std::int64_t>> timings_ms;
 };
 
 class PlanExecutor {

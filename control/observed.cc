@@ -1,5 +1,7 @@
 #include "control/observed.h"
 
+#include <algorithm>
+
 #include "store/store_json.h"
 
 namespace quarry {
@@ -38,7 +40,11 @@ ServerHealth health_after(const ServerHealth& before, bool answered, const std::
   // A server never seen counts its silence from the first pass that tried it.
   std::int64_t silent_since =
       h.last_contact_ms ? h.last_contact_ms : (before.state != Health::Up ? before.since_ms : now_ms);
-  if (before.state == Health::Down || now_ms - silent_since >= settings.down_after_ms) enter(Health::Down);
+  // One failed pass is never enough: an up server is suspect first.
+  if (before.state == Health::Down ||
+      (before.state == Health::Suspect && now_ms - silent_since >= settings.down_after_ms)) {
+    enter(Health::Down);
+  }
   else enter(Health::Suspect);
   return h;
 }
@@ -122,24 +128,84 @@ Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const 
   return out;
 }
 
-Result<StackObservation> load_observation(Store& store, const std::string& stack) {
-  auto doc = get_json(store, observed_key(stack));
-  if (!doc) return std::unexpected(doc.error());
+namespace {
+Result<StackObservation> observation_from(const nlohmann::json& doc, const std::string& where) {
   StackObservation o;
-  if (!*doc) return o;
-  o.at_ms = (*doc)->value("at_ms", std::int64_t{0});
-  for (const auto& c : (*doc)->value("containers", nlohmann::json::array())) {
+  o.at_ms = doc.value("at_ms", std::int64_t{0});
+  for (const auto& c : doc.value("containers", nlohmann::json::array())) {
     auto parsed = observed_from_json(c);
-    if (!parsed) return std::unexpected(parsed.error().context(store.locate(observed_key(stack))));
+    if (!parsed) return std::unexpected(parsed.error().context(where));
     o.containers.push_back(*parsed);
   }
   return o;
 }
 
-Status save_observation(Store& store, const std::string& stack, const StackObservation& o) {
+std::string observation_text(const StackObservation& o) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : o.containers) list.push_back(to_json(c));
-  return put_json(store, observed_key(stack), {{"at_ms", o.at_ms}, {"containers", list}});
+  return nlohmann::json{{"at_ms", o.at_ms}, {"containers", list}}.dump(2) + "\n";  // as put_json writes
+}
+
+bool same_but_times(const ObservedContainer& a, const ObservedContainer& b) {
+  return a.server == b.server && a.name == b.name && a.stack == b.stack && a.node == b.node &&
+         a.release == b.release && a.index == b.index && a.state == b.state && a.running == b.running &&
+         (a.running || a.status == b.status);
+}
+}  // namespace
+
+Result<StackObservation> load_observation(Store& store, const std::string& stack) {
+  auto doc = get_json(store, observed_key(stack));
+  if (!doc) return std::unexpected(doc.error());
+  if (!*doc) return StackObservation{};
+  return observation_from(**doc, store.locate(observed_key(stack)));
+}
+
+Status save_observation(Store& store, const std::string& stack, const StackObservation& o) {
+  return store.put(observed_key(stack), observation_text(o));
+}
+
+Result<const StackObservation*> ObservationBook::last(Store& store, const std::string& stack) {
+  auto& e = entries_[stack];
+  auto text = store.get(observed_key(stack));
+  if (!text) {
+    e.known = false;
+    return std::unexpected(text.error());
+  }
+  std::string now = text->value_or("");
+  if (e.known && e.present == text->has_value() && now == e.text) return &e.observation;
+  e.known = false;
+  StackObservation o;
+  if (text->has_value()) {
+    auto doc = nlohmann::json::parse(now, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) {
+      return fail(store.locate(observed_key(stack)) +
+                  ": corrupt JSON: the file does not parse; restore it or remove it");
+    }
+    auto parsed = observation_from(doc, store.locate(observed_key(stack)));
+    if (!parsed) return std::unexpected(parsed.error());
+    o = std::move(*parsed);
+  }
+  e.present = text->has_value();
+  e.text = std::move(now);
+  e.observation = std::move(o);
+  e.known = true;
+  return &e.observation;
+}
+
+Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {
+  auto& e = entries_[stack];
+  if (e.known && e.present && e.observation.containers.size() == o.containers.size() &&
+      std::equal(o.containers.begin(), o.containers.end(), e.observation.containers.begin(), same_but_times)) {
+    return false;
+  }
+  e.known = false;
+  std::string text = observation_text(o);
+  if (auto s = store.put(observed_key(stack), text); !s) return std::unexpected(s.error());
+  e.present = true;
+  e.text = std::move(text);
+  e.observation = std::move(o);
+  e.known = true;
+  return true;
 }
 
 Result<RestartBook> load_restarts(Store& store, const std::string& stack) {

@@ -34,7 +34,7 @@ struct ServerHealth {
 };
 
 struct HealthSettings {
-  std::int64_t down_after_ms = 4000;  // silence before suspect becomes down
+  std::int64_t down_after_ms = 2000;  // silence before suspect becomes down (docs/control.md: why)
 };
 
 // The health after one pass: `answered` with `reason` when not.
@@ -85,6 +85,32 @@ Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const 
 
 Result<StackObservation> load_observation(Store& store, const std::string& stack);
 Status save_observation(Store& store, const std::string& stack, const StackObservation& observation);
+
+// The observations a long-lived writer (the control loop) keeps: each
+// stack's is read back without parsing while the store holds the text last
+// read or written, and written only when what the servers report of the
+// stack changed. Times aside: `at_ms`, every `last_seen_ms`, and the status
+// text of a running container ("Up 3 minutes" ages by itself) do not count
+// as a change, so a steady stack's observation keeps the pass that last
+// changed it, and a container in it was last seen at its server's last
+// contact (ServerHealth::last_contact_ms) when that is later.
+class ObservationBook {
+ public:
+  // The stack's observation as the store holds it (empty when none).
+  Result<const StackObservation*> last(Store& store, const std::string& stack);
+  // Writes `o` unless it equals what last() read or save() wrote, times
+  // aside; true when written.
+  Result<bool> save(Store& store, const std::string& stack, StackObservation o);
+
+ private:
+  struct Entry {
+    bool known = false;    // `text` and `observation` are what the store holds
+    bool present = false;  // the store has the document
+    std::string text;
+    StackObservation observation;
+  };
+  std::map<std::string, Entry> entries_;
+};
 
 Result<RestartBook> load_restarts(Store& store, const std::string& stack);
 Status save_restarts(Store& store, const std::string& stack, const RestartBook& book);

@@ -1,6 +1,7 @@
 #include "control/planner.h"
 
 #include <algorithm>
+#include <tuple>
 #include <set>
 
 #include "control/link_refresh.h"
@@ -43,7 +44,14 @@ namespace {
 
 class Planner {
  public:
-  Planner(const StackState& st, const PlannerSettings& s) : st_(st), s_(s) { plan_.stack = st.stack; }
+  Planner(const StackState& st, const PlannerSettings& s) : st_(st), s_(s), wanted_(st.books.size(), false) {
+    plan_.stack = st.stack;
+    by_replica_.reserve(st_.books.size());
+    for (const auto& r : st_.books) by_replica_.push_back(&r);
+    std::stable_sort(by_replica_.begin(), by_replica_.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->node, a->index) < std::tie(b->node, b->index);
+    });
+  }
 
   ControlPlan run() {
     for (const auto& [id, h] : st_.health) {
@@ -51,8 +59,8 @@ class Planner {
     }
     if (!st_.desired.empty()) {
       for (std::size_t i = 0; i < st_.desired.size(); ++i) plan_release(st_.desired[i], i == 0);
-      for (const auto& r : st_.books) {
-        if (!wanted_.count(&r)) unwanted(r);
+      for (std::size_t i = 0; i < st_.books.size(); ++i) {
+        if (!wanted_[i]) unwanted(st_.books[i]);
       }
     }
     drift();
@@ -98,10 +106,12 @@ class Planner {
   // release; a service is one container whatever release started it.
   const ContainerRecord* record_of(const Instruction& in, int release, int index) const {
     const ContainerRecord* found = nullptr;
-    for (const auto& r : st_.books) {
-      if (r.node != in.target || r.index != index) continue;
-      if (!in.process.is_service && r.release != release) continue;
-      if (!found || r.release > found->release) found = &r;
+    const ReplicaOrder::Key key{in.target, index};
+    auto [from, to] = std::equal_range(by_replica_.begin(), by_replica_.end(), key, ReplicaOrder{});
+    for (auto it = from; it != to; ++it) {  // in the books' order
+      const auto* r = *it;
+      if (!in.process.is_service && r->release != release) continue;
+      if (!found || r->release > found->release) found = r;
     }
     return found;
   }
@@ -113,7 +123,7 @@ class Planner {
                  "desired replica has no container", false, false});
       return;
     }
-    wanted_.insert(r);
+    wanted_[static_cast<std::size_t>(r - st_.books.data())] = true;
     switch (health(r->server)) {
       case Health::Down:
         if (in.process.is_service && !in.process.reschedule) {
@@ -174,12 +184,15 @@ class Planner {
   }
 
   void drift() {
-    std::set<std::string> known;
-    for (const auto& r : st_.books) known.insert(r.server + "/" + r.name);
+    std::vector<std::pair<std::string_view, std::string_view>> known;  // (server, name), sorted
+    known.reserve(st_.books.size());
+    for (const auto& r : st_.books) known.emplace_back(r.server, r.name);
+    std::sort(known.begin(), known.end());
     for (const auto& [server, list] : st_.observed) {
       if (health(server) != Health::Up) continue;
       for (const auto& c : list) {
-        if (known.count(server + "/" + c.name)) continue;
+        const std::pair<std::string_view, std::string_view> key(server, c.name);
+        if (std::binary_search(known.begin(), known.end(), key)) continue;
         add(ControlAction{ActionKind::Remove, c.node, false, c.index, c.release, server, c.name,
                    "labelled " + st_.stack + " but no record knows it (stale or drift)", false, false});
       }
@@ -187,6 +200,7 @@ class Planner {
   }
 
   void orphan_slices() {
+    if (st_.slices.empty()) return;
     std::set<std::string> held;
     for (const auto& r : st_.books) held.insert(slice_id_of(r));
     for (const auto& id : st_.slices) {
@@ -200,7 +214,15 @@ class Planner {
   const StackState& st_;
   const PlannerSettings& s_;
   ControlPlan plan_;
-  std::set<const ContainerRecord*> wanted_;
+  std::vector<bool> wanted_;  // by the record's place in the books
+  // The books' records sorted by (node, index), and within one in the
+  // books' order: a replica's record is found without a walk of every record.
+  struct ReplicaOrder {
+    using Key = std::tuple<const std::string&, const int&>;
+    bool operator()(const ContainerRecord* a, const Key& k) const { return std::tie(a->node, a->index) < k; }
+    bool operator()(const Key& k, const ContainerRecord* a) const { return k < std::tie(a->node, a->index); }
+  };
+  std::vector<const ContainerRecord*> by_replica_;
 };
 
 }  // namespace

@@ -77,6 +77,75 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack,
   return st;
 }
 
+Result<StackState> read_stack_state(Store& store, const std::string& stack, const PassSnapshot& pass,
+                                    std::map<std::string, std::vector<ObservedContainer>> mine) {
+  StackState st;
+  st.stack = stack;
+  st.now_ms = pass.now_ms;
+  auto releases = load_releases(store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  auto desired = desired_releases(*releases);
+  if (!desired) return std::unexpected(desired.error());
+  st.desired = std::move(*desired);
+  auto books = pass.books ? pass.books->take(store, stack) : load_containers(store, stack);
+  if (!books) return std::unexpected(books.error());
+  st.books = std::move(*books);
+  auto restarts = load_restarts(store, stack);
+  if (!restarts) return std::unexpected(restarts.error());
+  st.restarts = std::move(*restarts);
+  st.observed = std::move(mine);
+  for (const auto& [id, h] : *pass.health) {
+    if (h.state != Health::Up) st.health.emplace(id, h);
+  }
+  for (const auto& r : st.books) {
+    if (pass.answered->count(r.server)) st.observed[r.server];
+    if (!r.service) continue;
+    if (auto it = pass.addresses->find(r.server); it != pass.addresses->end()) st.addresses.emplace(*it);
+  }
+  return st;
+}
+
+Result<std::vector<ContainerRecord>> BooksCache::take(Store& store, const std::string& stack) {
+  auto& e = entries_[stack];
+  const std::string key = "stacks/" + stack + "/containers.json";
+  auto text = store.get(key);
+  if (!text) {
+    e.held = false;
+    return std::unexpected(text.error());
+  }
+  std::string now = text->value_or("");
+  if (e.held && e.present == text->has_value() && now == e.text) {
+    e.held = false;
+    return std::move(e.books);
+  }
+  e.held = false;
+  e.books.clear();
+  e.present = text->has_value();
+  e.text = std::move(now);
+  // As load_containers reads them.
+  std::vector<ContainerRecord> out;
+  if (!*text) return out;
+  auto doc = nlohmann::json::parse(e.text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return fail(store.locate(key) + ": corrupt JSON: the file does not parse; restore it or remove it");
+  }
+  if (!doc.is_array()) return fail(store.locate(key) + ": expected a JSON array");
+  out.reserve(doc.size());
+  for (const auto& item : doc) {
+    auto r = container_from_json(item);
+    if (!r) return std::unexpected(r.error().context(store.locate(key)));
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+void BooksCache::give_back(const std::string& stack, std::vector<ContainerRecord> books) {
+  auto it = entries_.find(stack);
+  if (it == entries_.end() || it->second.held) return;
+  it->second.books = std::move(books);
+  it->second.held = true;
+}
+
 Status read_slices(Placer& placer, StackState& state) {
   auto ids = placer.slices(state.stack + "/");
   if (!ids) return std::unexpected(ids.error().context("the grid's slices of " + state.stack));

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,46 @@ DesiredRelease desired_from(const ReleaseRecord& release, const InstructionList&
 Result<StackState> read_stack_state(Store& store, const std::string& stack,
                                     const std::map<std::string, std::vector<ObservedContainer>>& observed,
                                     const std::map<std::string, ServerHealth>& health, std::int64_t now_ms);
+
+// Each stack's books as a long-lived reader (the control loop) parsed
+// them, used again while the store's text of them is unchanged: a steady
+// cluster's books are read each pass but parsed once. Lent to one
+// StackState at a time and given back after.
+class BooksCache {
+ public:
+  Result<std::vector<ContainerRecord>> take(Store& store, const std::string& stack);
+  void give_back(const std::string& stack, std::vector<ContainerRecord> books);
+
+ private:
+  struct Entry {
+    bool held = false;  // `books` parsed from `text`, not lent out
+    bool present = false;  // the store has the document
+    std::string text;
+    std::vector<ContainerRecord> books;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+// What a pass reads once for every stack (control_loop.h).
+struct PassSnapshot {
+  std::int64_t now_ms = 0;
+  const std::map<std::string, std::string>* addresses = nullptr;  // every server's ServerRecord::ip
+  // The servers not up (more may be given: the rest are skipped, at a cost
+  // per stack, so a pass gives only these).
+  const std::map<std::string, ServerHealth>* health = nullptr;
+  const std::set<std::string>* answered = nullptr;              // servers that answered this pass
+  BooksCache* books = nullptr;                                   // null: the books are parsed each time
+};
+
+// read_stack_state for one stack of a pass, from the snapshot and `mine`,
+// this stack's containers by the server that reported them. What the
+// planner reads of the other servers is kept, nothing more: `health` holds
+// every server not up (a server absent from it is up), `addresses` the
+// servers of its services' records (link_refresh.h), and `observed` (from
+// `mine`) an entry for every answering server that holds a record of the
+// stack. Costs the stack's own size, not the cluster's.
+Result<StackState> read_stack_state(Store& store, const std::string& stack, const PassSnapshot& pass,
+                                    std::map<std::string, std::vector<ObservedContainer>> mine);
 
 // Adds the stack's grid slices to `state` (Placer::slices of "STACK/").
 Status read_slices(Placer& placer, StackState& state);

@@ -45,7 +45,7 @@ struct RouterConfig {
   int tls_port = 443;
   std::string listen_address;          // empty: every address; else an IPv4 address
   bool https_redirect = false;         // TLS domains answer plain HTTP with a 301
-  int connect_timeout_s = 2;           // proxy_connect_timeout, before retrying the next backend
+  int connect_timeout_s = 1;           // proxy_connect_timeout, before retrying the next backend
   std::string user;                    // nginx `user` for workers; empty: nginx's default
 };
 

@@ -1,8 +1,9 @@
 // The control loop end to end: 3 app servers and a router made by the local
 // cloud, the hello example (2 web replicas and a counter service) deployed
 // with the built quarry binary, `quarry hq serve` running as a child, and a
-// request loop through the router during each fault, and a second stack
-// whose node keeps crashing. Asserts what `quarry ps --json` and
+// request loop through the router during each fault, a second stack whose
+// node keeps crashing and a third whose stateless service (`reschedule:
+// true`) moves off a cut server with its node following. Asserts what `quarry ps --json` and
 // `quarry events --json` say; counts failed requests.
 #include <boost/test/unit_test.hpp>
 
@@ -40,23 +41,13 @@ std::string manifest(const std::string& greeting) {
 }
 
 struct Lab {
-  std::unique_ptr<QuarryLab> lab;
+  StartedLab started = start_lab();
   std::unique_ptr<ServeProcess> serve;
-  std::string cannot_run;
 
   Lab() {
-    const char* bin = std::getenv("QUARRY_BIN");
-    const char* src = std::getenv("QUARRY_SOURCE_DIR");
-    if (geteuid() != 0) cannot_run = "needs root (network namespaces)";
-    else if (!bin || !src) cannot_run = "QUARRY_BIN and QUARRY_SOURCE_DIR must be set (ctest sets them)";
-    else if (!path_exists("/usr/sbin/nginx")) cannot_run = "needs nginx";
-    if (!cannot_run.empty()) return;
-    lab = std::make_unique<QuarryLab>(LabOptions{bin, src, 3, 1024, 512});
-    if (auto s = lab->up(); !s) {
-      cannot_run = "cluster did not come up: " + s.error().message;
-      return;
-    }
-    serve = std::make_unique<ServeProcess>(bin, lab->home(), lab->home() + "/serve.log");
+    if (!started.lab) return;
+    const std::string& home = started.lab->home();
+    serve = std::make_unique<ServeProcess>(std::getenv("QUARRY_BIN"), home, home + "/serve.log");
   }
   ~Lab() {
     if (serve) serve->stop();
@@ -70,8 +61,8 @@ Lab& the_lab() {
 
 QuarryLab& lab() {
   auto& l = the_lab();
-  BOOST_REQUIRE_MESSAGE(l.cannot_run.empty(), l.cannot_run);
-  return *l.lab;
+  BOOST_REQUIRE_MESSAGE(l.started.cannot_run.empty(), l.started.cannot_run);
+  return *l.started.lab;
 }
 
 ServeProcess& serve() {
@@ -205,7 +196,10 @@ BOOST_AUTO_TEST_CASE(a_cut_server_has_its_replicas_moved_and_cleaned_when_back) 
   LoadLoop loop(lab().router_ip(), kDomain, "", 6000, 5);
   loop.start();
   must({"cluster", "fault", lost, "down"});
-  double healed = wait_for([&] { return full_scale(lost); }, 40, "replicas moved off " + lost);
+  // A replica is observed running as soon as it passed its health check;
+  // the pass journals its events when it ends.
+  double healed = wait_for([&] { return full_scale(lost) && has_event("moved", "", after); }, 40,
+                           "replicas moved off " + lost);
   loop.stop();
   report(loop, "server cut");
   BOOST_TEST_MESSAGE("full scale elsewhere " << healed << " s after the cut");
@@ -332,6 +326,78 @@ BOOST_AUTO_TEST_CASE(a_crashlooping_node_is_backed_off_and_shown) {
   // noise (100 ms sleeps and an ssh round trip a poll).
   BOOST_TEST(at[2] - at[1] > (at[1] - at[0]) + 0.3);
   BOOST_TEST(full_scale());
+}
+
+// A stateless service (`reschedule: true`) on a cut server is moved to an
+// up server, and the node that depends on it follows: the loop redeploys
+// the live release (event `refreshed`), so the node dials the service's new
+// address ("visit N" through the router, not "visit ?").
+BOOST_AUTO_TEST_CASE(a_rescheduled_service_moves_off_a_cut_server_and_its_node_follows) {
+  const std::string moves =
+      "name: moves\n"
+      "services:\n"
+      "  counter:\n    build: .\n    command: --mode counter --port 9000\n    port: 9000\n    memory: 32\n"
+      "    reschedule: true\n"
+      "nodes:\n"
+      "  web:\n    build: .\n    command: --port 8080\n    port: 8080\n    domains: [moves.quarry.test]\n"
+      "    memory: 32\n    depends_on: [counter]\n"
+      "    health: {path: /up, timeout: 2s, interval: 200ms, retries: 25}\n";
+  auto file = lab().stage_app("moves", moves);
+  BOOST_REQUIRE(file.has_value());
+  must({"deploy", "-f", *file});
+  auto where = [](const std::string& process) {
+    for (const auto& c : json_of({"ps", "moves", "--json"})) {
+      if (c.value("node", "") == process && c["observed"].value("state", "") == "running") return c.value("server", "");
+    }
+    return std::string();
+  };
+  wait_for([&] { return !where("counter").empty() && !where("web").empty(); }, 30, "moves observed running");
+  const std::string lost = where("counter");
+  // web on another server dials the counter's old address once it moved,
+  // and is refreshed; web on the same server moves with it and is started
+  // with the new one.
+  const bool refresh = where("web") != lost;
+  auto after = last_seq();
+  must({"cluster", "fault", lost, "down"});
+  // web's recorded link names the counter where it now runs.
+  auto follows = [&] {
+    std::string counter = where("counter"), link;
+    if (counter.empty() || counter == lost || where("web").empty() || where("web") == lost) return false;
+    std::string address = server(counter).value("ip", "");
+    for (const auto& c : json_of({"ps", "moves", "--json"})) {
+      if (c.value("node", "") == "counter" && c.value("server", "") == counter) {
+        address += ":" + std::to_string(c.value("host_port", 0));
+      }
+      if (c.value("node", "") == "web") link = c.value("links", nlohmann::json::object()).value("counter", "");
+    }
+    return link == address && (!refresh || has_event("refreshed", "", after));
+  };
+  bool followed = false;
+  for (int i = 0; i < 120 && !followed; ++i) {
+    followed = follows();
+    if (!followed) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (!followed) {
+    auto log = read_file(lab().home() + "/serve.log").value_or("");
+    BOOST_FAIL("counter moved off " + lost + " and web following it: not within 60 s; ps: " +
+               json_of({"ps", "moves", "--json"}).dump() + "\nevents: " + json_of({"events", "moves", "--json"}).dump() +
+               "\nserve.log:\n" + log.substr(log.size() > 8000 ? log.size() - 8000 : 0));
+  }
+  BOOST_TEST_MESSAGE("web " << (refresh ? "was refreshed" : "moved with the counter"));
+  bool moved = false;
+  for (const auto& e : json_of({"events", "moves", "--json"})) {
+    if (e.value("seq", std::uint64_t{0}) > after && e.value("kind", "") == "moved" &&
+        e.value("text", "").find("counter#1 moved from " + lost) == 0) {
+      moved = true;
+    }
+  }
+  BOOST_TEST(moved, "a `moved` event for counter#1 from " << lost);
+  auto reply = http_get(lab().router_ip(), 80, "moves.quarry.test", "/", 5000);
+  BOOST_REQUIRE_MESSAGE(reply.has_value(), (reply ? "" : reply.error().message));
+  BOOST_TEST(reply->status == 200);
+  BOOST_TEST(reply->body.find("visit ?") == std::string::npos, "web dials the counter's old address: " << reply->body);
+  must({"cluster", "fault", lost, "up"});
+  wait_for([&] { return server(lost)["health"].value("state", "") == "up"; }, 30, lost + " up again");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,6 +66,17 @@ class QuarryLab {
   std::string router_id_;
   bool servers_made_ = false;
 };
+
+// The start-up the QuarryLab suites share (e2e_control, e2e_release): the
+// prerequisites of every cluster suite (e2e::TestCluster::
+// missing_prerequisite, tests/e2e/deploy/e2e_cluster.h), then a lab of 3
+// app servers of 1024 MB and a 512 MB router, up. `cannot_run` says why
+// there is none; every case then fails with it. In lab_start.cc.
+struct StartedLab {
+  std::unique_ptr<QuarryLab> lab;
+  std::string cannot_run;
+};
+StartedLab start_lab();
 
 // Sends GET / with one Host header to the router in a thread, one request
 // after another with `pause_ms` between them, until stop() or `max`

@@ -35,25 +35,8 @@ std::string manifest(const std::string& greeting, const std::string& health_path
          (health_path == "/up" ? "20" : "4") + "}\n";
 }
 
-struct Lab {
-  std::unique_ptr<QuarryLab> lab;
-  std::string cannot_run;  // why the cases cannot run
-
-  Lab() {
-    const char* bin = std::getenv("QUARRY_BIN");
-    const char* src = std::getenv("QUARRY_SOURCE_DIR");
-    if (geteuid() != 0) cannot_run = "needs root (network namespaces)";
-    else if (!bin || !src) cannot_run = "QUARRY_BIN and QUARRY_SOURCE_DIR must be set (ctest sets them)";
-    else if (!path_exists("/usr/sbin/nginx")) cannot_run = "needs nginx";
-    if (!cannot_run.empty()) return;
-    lab = std::make_unique<QuarryLab>(LabOptions{bin, src, 3, 1024, 512});
-    auto s = lab->up();
-    if (!s) cannot_run = "cluster did not come up: " + s.error().message;
-  }
-};
-
-Lab& the_lab() {
-  static Lab lab;
+StartedLab& the_lab() {
+  static StartedLab lab = start_lab();
   return lab;
 }
 

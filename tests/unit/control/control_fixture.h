@@ -32,12 +32,13 @@ class CountingRouter : public RouterHook {
 
 class SetProber : public Prober {
  public:
-  ProbeAttempt probe(const std::string& address, int, const HealthCheck&, int number) override {
-    bool ok = !bad.count(address);
+  ProbeAttempt probe(const std::string& address, int, const HealthCheck& check, int number) override {
+    bool ok = !bad.count(address) && !bad_paths.count(check.path);
     return ProbeAttempt{number, ok, ok ? "HTTP 200" : "connect: refused", 1};
   }
   std::string where() const override { return "from the test"; }
   std::set<std::string> bad;  // addresses that fail
+  std::set<std::string> bad_paths;  // health paths that fail
 };
 
 class RecordingSource : public ServerSource {
@@ -76,6 +77,18 @@ inline Process web_node(int scale = 2) {
   return p;
 }
 
+// A second node after web (it depends on it), health-checked on /api-up.
+inline Process api_node() {
+  Process p = web_node(2);
+  p.name = "api";
+  p.image = "blog-api";
+  p.port = 8081;
+  p.domains = {"api.blog.test"};
+  p.health = HealthCheck{"/api-up", 100, 1, 1};
+  p.depends_on = {"web"};
+  return p;
+}
+
 inline Process db_service() {
   Process p;
   p.name = "db";
@@ -85,6 +98,22 @@ inline Process db_service() {
   p.memory_mb = 512;
   p.health = HealthCheck{"", 100, 1, 1};
   return p;
+}
+
+// A record of the blog stack's: a service's container, or a node replica
+// of `release` taking traffic.
+inline ContainerRecord blog_record(const std::string& node, int index, int release, const std::string& server,
+                                   bool service = false) {
+  ContainerRecord r;
+  r.stack = "blog";
+  r.node = node;
+  r.service = service;
+  r.index = index;
+  r.release = release;
+  r.server = server;
+  r.name = service ? "blog-" + node : "blog-" + node + "-r" + std::to_string(release) + "-" + std::to_string(index);
+  r.weight = service ? 0 : 1;
+  return r;
 }
 
 struct ControlFixture {
@@ -101,6 +130,7 @@ struct ControlFixture {
   std::map<std::string, std::string> global_env, stack_env;  // at compile time
   std::vector<std::string> redeploys;  // why, per ControlEnv::redeploy call
   bool reschedule_db = false;  // db is stateless: `reschedule: true`
+  bool with_api = false;       // a second node, api (api_node)
 
   explicit ControlFixture(int servers = 3, int memory_mb = 2048, bool autosize = false, int max = 20) {
     nlohmann::json grid = {{"autosize", autosize}, {"max", max}, {"min", 0}, {"block_memory", 1024}, {"block_cpu", 2}};
@@ -150,6 +180,7 @@ struct ControlFixture {
     s.services[0].reschedule = reschedule_db;
     s.nodes = {web_node(web_scale)};
     if (web_needs_db) s.nodes[0].depends_on = {"db"};
+    if (with_api) s.nodes.push_back(api_node());
     s.global_env = global_env;
     s.env = stack_env;
     s.manifest_hash = "h";
@@ -161,6 +192,7 @@ struct ControlFixture {
     auto list = compile(stack(web_scale), {});
     std::map<std::string, BuiltImage> images = {{"web", {"web", "blog-web:" + std::to_string(number), "sha256:w"}},
                                                 {"db", {"db", "postgres:15", "sha256:d"}}};
+    if (with_api) images["api"] = {"api", "blog-api:" + std::to_string(number), "sha256:a"};
     ReleaseRecord rec;
     rec.number = number;
     rec.stack = "blog";

@@ -59,6 +59,46 @@ BOOST_AUTO_TEST_CASE(a_failing_deploy_leaves_the_previous_release_serving_at_ful
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_multi_node_deploy_reverts_the_node_that_already_switched) {
+  ControlFixture f;
+  f.with_api = true;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  auto routed_before = f.router.syncs.load();
+  // Release 2: web passes its gate and switches, then api (after web) fails.
+  f.prober.bad_paths = {"/api-up"};
+  auto st = f.deploy(2);
+  BOOST_TEST_REQUIRE(!st.has_value());
+  BOOST_TEST(st.error().message.find("api") != std::string::npos, st.error().message);
+  // Both nodes serve release 1 at full scale, with traffic.
+  for (const auto* node : {"web", "api"}) {
+    auto recs = f.books_of(node);
+    BOOST_TEST(recs.size() == 2u, node);
+    for (const auto& r : recs) {
+      BOOST_TEST(r.release == 1, node);
+      BOOST_TEST(r.weight > 0, node);
+    }
+  }
+  BOOST_TEST(f.router.syncs.load() > routed_before);  // the switch was routed back
+  // Release 2's started containers are gone from every server; release 1's run.
+  int running_1 = 0;
+  for (const auto* s : {"s1", "s2", "s3"}) {
+    for (const auto& c : f.docker.on(s)) {
+      BOOST_TEST(c.labels.at("quarry.release") != "2", c.name);
+      running_1 += c.labels.at("quarry.release") == "1";
+    }
+  }
+  BOOST_TEST(running_1 == 5);  // web x2, api x2, db
+  auto releases = load_releases(f.store, "blog").value();
+  BOOST_TEST(releases.back().status == "failed");
+  auto live = desired_releases(releases).value();
+  BOOST_TEST_REQUIRE(live.size() == 1u);
+  BOOST_TEST(live[0].number == 1);
+  // The loop finds nothing to repair: no mixed state left behind.
+  auto report = f.pass();
+  BOOST_TEST_REQUIRE(report.has_value());
+  BOOST_TEST(report->actions == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_deploy_short_of_its_scale_keeps_the_old_release) {
   ControlFixture f(3, 700);
   BOOST_TEST_REQUIRE(f.deploy(1, 2).has_value());

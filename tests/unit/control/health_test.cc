@@ -43,6 +43,19 @@ BOOST_AUTO_TEST_CASE(a_server_never_reached_goes_down_after_the_grace) {
   BOOST_TEST(health_name(h.state) == "down");
 }
 
+BOOST_AUTO_TEST_CASE(one_failed_pass_is_never_enough_for_down) {
+  HealthSettings s;
+  s.down_after_ms = 2000;
+  ServerHealth h;
+  h.server = "s1";
+  h = health_after(h, true, "", 1000, s);
+  // The first failure comes long after the last answer (a slow pass).
+  h = health_after(h, false, "timed out", 9000, s);
+  BOOST_TEST(health_name(h.state) == "suspect");
+  h = health_after(h, false, "timed out", 9500, s);
+  BOOST_TEST(health_name(h.state) == "down");
+}
+
 BOOST_AUTO_TEST_CASE(health_round_trips_through_json) {
   ServerHealth h{"s2", Health::Down, 5, 6, 7, "cut", 3};
   auto back = health_from_json(to_json(h));

@@ -15,15 +15,8 @@ using test::ControlFixture;
 
 ContainerRecord record(const std::string& node, int index, int release, const std::string& server, int port,
                        bool service = false) {
-  ContainerRecord r;
-  r.stack = "blog";
-  r.node = node;
-  r.service = service;
-  r.index = index;
-  r.release = release;
-  r.server = server;
+  ContainerRecord r = test::blog_record(node, index, release, server, service);
   r.host_port = port;
-  r.name = service ? "blog-" + node : "blog-" + node + "-r" + std::to_string(release) + "-" + std::to_string(index);
   return r;
 }
 

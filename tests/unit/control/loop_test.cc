@@ -63,6 +63,16 @@ BOOST_AUTO_TEST_CASE(a_server_down_is_suspect_then_down_then_its_replicas_move) 
   BOOST_TEST(f.has_event("server-suspect"));
   BOOST_TEST(f.has_event("server-down"));
   BOOST_TEST(f.has_event("moved"));
+  // The moved replica passed its gate: observed running from that pass on,
+  // and routed (its weight set once it was healthy).
+  auto obs = load_observation(f.store, "blog").value();
+  for (const auto& r : web) {
+    BOOST_TEST(r.weight > 0, r.name);
+    bool running = std::any_of(obs.containers.begin(), obs.containers.end(), [&](const ObservedContainer& c) {
+      return c.server == r.server && c.name == r.name && c.running;
+    });
+    BOOST_TEST(running, r.name << " on " << r.server);
+  }
   // Nothing more to do on the next pass.
   f.clock.advance_ms(1000);
   BOOST_TEST(f.pass()->actions == 0);

@@ -11,18 +11,7 @@ namespace {
 using test::db_service;
 using test::web_node;
 
-ContainerRecord rec(const std::string& node, int index, int release, const std::string& server, bool service = false) {
-  ContainerRecord r;
-  r.stack = "blog";
-  r.node = node;
-  r.service = service;
-  r.index = index;
-  r.release = release;
-  r.server = server;
-  r.name = service ? "blog-" + node : "blog-" + node + "-r" + std::to_string(release) + "-" + std::to_string(index);
-  r.weight = service ? 0 : 1;
-  return r;
-}
+using test::blog_record;
 
 ObservedContainer seen(const ContainerRecord& r, bool running = true) {
   ObservedContainer o;
@@ -53,7 +42,7 @@ StackState healthy() {
   st.stack = "blog";
   st.now_ms = 100000;
   st.desired.push_back(desired_from(r, compile(s, {})));
-  st.books = {rec("db", 1, 1, "s1", true), rec("web", 1, 1, "s2"), rec("web", 2, 1, "s3")};
+  st.books = {blog_record("db", 1, 1, "s1", true), blog_record("web", 1, 1, "s2"), blog_record("web", 2, 1, "s3")};
   for (const auto* id : {"s1", "s2", "s3"}) {
     st.health[id] = ServerHealth{id, Health::Up, st.now_ms, 1, st.now_ms, "", 0};
     st.observed[id] = {};
@@ -177,8 +166,8 @@ BOOST_AUTO_TEST_CASE(backoff_doubles_up_to_its_cap) {
 
 BOOST_AUTO_TEST_CASE(replicas_no_release_wants_are_removed_or_forgotten) {
   auto st = healthy();
-  st.books.push_back(rec("web", 3, 1, "s1"));      // above the scale
-  st.books.push_back(rec("worker", 1, 1, "s2"));   // no longer in the manifest
+  st.books.push_back(blog_record("web", 3, 1, "s1"));      // above the scale
+  st.books.push_back(blog_record("worker", 1, 1, "s2"));   // no longer in the manifest
   st.observed["s1"].push_back(seen(st.books[3]));
   st.observed["s2"].push_back(seen(st.books[4]));
   BOOST_TEST(lines(plan_stack(st)) == (Lines{"remove web#3@s1", "remove worker#1@s2"}), boost::test_tools::per_element());
@@ -196,7 +185,7 @@ BOOST_AUTO_TEST_CASE(a_missing_replica_is_started) {
 
 BOOST_AUTO_TEST_CASE(labelled_containers_no_record_knows_are_removed_on_up_servers) {
   auto st = healthy();
-  auto stale = rec("web", 1, 1, "s1");  // a moved replica's old container, back with s1
+  auto stale = blog_record("web", 1, 1, "s1");  // a moved replica's old container, back with s1
   st.observed["s1"].push_back(seen(stale));
   BOOST_TEST(lines(plan_stack(st)) == (Lines{"remove web#1@s1"}), boost::test_tools::per_element());
   mark(st, "s1", Health::Suspect);
@@ -230,8 +219,8 @@ BOOST_AUTO_TEST_CASE(a_canary_keeps_both_releases) {
   canary.number = 2;
   canary.status = "canary";
   st.desired.insert(st.desired.begin(), canary);
-  st.books.push_back(rec("web", 1, 2, "s1"));
-  st.books.push_back(rec("web", 2, 2, "s2"));
+  st.books.push_back(blog_record("web", 1, 2, "s1"));
+  st.books.push_back(blog_record("web", 2, 2, "s2"));
   for (std::size_t i = 3; i < 5; ++i) st.observed[st.books[i].server].push_back(seen(st.books[i]));
   BOOST_TEST(plan_stack(st).actions.empty(), render_control_plan(plan_stack(st)));
 }

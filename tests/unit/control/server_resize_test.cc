@@ -4,7 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "control/server_resize.h"
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 #include "launcher/stack_records.h"
 #include "tests/unit/control/control_fixture.h"
 
