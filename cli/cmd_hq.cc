@@ -4,6 +4,11 @@
 //   hq add-key|grant|keys|remove-key   who may push and fetch which stacks
 //   hq shell KEYNAME        the git account's forced command (authorized_keys)
 //   hq receive pre STACK    the pre-receive hook of every stack repository
+//   hq mirror               the forced command of the HQs' keys: a peer's copy of a push
+//   hq forget ID            stop copying pushes to a lost HQ
+#include <unistd.h>
+
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 #include <iostream>
@@ -16,7 +21,9 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "hq/git_shell.h"
+#include "hq/git_ref_replicator.h"
 #include "hq/hq_config.h"
+#include "hq/hq_peers.h"
 #include "hq/hq_setup.h"
 #include "hq/key_grants.h"
 #include "hq/key_registry.h"
@@ -44,6 +51,9 @@ struct HqArgs {
   std::string stacks;  // --stacks a,b
   bool all = false;    // --all
   bool none = false;   // --none
+  std::string id;        // --id: this HQ's name among the HQs
+  std::string address;   // --address HOST[:PORT]: where the other HQs reach its sshd
+  std::string host_key = "/etc/ssh/ssh_host_ed25519_key.pub";
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -60,6 +70,26 @@ Result<std::string> absolute_home(const std::string& home) {
   return std::string(resolved);
 }
 
+// This HQ's settings: from the home's directory (each HQ has its own), or
+// from the store where an HQ set up before they moved there keeps them.
+Result<HqConfig> local_hq_config(Context& ctx) {
+  DirStore local(ctx.home());
+  auto config = load_hq_config(local);
+  if (config) return config;
+  if (auto shared = load_hq_config(ctx.store())) return shared;
+  return config;
+}
+
+// The host name, lower-cased, as a default HQ name.
+std::string default_hq_id() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "hq";
+  std::string id = name;
+  for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto dot = id.find('.'); dot != std::string::npos) id.resize(dot);
+  return id.empty() ? "hq" : id;
+}
+
 Status init(Context& ctx, const HqArgs& a) {
   auto home = absolute_home(ctx.home());
   if (!home) return std::unexpected(home.error());
@@ -73,7 +103,8 @@ Status init(Context& ctx, const HqArgs& a) {
   // With --store etcd://..., the state goes there; the key pair, the git
   // account and the repositories stay in the home directory.
   Store& store = ctx.options().store.empty() ? static_cast<Store&>(dir) : ctx.store();
-  if (auto s = init_hq(store, {*home, a.user, binary}); !s) return s;
+  HqInitOptions o{*home, a.user, binary, a.id.empty() ? default_hq_id() : a.id, a.address, a.host_key};
+  if (auto s = init_hq(store, dir, o); !s) return s;
   if (!ctx.options().store.empty()) {
     auto s = write_file_atomic(*home + "/" + std::string(kStoreUrlFile), ctx.options().store + "\n", 0644);
     if (!s) return s;
@@ -98,7 +129,7 @@ Status init(Context& ctx, const HqArgs& a) {
 }
 
 Status rewrite_authorized_keys(Context& ctx) {
-  auto config = load_hq_config(ctx.store());
+  auto config = local_hq_config(ctx);
   if (!config) return std::unexpected(config.error());
   return write_authorized_keys(ctx.store(), *config, ctx.home());
 }
@@ -118,7 +149,8 @@ Result<KeyGrant> requested_grant(const HqArgs& a, std::optional<KeyGrant> fallba
 Status add_key_cmd(Context& ctx, const HqArgs& a) {
   auto grant = requested_grant(a, KeyGrant{});
   if (!grant) return std::unexpected(grant.error());
-  if (auto config = load_hq_config(ctx.store()); !config) return std::unexpected(config.error());
+  auto config = local_hq_config(ctx);
+  if (!config) return std::unexpected(config.error());
   std::string text;
   if (a.key_file == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -136,6 +168,14 @@ Status add_key_cmd(Context& ctx, const HqArgs& a) {
   if (!grant->all && grant->stacks.empty()) {
     std::cout << "it can push nothing yet: quarry hq grant " << a.key_name << " --stacks STACK,... (or --all)\n";
   }
+  // Each HQ's sshd reads its own authorized_keys, rendered from the store.
+  auto peers = load_peers(ctx.store());
+  if (!peers) return std::unexpected(peers.error());
+  std::string others;
+  for (const auto& p : *peers) {
+    if (p.id != config->id) others += (others.empty() ? "" : ", ") + p.id;
+  }
+  if (!others.empty()) std::cout << "on the other HQs (" << others << "), run `quarry hq init` so they admit it too\n";
   return {};
 }
 
@@ -152,7 +192,7 @@ Status grant_cmd(Context& ctx, const HqArgs& a) {
 }
 
 Status remove_key_cmd(Context& ctx, const HqArgs& a) {
-  if (auto config = load_hq_config(ctx.store()); !config) return std::unexpected(config.error());
+  if (auto config = local_hq_config(ctx); !config) return std::unexpected(config.error());
   if (auto s = remove_key(ctx.store(), a.key_name); !s) return s;
   if (auto s = rewrite_authorized_keys(ctx); !s) return s;
   std::cout << "removed key " << a.key_name << "\n";
@@ -185,7 +225,7 @@ Status keys_cmd(Context& ctx) {
 }
 
 Status shell_cmd(Context& ctx, const HqArgs& a) {
-  auto config = load_hq_config(ctx.store());
+  auto config = local_hq_config(ctx);
   if (!config) return std::unexpected(config.error());
   GitLogin login{ctx.home(), a.key_name, env_or("SSH_ORIGINAL_COMMAND", "")};
   auto code = serve_git_login(ctx.store(), *config, login, say_line);
@@ -215,16 +255,25 @@ Status receive_cmd(Context& ctx, const HqArgs& a) {
   options.stack = a.stack;
   options.repo_path = stack_repo_path(ctx.home(), a.stack);
   if (const char* q = std::getenv("GIT_QUARANTINE_PATH"); q && *q) options.object_dirs.push_back(q);
-  options.src_dir = ctx.store().locate("stacks/" + a.stack + "/src");
-  options.log_dir = ctx.store().locate("stacks/" + a.stack + "/deploys");
+  // On the HQ's disk whatever the store (docs/store.md).
+  options.src_dir = ctx.home() + "/stacks/" + a.stack + "/src";
+  options.log_dir = ctx.home() + "/stacks/" + a.stack + "/deploys";
   options.pusher = env_or("QUARRY_PUSHER", env_or("USER", "local"));
   options.lock_held = env_or("QUARRY_DEPLOY_LOCK_HELD", "") == a.stack;
   drop_git_environment();
 
   auto global_env = read_env(ctx.store(), "etc/env");
   if (!global_env) return std::unexpected(global_env.error());
-  auto config = load_hq_config(ctx.store());
+  auto config = local_hq_config(ctx);
   std::string binary = config ? config->binary : current_executable().value_or("quarry");
+  options.mirror = env_or("QUARRY_MIRROR", "") == "1";
+  // Several HQs: the push reaches every other recorded HQ before it succeeds.
+  auto peers = load_peers(ctx.store());
+  if (!peers) return std::unexpected(peers.error());
+  std::erase_if(*peers, [&](const HqPeer& p) { return config && p.id == config->id; });
+  GitReplicaOptions replica{options.repo_path, options.object_dirs, ctx.home() + "/keys/hq_ed25519",
+                            ctx.home() + "/run/peers_known_hosts." + a.stack, 5, std::chrono::seconds(300), say_line};
+  GitRefReplicator replicator(*peers, replica);
   // QUARRY_DEPLOY_COMMAND stands in for `quarry` as the deploy program
   // (same words); sshd's SetEnv can set it for integration tests.
   ProcessDeployRunner runner(env_or("QUARRY_DEPLOY_COMMAND", binary), ctx.home());
@@ -234,8 +283,24 @@ Status receive_cmd(Context& ctx, const HqArgs& a) {
                      ManifestOptions o{kManifestFile, stack, *global_env};
                      return check_manifest_domains(ctx.store(), text, o);
                    },
-                   runner, say_line};
+                   runner, say_line, peers->empty() ? nullptr : &replicator};
   return pre_receive(*updates, options, deps);
+}
+
+Status mirror_cmd(Context& ctx) {
+  auto config = local_hq_config(ctx);
+  if (!config) return std::unexpected(config.error());
+  auto code = serve_mirror_login(ctx.store(), *config, ctx.home(), env_or("SSH_ORIGINAL_COMMAND", ""));
+  if (!code) return std::unexpected(code.error());
+  if (*code != 0) return fail_remote("git exited with status " + std::to_string(*code));
+  return {};
+}
+
+Status forget_cmd(Context& ctx, const HqArgs& a) {
+  if (auto s = forget_peer(ctx.store(), a.id); !s) return s;
+  std::cout << "forgot HQ " << a.id << ": pushes are no longer copied to it (quarry hq init --address on it "
+            << "records it again)\n";
+  return {};
 }
 
 }  // namespace
@@ -249,6 +314,12 @@ void register_hq_commands(Registry& r) {
                          [a](Context& c) { return init(c, *a); });
   init_cmd->add_option("--user", a->user, "The git account pushes log in as (default quarry)");
   init_cmd->add_option("--binary", a->binary, "The quarry executable logins and hooks run (default: this one)");
+  init_cmd->add_option("--id", a->id, "This HQ's name among several HQs (default: the host name)");
+  init_cmd->add_option("--address", a->address,
+                       "HOST[:PORT] where the other HQs reach this one's sshd; records it among the HQs, "
+                       "which then copy every push here");
+  init_cmd->add_option("--host-key", a->host_key,
+                       "This HQ's sshd public host key, pinned by the others (default /etc/ssh/ssh_host_ed25519_key.pub)");
 
   auto* add = r.add(*hq, "add-key", "Allow the holder of a public key to push the stacks it is granted",
                     [a](Context& c) { return add_key_cmd(c, *a); });
@@ -279,6 +350,12 @@ void register_hq_commands(Registry& r) {
                         [a](Context& c) { return receive_cmd(c, *a); });
   receive->add_option("HOOK", a->hook, "pre")->required();
   receive->add_option("STACK", a->stack, "The stack pushed to")->required();
+
+  r.add(*hq, "mirror", "The forced command of the HQs' keys: a peer HQ's copy of a push (run by sshd)",
+        [](Context& c) { return mirror_cmd(c); });
+  auto* forget = r.add(*hq, "forget", "Stop copying pushes to an HQ that is lost for good",
+                       [a](Context& c) { return forget_cmd(c, *a); });
+  forget->add_option("ID", a->id, "The HQ's name (see quarry hq status)")->required();
 }
 
 }  // namespace quarry

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "hq/hq_peers.h"
 #include "store/etcd_store.h"
 #include "store/hq_status.h"
 #include "store/store_migrate.h"
@@ -44,6 +45,11 @@ Status status_cmd(Context& ctx) {
   auto hqs = load_hq_members(ctx.store());
   if (!hqs) return std::unexpected(hqs.error());
   status.hqs = std::move(*hqs);
+  auto peers = load_peers(ctx.store());
+  if (!peers) return std::unexpected(peers.error());
+  for (const auto& p : *peers) {
+    status.peers.emplace_back(p.id, p.user + "@" + p.host + ":" + std::to_string(p.port));
+  }
   if (ctx.options().json) std::cout << to_json(status).dump(2) << "\n";
   else std::cout << render_hq_status(status, unix_now());
   return {};

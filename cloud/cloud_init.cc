@@ -1,6 +1,10 @@
 #include "cloud/cloud_init.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include "core/text.h"
 
 namespace quarry {
 
@@ -9,6 +13,17 @@ namespace {
 std::string q(const std::string& s) { return nlohmann::json(s).dump(); }
 
 }  // namespace
+
+std::vector<std::string> admitted_keys(const std::string& key, const std::vector<std::string>& keys) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& k) {
+    std::string t = trim(k);
+    if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  };
+  add(key);
+  for (const auto& k : keys) add(k);
+  return out;
+}
 
 std::string render_cloud_init(const CloudInitOptions& o) {
   std::string s = "#cloud-config\n";
@@ -21,7 +36,7 @@ std::string render_cloud_init(const CloudInitOptions& o) {
   s += "    lock_passwd: false\n";
   s += "    passwd: \"*\"\n";
   s += "    ssh_authorized_keys:\n";
-  s += "      - " + q(o.authorized_key) + "\n";
+  for (const auto& k : admitted_keys(o.authorized_key, o.authorized_keys)) s += "      - " + q(k) + "\n";
   s += "groups: [\"docker\"]\n";
   if (!o.host_key_private.empty()) {
     s += "ssh_deletekeys: true\n";

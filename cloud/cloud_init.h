@@ -1,8 +1,8 @@
 // The first-boot configuration of a cloud server (user data, read by
 // cloud-init on DigitalOcean's and EC2's Debian and Ubuntu images), as a
 // "#cloud-config" document:
-//   users:    the unprivileged SSH user, in group docker, with the HQ's key
-//             in its authorized_keys (and the key for root's, too: some
+//   users:    the unprivileged SSH user, in group docker, with every HQ's
+//             key in its authorized_keys (and the key for root's, too: some
 //             images read only the default user's)
 //   ssh_keys: the server's SSH host key, generated on the HQ, so quarry has
 //             pinned it before the first connection
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace quarry {
 
@@ -23,7 +24,14 @@ struct CloudInitOptions {
   std::string host_key_private;        // OpenSSH ed25519 private key (PEM-like text); empty: the image's own
   std::string host_key_public;         // its "ssh-ed25519 AAAA..." line
   std::string hostname;                // empty: the provider's
+  // Every HQ's key (each HQ keeps its own pair); authorized_key, when set,
+  // is read too.
+  std::vector<std::string> authorized_keys;
 };
+
+// authorized_key (when not blank) then each of authorized_keys, trimmed,
+// blanks and repeats dropped: the lines a new server admits.
+std::vector<std::string> admitted_keys(const std::string& key, const std::vector<std::string>& keys);
 
 std::string render_cloud_init(const CloudInitOptions& options);
 

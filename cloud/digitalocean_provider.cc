@@ -104,7 +104,8 @@ Result<std::string> digitalocean_create_body(const DigitalOceanConfig& config, c
   json tags = json::array({config.tag});
   if (!spec.token.empty()) tags.push_back(create_token_tag(spec.token));
   for (const auto& t : spec.tags) tags.push_back(droplet_tag(t));
-  CloudInitOptions ci{config.ssh_user, config.authorized_key, spec.host_key_private, spec.host_key_public, spec.name};
+  CloudInitOptions ci{config.ssh_user,           config.authorized_key, spec.host_key_private,
+                      spec.host_key_public,     spec.name,             config.authorized_keys};
   json body = {
       {"name", spec.name},
       {"region", config.region},

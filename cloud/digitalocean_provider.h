@@ -32,7 +32,8 @@ struct DigitalOceanConfig {
   std::string size;                              // a size slug; empty: from memory/cpu (instance_sizes.h)
   std::vector<std::string> ssh_keys;             // account key ids or fingerprints, for root
   std::string ssh_user = "quarry";               // the user the first-boot config makes
-  std::string authorized_key;                    // the HQ's public key, put in user_data
+  std::string authorized_key;                    // an HQ's public key, put in user_data
+  std::vector<std::string> authorized_keys;      // every HQ's public key, with authorized_key
   std::string tag = "quarry";                    // the cluster's tag (cli makes it quarry-CLUSTER)
   std::string cluster_id;                        // names servers q-CLUSTER-N; empty: from the home
   std::string base_url = "https://api.digitalocean.com";

@@ -119,7 +119,8 @@ Result<Ec2Params> ec2_run_instances_params(const Ec2Config& config, const Server
     if (!picked) return std::unexpected(picked.error().context("ec2"));
     type = picked->name;
   }
-  CloudInitOptions ci{config.ssh_user, config.authorized_key, spec.host_key_private, spec.host_key_public, spec.name};
+  CloudInitOptions ci{config.ssh_user,           config.authorized_key, spec.host_key_private,
+                      spec.host_key_public,     spec.name,             config.authorized_keys};
   Ec2Params p = {
       {"ImageId", config.image_id},
       {"InstanceType", type},

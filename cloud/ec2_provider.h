@@ -42,7 +42,8 @@ struct Ec2Config {
   std::string subnet_id;                         // optional
   std::vector<std::string> security_group_ids;   // optional; must allow port 22 from the HQ
   std::string ssh_user = "quarry";
-  std::string authorized_key;                    // the HQ's public key, put in user data
+  std::string authorized_key;                    // an HQ's public key, put in user data
+  std::vector<std::string> authorized_keys;      // every HQ's public key, with authorized_key
   std::string tag = "quarry";                    // the cluster's tag key (cli makes it quarry-CLUSTER)
   std::string cluster_id;                        // names servers q-CLUSTER-N; empty: from the home
   bool use_private_ip = false;                   // reach servers on their VPC address

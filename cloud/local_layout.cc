@@ -42,6 +42,14 @@ int netns_index(const LocalNames& names, std::string_view netns) {
   return n >= 1 && n <= kLocalMaxServers ? n : 0;
 }
 
+int pick_index(const LocalNames& names, const std::vector<bool>& used, std::string_view name) {
+  auto free = [&](int i) { return static_cast<std::size_t>(i) < used.size() && !used[static_cast<std::size_t>(i)]; };
+  if (int wanted = netns_index(names, name); wanted && free(wanted)) return wanted;
+  for (int i = 1; i <= kLocalMaxServers; ++i)
+    if (free(i)) return i;
+  return 0;
+}
+
 std::string render_sshd_config(const SshdSettings& s) {
   std::string c;
   c += "# Written by quarry's local cloud; one sshd per server namespace.\n";
@@ -59,7 +67,9 @@ std::string render_sshd_config(const SshdSettings& s) {
   c += "UseDNS no\n";
   c += "MaxSessions 64\n";
   c += "MaxStartups 64:30:128\n";
-  c += "SetEnv DOCKER_HOST=unix://" + s.paths.docker_sock() + "\n";
+  // QUARRY_AUTHORIZED_KEYS: where the HQs' keys are kept (hq/server_keys.h).
+  c += "SetEnv DOCKER_HOST=unix://" + s.paths.docker_sock() + " QUARRY_AUTHORIZED_KEYS=" + s.paths.authorized_keys() +
+       "\n";
   c += "Subsystem sftp internal-sftp\n";
   return c;
 }

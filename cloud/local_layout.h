@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "cloud/provider.h"
@@ -47,13 +48,22 @@ struct LocalNames {
 
 // The index n of a namespace named q-<cluster>-n, or 0 when it is not one.
 int netns_index(const LocalNames& names, std::string_view netns);
+// The namespace index for a new server, given the indexes in use (used[i],
+// i in 1..kLocalMaxServers): the one its name asks for (a server named like
+// one of this cluster's namespaces), when free, so that its id and its name
+// agree even when servers are added at once; else the lowest free one; 0
+// when none is free.
+int pick_index(const LocalNames& names, const std::vector<bool>& used, std::string_view name);
 
 // The files of one server, all under its directory.
 struct LocalServerPaths {
   std::string dir;
   std::string sshd_config() const { return dir + "/sshd_config"; }
   std::string host_key() const { return dir + "/ssh_host_ed25519_key"; }
-  std::string authorized_keys() const { return dir + "/authorized_keys"; }
+  // Owned by the SSH user, so the HQ that leads can rewrite the keys over
+  // SSH like on any other server (server_keys.h).
+  std::string ssh_dir() const { return dir + "/ssh"; }
+  std::string authorized_keys() const { return ssh_dir() + "/authorized_keys"; }
   std::string sshd_pid() const { return dir + "/sshd.pid"; }
   std::string sshd_log() const { return dir + "/sshd.log"; }
   std::string docker_data() const { return dir + "/docker/data"; }
@@ -74,7 +84,8 @@ struct SshdSettings {
 };
 
 // The server's sshd_config: key logins for `ssh_user` only, its own host
-// key, pid file and authorized_keys, DOCKER_HOST pointing at its dockerd.
+// key, pid file and authorized_keys, DOCKER_HOST pointing at its dockerd and
+// QUARRY_AUTHORIZED_KEYS at that authorized_keys.
 std::string render_sshd_config(const SshdSettings& s);
 
 // A server record as stored in <state_dir>/servers/<netns>.json.

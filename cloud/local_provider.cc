@@ -1,11 +1,16 @@
 #include "cloud/local_provider.h"
 
+#include <pwd.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
 #include <thread>
 
+#include "cloud/cloud_init.h"
 #include "cloud/local_host.h"
 #include "cloud/local_network.h"
 #include "cloud/waiting.h"
@@ -152,9 +157,7 @@ Result<LocalServerRecord> LocalProvider::reserve(const ServerSpec& spec) {
   LocalNames n = names();
   for (const auto& ns : netns_with_prefix(n.netns_prefix()))
     if (int i = netns_index(n, ns)) used[static_cast<std::size_t>(i)] = true;
-  int index = 0;
-  for (int i = 1; i <= kLocalMaxServers && !index; ++i)
-    if (!used[static_cast<std::size_t>(i)]) index = i;
+  int index = pick_index(n, used, spec.name);
   if (!index) return fail_remote("local cloud: cluster " + n.cluster_id + " already has " +
                                  std::to_string(kLocalMaxServers) + " servers");
   LocalServerRecord r;
@@ -180,7 +183,8 @@ Result<Server> LocalProvider::create(const ServerSpec& spec) {
     return fail("local cloud: making a server (a network namespace and its daemons) needs root; "
                 "add servers as root with `quarry servers add` before deploying");
   }
-  if (trim(config_.authorized_key).empty()) return fail("local cloud: no authorized key is configured");
+  if (admitted_keys(config_.authorized_key, config_.authorized_keys).empty())
+    return fail("local cloud: no authorized key is configured");
   if (config_.state_dir.empty() || config_.state_dir[0] != '/')
     return fail("local cloud: state_dir must be an absolute path");
   LocalServerPaths probe{config_.state_dir + "/servers/" + names_.netns(kLocalMaxServers)};
@@ -209,6 +213,18 @@ Result<Server> LocalProvider::create(const ServerSpec& spec) {
   return record.server;
 }
 
+Status LocalProvider::write_keys(const LocalServerPaths& p) const {
+  std::string text;
+  for (const auto& k : admitted_keys(config_.authorized_key, config_.authorized_keys)) text += k + "\n";
+  passwd* pw = getpwnam(config_.ssh_user.c_str());
+  if (!pw) return fail("local cloud: no user " + config_.ssh_user);
+  if (auto s = make_dirs(p.ssh_dir(), 0700); !s) return s;
+  if (auto s = write_file_atomic(p.authorized_keys(), text, 0600); !s) return s;
+  for (const auto& f : {p.ssh_dir(), p.authorized_keys()})
+    if (chown(f.c_str(), pw->pw_uid, pw->pw_gid) != 0) return fail("local cloud: chown " + f + ": " + std::strerror(errno));
+  return {};
+}
+
 Status LocalProvider::build(LocalServerRecord& record, const LocalNames& n) {
   const int index = record.index;
   const LocalServerPaths p{config_.state_dir + "/servers/" + n.netns(index)};
@@ -235,7 +251,7 @@ Status LocalProvider::build(LocalServerRecord& record, const LocalNames& n) {
   if (!dockerd) return std::unexpected(dockerd.error());
   if (auto s = write_file_atomic(p.docker_spawned_pid(), std::to_string(*dockerd) + "\n"); !s) return s;
 
-  if (auto s = write_file_atomic(p.authorized_keys(), trim(config_.authorized_key) + "\n", 0644); !s) return s;
+  if (auto s = write_keys(p); !s) return s;
   if (auto r = run_checked({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", ns, "-f", p.host_key()}); !r)
     return std::unexpected(r.error());
   SshdSettings sshd{n.ip(index), config_.ssh_user, p};

@@ -25,7 +25,8 @@ struct LocalCloudConfig {
   std::string state_dir;           // e.g. $QUARRY_HOME/cloud/local; others must be able to traverse it
   std::string cluster_id;          // 1-6 of [a-z0-9], unique on this machine
   int subnet_octet = 0;            // X of 10.77.X.0/24; 0: hashed from cluster_id, moved on if taken
-  std::string authorized_key;      // the HQ's OpenSSH public key line
+  std::string authorized_key;      // an HQ's OpenSSH public key line
+  std::vector<std::string> authorized_keys;  // every HQ's, with authorized_key
   std::string ssh_user = "quarry-ssh";
   std::chrono::milliseconds ready_timeout{30000};  // sshd and dockerd answering
   std::chrono::milliseconds stop_timeout{20000};   // dockerd's SIGTERM grace (it stops containers)
@@ -74,6 +75,7 @@ class LocalProvider : public Provider {
   Result<LocalServerRecord> reserve(const ServerSpec& spec);   // under lock: index and first record
   Status build(LocalServerRecord& record, const LocalNames& names);  // the slow part, unlocked
   Status teardown(int index);
+  Status write_keys(const LocalServerPaths& paths) const;     // the SSH user's authorized_keys
   Status write_record(const LocalServerRecord& record) const;
   std::vector<LocalServerRecord> records() const;
   LocalServerPaths paths(int index) const;

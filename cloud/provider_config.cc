@@ -128,15 +128,12 @@ Status read_local(Reader& r, LocalCloudConfig& c) {
   return r.finish();
 }
 
-Status read_digitalocean(Reader& r, DigitalOceanConfig& c) {
-  r.str("token", c.token, true);
-  r.str("region", c.region);
-  r.str("image", c.image);
-  r.str("size", c.size);
-  r.strings("ssh_keys", c.ssh_keys);
+// The settings DigitalOcean and EC2 share: the SSH user, the cluster's tag
+// and id, the waits, and whether unknown servers are given back.
+template <class RemoteConfig>
+void read_remote_common(Reader& r, RemoteConfig& c) {
   r.str("ssh_user", c.ssh_user);
   r.str("tag", c.tag);
-  r.str("base_url", c.base_url);
   r.str("cluster_id", c.cluster_id);
   r.check(c.cluster_id.empty() || check_cluster_id(c.cluster_id).has_value(), "cluster_id",
           "1-6 characters of [a-z0-9]");
@@ -146,6 +143,16 @@ Status read_digitalocean(Reader& r, DigitalOceanConfig& c) {
   r.boolean("gc_destroy_unknown", c.gc_destroy_unknown);
   r.check(is_user_name(c.ssh_user), "ssh_user", "a user name of [a-z0-9_-]");
   r.check(is_tag(c.tag), "tag", "a tag of [A-Za-z0-9_:.-]");
+}
+
+Status read_digitalocean(Reader& r, DigitalOceanConfig& c) {
+  r.str("token", c.token, true);
+  r.str("region", c.region);
+  r.str("image", c.image);
+  r.str("size", c.size);
+  r.strings("ssh_keys", c.ssh_keys);
+  r.str("base_url", c.base_url);
+  read_remote_common(r, c);
   r.check(is_http_url(c.base_url), "base_url", "an http:// or https:// URL");
   while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
   return r.finish();
@@ -162,19 +169,9 @@ Status read_ec2(Reader& r, Ec2Config& c) {
   r.str("key_name", c.key_name);
   r.str("subnet_id", c.subnet_id);
   r.strings("security_group_ids", c.security_group_ids);
-  r.str("ssh_user", c.ssh_user);
-  r.str("tag", c.tag);
   r.boolean("use_private_ip", c.use_private_ip);
   r.prices("monthly_prices", c.monthly_prices);
-  r.str("cluster_id", c.cluster_id);
-  r.check(c.cluster_id.empty() || check_cluster_id(c.cluster_id).has_value(), "cluster_id",
-          "1-6 characters of [a-z0-9]");
-  r.seconds("poll_interval", c.poll_interval);
-  r.seconds("create_timeout", c.create_timeout);
-  r.boolean("wait_for_ssh", c.wait_for_ssh);
-  r.boolean("gc_destroy_unknown", c.gc_destroy_unknown);
-  r.check(is_user_name(c.ssh_user), "ssh_user", "a user name of [a-z0-9_-]");
-  r.check(is_tag(c.tag), "tag", "a tag of [A-Za-z0-9_:.-]");
+  read_remote_common(r, c);
   r.check(c.endpoint.empty() || is_http_url(c.endpoint), "endpoint", "an http:// or https:// URL");
   r.check(is_tag(c.region), "region", "a region name such as us-east-1");
   return r.finish();

@@ -76,7 +76,19 @@ Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin
   if (!lock) return std::unexpected(lock.error());
   if (auto s = ensure_stack_repo(login.home, stack, config.binary, *branch); !s) return std::unexpected(s.error());
   return run_git(service_program(request->service), repo,
-                 {{"QUARRY_PUSHER", login.key_name}, {"QUARRY_DEPLOY_LOCK_HELD", stack}});
+                 {{"QUARRY_PUSHER", login.key_name}, {"QUARRY_DEPLOY_LOCK_HELD", stack}, {"QUARRY_MIRROR", ""}});
+}
+
+Result<int> serve_mirror_login(Store& store, const HqConfig& config, const std::string& home,
+                               const std::string& original_command) {
+  auto request = parse_git_request(original_command);
+  if (!request) return std::unexpected(request.error());
+  auto branch = deploy_branch(store, request->stack);
+  if (!branch) return std::unexpected(branch.error());
+  if (auto s = ensure_stack_repo(home, request->stack, config.binary, *branch); !s) return std::unexpected(s.error());
+  std::string repo = stack_repo_path(home, request->stack);
+  if (request->service == GitService::UploadPack) return run_git(service_program(request->service), repo, {});
+  return run_git(service_program(request->service), repo, {{"QUARRY_PUSHER", "hq-peer"}, {"QUARRY_MIRROR", "1"}});
 }
 
 }  // namespace quarry

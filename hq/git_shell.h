@@ -31,4 +31,14 @@ struct GitLogin {
 Result<int> serve_git_login(Store& store, const HqConfig& config, const GitLogin& login,
                             const std::function<void(const std::string&)>& say);
 
+// Serves a peer HQ's login (`quarry hq mirror`, the forced command of the
+// HQs' keys): a fetch or a push of any stack, the repository created when
+// missing (so a new HQ answers a first ls-remote with no refs). A push runs
+// git-receive-pack with QUARRY_MIRROR=1, so the hook stores the refs without
+// deploying (receive.h). No lock is taken: the peer that pushes holds the
+// stack's push lock. Any other command is a User error. Returns git's exit
+// status.
+Result<int> serve_mirror_login(Store& store, const HqConfig& config, const std::string& home,
+                               const std::string& original_command);
+
 }  // namespace quarry

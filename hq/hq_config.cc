@@ -16,6 +16,7 @@ Result<HqConfig> load_hq_config(Store& store) {
   c.user = text("user");
   c.binary = text("binary");
   c.authorized_keys = text("authorized_keys");
+  c.id = text("id");
   if (c.user.empty() || c.binary.empty() || c.authorized_keys.empty()) {
     return fail(store.locate(kHqConfigKey) + ": needs \"user\", \"binary\" and \"authorized_keys\" (re-run `quarry hq init`)");
   }
@@ -24,6 +25,7 @@ Result<HqConfig> load_hq_config(Store& store) {
 
 Status save_hq_config(Store& store, const HqConfig& c) {
   nlohmann::json j = {{"user", c.user}, {"binary", c.binary}, {"authorized_keys", c.authorized_keys}};
+  if (!c.id.empty()) j["id"] = c.id;
   return put_json(store, kHqConfigKey, j);
 }
 

@@ -1,6 +1,8 @@
 // The HQ's own settings, written by `quarry hq init` to etc/hq.json and read
 // by every other `quarry hq` command: which account serves git, which
-// quarry binary its forced command and hooks run.
+// quarry binary its forced command and hooks run, its name among the HQs.
+// They describe one machine, so they stay in the HQ home's directory even
+// when the state is in etcd (each HQ has its own).
 #pragma once
 
 #include <string>
@@ -13,6 +15,7 @@ struct HqConfig {
   std::string user;             // the git account ("quarry")
   std::string binary;           // absolute path of the quarry executable
   std::string authorized_keys;  // the account's ~/.ssh/authorized_keys
+  std::string id;               // its name among the HQs (hq_peers.h); empty: not a peer
 };
 
 inline constexpr const char* kHqConfigKey = "etc/hq.json";

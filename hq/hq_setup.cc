@@ -7,8 +7,10 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/subprocess.h"
+#include "core/text.h"
 #include "hq/git_account.h"
 #include "hq/hq_config.h"
+#include "hq/hq_peers.h"
 #include "hq/key_registry.h"
 
 namespace quarry {
@@ -43,6 +45,23 @@ Status make_hq_key(const std::string& home) {
   return {};
 }
 
+Status register_peer(Store& store, const HqInitOptions& o) {
+  auto address = parse_peer_address(o.address);
+  if (!address) return std::unexpected(address.error().context("--address"));
+  auto host_key = read_file(o.host_key_file);
+  if (!host_key) return std::unexpected(host_key.error().context("this HQ's sshd host key (--host-key)"));
+  auto own = read_file(o.home + "/keys/hq_ed25519.pub");
+  if (!own) return std::unexpected(own.error());
+  HqPeer peer{o.id, o.user, address->first, address->second, trim(*host_key), trim(*own)};
+  auto host = key_without_comment(peer.host_key, o.host_key_file);
+  if (!host) return std::unexpected(host.error());
+  auto key = key_without_comment(peer.key, o.home + "/keys/hq_ed25519.pub");
+  if (!key) return std::unexpected(key.error());
+  peer.host_key = *host;
+  peer.key = *key;
+  return save_peer(store, peer);
+}
+
 }  // namespace
 
 Result<std::string> current_executable() {
@@ -52,16 +71,30 @@ Result<std::string> current_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-Status init_hq(Store& store, const HqInitOptions& o) {
+Status init_hq(Store& store, Store& local, const HqInitOptions& o) {
   if (o.home.empty() || o.home.front() != '/') return fail("the HQ home must be an absolute path: " + o.home);
   if (o.binary.empty() || o.binary.front() != '/') return fail("--binary must be an absolute path: " + o.binary);
   if (access(o.binary.c_str(), X_OK) != 0) return fail("not an executable: " + o.binary);
   if (auto s = step("state directories in " + o.home, [&] { return make_state_dirs(o.home); }); !s) return s;
   if (auto s = step("HQ key pair keys/hq_ed25519", [&] { return make_hq_key(o.home); }); !s) return s;
   if (auto s = step("git account " + o.user, [&] { return ensure_account(o.user, o.home); }); !s) return s;
-  HqConfig config{o.user, o.binary, o.home + "/.ssh/authorized_keys"};
+  if (!o.address.empty() && !is_dns_label(o.id)) {
+    return fail("HQ name '" + o.id + "': use lower-case letters, digits and '-' (--id)", ErrorKind::Usage);
+  }
+  // Re-run without --address, an HQ recorded before keeps its name: without
+  // it, it would take its own record for a peer's.
+  std::string id = o.id;
+  if (o.address.empty()) {
+    auto before = load_hq_config(local);
+    id = before ? before->id : std::string();
+  }
+  HqConfig config{o.user, o.binary, o.home + "/.ssh/authorized_keys", id};
+  if (!o.address.empty()) {
+    auto s = step("HQ " + o.id + " recorded among the HQs at " + o.address, [&] { return register_peer(store, o); });
+    if (!s) return s;
+  }
   auto keys = step("authorized_keys", [&]() -> Status {
-    if (auto s = save_hq_config(store, config); !s) return s;
+    if (auto s = save_hq_config(local, config); !s) return s;
     return write_authorized_keys(store, config, o.home);
   });
   if (!keys) return keys;

@@ -2,9 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "core/file_io.h"
 #include "core/quote.h"
 #include "hq/git_account.h"
+#include "hq/hq_peers.h"
 
 namespace quarry {
 
@@ -22,6 +25,27 @@ bool fits_in_command_option(const std::string& s) {
 std::string parent_dir(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
+}
+
+// This HQ's own public key (when it has one) and every peer HQ's.
+Result<std::vector<PublicKey>> gather_hq_keys(Store& store, const std::string& home) {
+  std::vector<PublicKey> out;
+  std::string own = home + "/keys/hq_ed25519.pub";
+  if (path_exists(own)) {
+    auto text = read_file(own);
+    if (!text) return std::unexpected(text.error());
+    auto key = parse_public_key(*text);
+    if (!key) return std::unexpected(key.error().context(own));
+    out.push_back(std::move(*key));
+  }
+  auto peers = load_peers(store);
+  if (!peers) return std::unexpected(peers.error());
+  for (const auto& p : *peers) {
+    auto key = parse_public_key(p.key);
+    if (!key) return std::unexpected(key.error().context("HQ " + p.id));
+    out.push_back(std::move(*key));
+  }
+  return out;
 }
 
 }  // namespace
@@ -69,7 +93,7 @@ Status remove_key(Store& store, const std::string& name) {
 }
 
 Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& keys, const std::string& binary,
-                                           const std::string& home) {
+                                           const std::string& home, const std::vector<PublicKey>& hq_keys) {
   for (const auto* path : {&binary, &home}) {
     if (!fits_in_command_option(*path)) return fail("path cannot appear in authorized_keys: " + *path);
   }
@@ -80,13 +104,23 @@ Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& key
     // whatever OpenSSH forbids by it in future versions too.
     out += "command=\"" + command + "\",restrict " + k.key.type + " " + k.key.base64 + " " + k.name + "\n";
   }
+  std::vector<std::string> seen;
+  for (const auto& k : keys) seen.push_back(k.key.base64);
+  std::string mirror = shell_join({binary, "--home", home, "hq", "mirror"});
+  for (const auto& k : hq_keys) {
+    if (std::find(seen.begin(), seen.end(), k.base64) != seen.end()) continue;
+    seen.push_back(k.base64);
+    out += "command=\"" + mirror + "\",restrict " + k.type + " " + k.base64 + " quarry-hq\n";
+  }
   return out;
 }
 
 Status write_authorized_keys(Store& store, const HqConfig& config, const std::string& home) {
   auto keys = list_keys(store);
   if (!keys) return std::unexpected(keys.error());
-  auto text = render_authorized_keys(*keys, config.binary, home);
+  auto hq_keys = gather_hq_keys(store, home);
+  if (!hq_keys) return std::unexpected(hq_keys.error());
+  auto text = render_authorized_keys(*keys, config.binary, home, *hq_keys);
   if (!text) return std::unexpected(text.error());
   std::string dir = parent_dir(config.authorized_keys);
   if (auto s = make_dirs(dir, 0700); !s) return s;

@@ -35,14 +35,18 @@ Status remove_key(Store& store, const std::string& name);
 
 // The authorized_keys text: one line per key,
 //   command="BINARY --home HOME hq shell NAME",restrict TYPE BASE64 NAME
+// then one line per HQ key (`hq_keys`: this HQ's own and its peers',
+// hq_peers.h) that is not also a registered key,
+//   command="BINARY --home HOME hq mirror",restrict TYPE BASE64 quarry-hq
 // with BINARY and HOME shell-quoted. Fails when a path holds a character
 // that cannot appear inside command="..." (a '"', a backslash, a control
 // character).
 Result<std::string> render_authorized_keys(const std::vector<RegisteredKey>& keys, const std::string& binary,
-                                           const std::string& home);
+                                           const std::string& home, const std::vector<PublicKey>& hq_keys = {});
 
 // Rewrites config.authorized_keys atomically (mode 0600, in a 0700 .ssh
-// directory), owned by the git account when running as root.
+// directory), owned by the git account when running as root. The HQ keys
+// are HOME/keys/hq_ed25519.pub (when present) and every peer's recorded key.
 Status write_authorized_keys(Store& store, const HqConfig& config, const std::string& home);
 
 }  // namespace quarry

@@ -78,6 +78,20 @@ Status export_and_deploy(GitRepo& repo, const RefUpdate& update, const std::stri
   return {};
 }
 
+// A push from a peer HQ that accepted and deployed it: stored as it comes.
+Status mirror_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps) {
+  auto branch = deploy_branch(deps.store, options.stack);
+  if (!branch) return std::unexpected(branch.error());
+  for (const auto& u : updates) {
+    if (u.ref == "refs/heads/" + *branch && u.new_id == kZeroId) {
+      return fail("mirror rejected: the deploy branch " + *branch + " of " + options.stack + " cannot be deleted");
+    }
+    deps.say(u.ref + ": " + (u.new_id == kZeroId ? std::string("deleted") : short_id(u.new_id)) +
+             " mirrored (deployed by the HQ that accepted it)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::vector<RefUpdate>> parse_ref_updates(std::string_view text) {
@@ -97,6 +111,7 @@ Result<std::vector<RefUpdate>> parse_ref_updates(std::string_view text) {
 std::string push_lock_name(const std::string& stack) { return "stacks/" + stack + "/push"; }
 
 Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps) {
+  if (options.mirror) return mirror_receive(updates, options, deps);
   auto branch = deploy_branch(deps.store, options.stack);
   if (!branch) return std::unexpected(branch.error());
   const std::string deploy_ref = "refs/heads/" + *branch;
@@ -130,7 +145,27 @@ Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& 
     if (!got) return std::unexpected(got.error());
     lock = std::move(*got);
   }
+  if (deps.replicator) {
+    Step step("check the other HQs");
+    if (auto s = deps.replicator->check(options.stack, deploy_ref, deploy->new_id); !s) {
+      step.failed(s.error().message);
+      return s;
+    }
+    step.done();
+  }
   if (auto s = export_and_deploy(*repo, *deploy, *branch, manifest, options, deps); !s) return s;
+  if (deps.replicator) {
+    Step step("replicate " + *branch + " " + short_id(deploy->new_id) + " to the other HQs");
+    if (auto s = deps.replicator->push(options.stack, deploy_ref, deploy->new_id); !s) {
+      step.failed(s.error().message);
+      return fail(s.error().context(
+          "push rejected: " + options.stack + " deployed at " + short_id(deploy->new_id) +
+          " but not every HQ holds it; the branch still names " +
+          (deploy->old_id == kZeroId ? std::string("nothing") : short_id(deploy->old_id)) +
+          "; push again once every HQ is reachable (it deploys again)"));
+    }
+    step.done();
+  }
   deps.say("deployed " + options.stack + " at " + short_id(deploy->new_id) + " (pushed by " + options.pusher + ")");
   return {};
 }

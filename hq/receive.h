@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hq/deploy_runner.h"
+#include "hq/ref_replicator.h"
 #include "store/store.h"
 
 namespace quarry {
@@ -51,6 +52,10 @@ struct ReceiveOptions {
   // push lock for this whole push; the hook must not take it again.
   bool lock_held = false;
   std::optional<std::chrono::milliseconds> lock_timeout;  // forever if unset
+  // True when a peer HQ pushes a ref it accepted and deployed (`quarry hq
+  // mirror`): the refs are stored as they come, nothing is deployed, and no
+  // lock is taken (the peer holds the stack's push lock for the push).
+  bool mirror = false;
 };
 
 struct ReceiveDeps {
@@ -59,6 +64,8 @@ struct ReceiveDeps {
   DeployRunner& runner;
   // One line for the pusher (git shows it as "remote: LINE").
   std::function<void(const std::string& line)> say;
+  // The other HQs, when several share the store; null for a lone HQ.
+  RefReplicator* replicator = nullptr;
 };
 
 // The lock that serializes pushes of one stack ("stacks/STACK/push"). It is
@@ -75,6 +82,13 @@ std::string push_lock_name(const std::string& stack);
 // saying so, if another push holds it), the tree is exported, its
 // quarry.yml checked to be exactly the validated bytes, and deployed. Success means the refs may be
 // accepted; any error means git must reject the whole push.
+// With a replicator, under the lock and before the export, every peer HQ
+// must be reachable and hold no history this push lacks (else the push is
+// rejected, nothing changed); after the deploy the new commit is pushed to
+// every peer, and a peer that does not take it rejects the push (the
+// cluster then runs the commit though no HQ's branch names it: pushing it
+// again deploys it again). A mirror push (options.mirror) only refuses
+// deleting the deploy branch.
 Status pre_receive(const std::vector<RefUpdate>& updates, const ReceiveOptions& options, ReceiveDeps& deps);
 
 }  // namespace quarry

@@ -36,6 +36,7 @@ nlohmann::json to_json(const HqStatus& s) {
                         {"seen", h.seen},
                         {"leader", s.leader && s.leader->hq_id == h.id}});
   }
+  for (const auto& [id, git] : s.peers) j["peers"].push_back({{"id", id}, {"git", git}});
   if (s.etcd) {
     j["etcd"] = nlohmann::json::array();
     for (const auto& m : *s.etcd) {
@@ -65,6 +66,10 @@ std::string render_hq_status(const HqStatus& s, std::int64_t now) {
   for (const auto& h : s.hqs) {
     out << "  " << h.id << (s.leader && s.leader->hq_id == h.id ? " (leader)" : "") << "  " << h.address
         << "  up " << now - h.since << "s, seen " << now - h.seen << "s ago\n";
+  }
+  if (!s.peers.empty()) {
+    out << "pushes are copied to every HQ of:\n";
+    for (const auto& [id, git] : s.peers) out << "  " << id << "  " << git << "\n";
   }
   if (s.etcd) {
     out << "etcd members:\n";

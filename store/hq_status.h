@@ -25,12 +25,16 @@ struct HqStatus {
   std::optional<LeaderTerm> leader;   // nullopt: nobody leads
   std::vector<HqMember> hqs;
   std::optional<std::vector<EtcdMember>> etcd;  // only on an etcd store
+  // The HQs every push is copied to (hq/peers, recorded by `hq init
+  // --address`): id and the git account they are reached at (USER@HOST:PORT).
+  std::vector<std::pair<std::string, std::string>> peers;
 };
 
 // The HQs recorded under hq/members; a corrupt record is an error naming it.
 Result<std::vector<HqMember>> load_hq_members(Store& store);
 
-// {"leader": ID or "", "term", "since", "store", "hqs": [...], "etcd": [...]}
+// {"leader": ID or "", "term", "since", "store", "hqs": [...], "etcd": [...],
+//  "peers": [{"id", "git"}] (only when some are recorded)}
 nlohmann::json to_json(const HqStatus& status);
 // The human form; `now` (unix seconds) gives ages.
 std::string render_hq_status(const HqStatus& status, std::int64_t now);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "bench/common/bench_cluster.h"
 #include "bench/common/bench_report.h"
 #include "tests/e2e/deploy/e2e_cluster.h"
 #include "tests/e2e/store/etcd_lab.h"
@@ -105,18 +106,20 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else die("usage: store_deploy_bench [--runs N] [--json]");
   }
-  setenv("QUARRY_BIN", QUARRY_BENCH_BIN, 0);
-  setenv("QUARRY_SOURCE_DIR", QUARRY_BENCH_SOURCE_DIR, 0);
   unsetenv("QUARRY_STORE");
-  if (auto why = TestCluster::missing_prerequisite(); !why.empty()) die(why);
   if (auto why = EtcdLab::missing_prerequisite(); !why.empty()) die(why);
   Figures f;
   {
-    EtcdLab etcd;  // declared first: stopped after the cluster is down
+    EtcdLab etcd;  // stopped after the cluster is down
     Status done = etcd.start(3);
-    TestCluster c;  // its destructor runs `quarry cluster down` on the directory store
-    if (done) done = c.start(2, 1024, R"({"policy": "spread", "autosize": false})");
-    if (done) done = measure(c, etcd, runs, f);
+    if (done) {
+      // Its teardown runs `quarry cluster down` on the directory store.
+      auto c = bench::start_cluster({"store_deploy_bench", QUARRY_BENCH_BIN, QUARRY_BENCH_SOURCE_DIR, 2, 1024,
+                                     R"({"policy": "spread", "autosize": false})", true});
+      done = c ? measure(**c, etcd, runs, f) : Status(std::unexpected(c.error()));
+      unsetenv("QUARRY_STORE");
+      bench::stop_cluster();
+    }
     unsetenv("QUARRY_STORE");
     if (!done) {
       std::fprintf(stderr, "store_deploy_bench: %s\n", done.error().message.c_str());

@@ -16,7 +16,7 @@
 #include "cloud/server_names.h"
 #include "compiler/compile.h"
 #include "grid/clock.h"
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 #include "launcher/grid_placer.h"
 #include "launcher/host_keys.h"
 #include "launcher/launcher.h"
@@ -115,22 +115,6 @@ struct Cluster {
 };
 
 std::string first(const std::vector<std::string>& v) { return v.empty() ? "" : v.front(); }
-
-std::set<std::string> moto_instances(const std::string& tag) {
-  CurlHttpClient http;
-  Ec2Config c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = "secret";
-  c.endpoint = moto().url() + "/";
-  c.image_id = "ami-12c6146b";
-  c.tag = tag;
-  Ec2Provider direct(c, http);
-  auto all = direct.list();
-  BOOST_REQUIRE_MESSAGE(all.has_value(), (all ? std::string() : all.error().message));
-  std::set<std::string> out;
-  for (const auto& s : *all) out.insert(s.provider_ref);
-  return out;
-}
 
 }  // namespace
 

@@ -44,17 +44,6 @@ ServerSpec spec(int n = 1) {
   return s;
 }
 
-// moto's instances that are not terminated, by id, read directly.
-std::set<std::string> moto_instances() {
-  CurlHttpClient http;
-  Ec2Provider direct(config(moto().url()), http);
-  auto all = direct.list();
-  BOOST_REQUIRE_MESSAGE(all.has_value(), (all ? std::string() : all.error().message));
-  std::set<std::string> out;
-  for (const auto& s : *all) out.insert(s.provider_ref);
-  return out;
-}
-
 std::set<std::string> recorded(MemoryLedger& l) {
   std::set<std::string> out;
   for (auto& [k, s] : l.servers) out.insert(s.provider_ref);
@@ -97,13 +86,13 @@ BOOST_FIXTURE_TEST_CASE(create_list_resize_destroy, Fixture) {
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
   BOOST_TEST(s->name == "q-ct2-1");
   BOOST_TEST(s->tags == std::vector<std::string>{"role=web"});
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
   auto bigger = p.resize(*s, "t3.large");
   BOOST_REQUIRE_MESSAGE(bigger.has_value(), (bigger ? std::string() : bigger.error().message));
   BOOST_TEST(bigger->size == "t3.large");
   BOOST_TEST(bigger->memory_mb == 8192);
   BOOST_TEST(fleet.destroy(*s).has_value());
-  BOOST_TEST(moto_instances().empty());
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).empty());
   auto log = forwarded(moto_proxy());
   for (const char* a : {"RunInstances", "DescribeInstances", "StopInstances", "ModifyInstanceAttribute",
                         "StartInstances", "TerminateInstances"})
@@ -133,10 +122,10 @@ BOOST_FIXTURE_TEST_CASE(throttling_and_5xx_on_every_call_are_retried, Fixture) {
   ServerFleet fleet(p, ledger, o);
   auto s = fleet.create(spec());
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
-  BOOST_TEST(moto_instances().size() == 1u);
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).size() == 1u);
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
   BOOST_TEST(fleet.destroy(*s).has_value());
-  BOOST_TEST(moto_instances().empty());
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).empty());
   BOOST_TEST(recorded(ledger).empty());
 }
 
@@ -146,8 +135,8 @@ BOOST_FIXTURE_TEST_CASE(a_create_whose_answer_never_comes_makes_one_instance, Fi
   auto s = fleet.create(spec());
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
   BOOST_TEST(count(forwarded(moto_proxy()), "RunInstances") == 1);
-  BOOST_TEST(moto_instances().size() == 1u);
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).size() == 1u);
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_lost_answer_and_a_failing_lookup_stay_recorded_until_gc, Fixture) {
@@ -161,8 +150,8 @@ BOOST_FIXTURE_TEST_CASE(a_lost_answer_and_a_failing_lookup_stay_recorded_until_g
   BOOST_REQUIRE_MESSAGE(report.has_value(), (report ? std::string() : report.error().message));
   BOOST_TEST(report->adopted.size() == 1u);
   BOOST_TEST(ledger.pending.empty());
-  BOOST_TEST(moto_instances().size() == 1u);
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).size() == 1u);
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_poll_error_never_terminates, Fixture) {
@@ -171,8 +160,8 @@ BOOST_FIXTURE_TEST_CASE(a_poll_error_never_terminates, Fixture) {
   BOOST_TEST(!fleet.create(spec()).has_value());
   BOOST_TEST(count(forwarded(moto_proxy()), "TerminateInstances") == 0);
   set_faults(moto_proxy(), "[]");
-  BOOST_TEST(moto_instances().size() == 1u);
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).size() == 1u);
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_destroy_failing_twice_then_always, Fixture) {
@@ -181,7 +170,7 @@ BOOST_FIXTURE_TEST_CASE(a_destroy_failing_twice_then_always, Fixture) {
   BOOST_REQUIRE(s.has_value());
   set_faults(moto_proxy(), R"([{"match": "TerminateInstances", "times": 2, "do": "status", "status": 500, "body": ""}])");
   BOOST_TEST(fleet.destroy(*s).has_value());
-  BOOST_TEST(moto_instances().empty());
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).empty());
 
   auto t = fleet.create(spec(2));
   BOOST_REQUIRE(t.has_value());
@@ -189,12 +178,12 @@ BOOST_FIXTURE_TEST_CASE(a_destroy_failing_twice_then_always, Fixture) {
   auto d = fleet.destroy(*t);
   BOOST_REQUIRE(!d.has_value());
   BOOST_TEST(d.error().message.find("recorded as leaked") != std::string::npos, d.error().message);
-  BOOST_TEST(moto_instances() == recorded(ledger));
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")) == recorded(ledger));
   set_faults(moto_proxy(), "[]");
   auto report = fleet.audit(false, false);
   BOOST_REQUIRE(report.has_value());
   BOOST_TEST(report->destroyed.size() == 1u);
-  BOOST_TEST(moto_instances().empty());
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).empty());
   BOOST_TEST(recorded(ledger).empty());
 }
 
@@ -206,11 +195,11 @@ BOOST_FIXTURE_TEST_CASE(gc_finds_an_unknown_instance, Fixture) {
   auto dry = fleet.audit(true, true);
   BOOST_REQUIRE(dry.has_value());
   BOOST_TEST(dry->unknown.size() == 1u);
-  BOOST_TEST(moto_instances().size() == 1u);
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).size() == 1u);
   auto real = fleet.audit(false, true);
   BOOST_REQUIRE(real.has_value());
   BOOST_TEST(real->destroyed.size() == 1u);
-  BOOST_TEST(moto_instances().empty());
+  BOOST_TEST(moto_instances(cluster_tag("quarry", "ct2")).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

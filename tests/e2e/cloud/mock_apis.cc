@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cloud/ec2_provider.h"
 #include "cloud/local_host.h"
 #include "core/file_io.h"
 
@@ -202,6 +204,21 @@ void reset_moto() {
   r.method = "POST";
   r.url = moto().url() + "/moto-api/reset";
   (void)http.send(r);
+}
+
+std::set<std::string> moto_instances(const std::string& tag) {
+  CurlHttpClient http;
+  Ec2Config c;
+  c.access_key_id = "AKIDEXAMPLE";
+  c.secret_access_key = "secret";
+  c.endpoint = moto().url() + "/";
+  c.image_id = "ami-12c6146b";
+  c.tag = tag;
+  auto all = Ec2Provider(c, http).list();
+  if (!all) throw std::runtime_error("moto's instances: " + all.error().message);
+  std::set<std::string> out;
+  for (const auto& s : *all) out.insert(s.provider_ref);
+  return out;
 }
 
 Result<HttpResponse> ContractHttp::send(const HttpRequest& r) {

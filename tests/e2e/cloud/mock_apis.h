@@ -6,6 +6,7 @@
 // saying why.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ std::vector<std::string> violations(Daemon& proxy);
 void clear_log(Daemon& proxy);
 // Empties moto's state (POST /moto-api/reset).
 void reset_moto();
+// The ids of moto's instances tagged `tag` that are not terminated, read
+// from moto directly (not through the proxy). Throws when moto does not
+// answer, which fails the calling test with moto's error.
+std::set<std::string> moto_instances(const std::string& tag);
 
 // Fails the test (through the returned string) on an sl-violations header.
 struct ContractHttp : HttpClient {

@@ -73,22 +73,6 @@ json ec2_settings() {
           {"create_timeout", 30},       {"monthly_prices", {{"t3.small", 15.18}, {"t3.large", 60.74}}}};
 }
 
-std::set<std::string> moto_instances(const std::string& tag) {
-  CurlHttpClient http;
-  Ec2Config c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = "secret";
-  c.endpoint = moto().url() + "/";
-  c.image_id = "ami-12c6146b";
-  c.tag = tag;
-  Ec2Provider direct(c, http);
-  auto all = direct.list();
-  BOOST_REQUIRE_MESSAGE(all.has_value(), (all ? std::string() : all.error().message));
-  std::set<std::string> out;
-  for (const auto& s : *all) out.insert(s.provider_ref);
-  return out;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(servers_cli)

@@ -93,6 +93,13 @@ std::int64_t checked_ms(EtcdStore& store, const std::string& server) {
   return j.is_object() ? j.value("checked_ms", std::int64_t{0}) : 0;
 }
 
+std::string health_state(EtcdStore& store, const std::string& server) {
+  auto got = store.get("servers/" + server + "/health");
+  if (!got || !*got) return "";
+  auto j = nlohmann::json::parse(**got, nullptr, false);
+  return j.is_object() ? j.value("state", "") : "";
+}
+
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -136,6 +143,13 @@ BOOST_AUTO_TEST_CASE(serve_moves_to_the_other_hq_when_the_leader_dies) {
   waitpid(hq1, nullptr, 0);
   auto killed = std::chrono::steady_clock::now();
   std::int64_t killed_wall = wall_ms();
+  // A server cut off while nobody leads: the new leader must find it down
+  // within its own passes, with no blind spot after the takeover.
+  ServerRecord cut = silent;
+  cut.id = "s2";
+  cut.name = "cut";
+  cut.ssh_port = e2e::free_loopback_port();
+  BOOST_REQUIRE(save_server(store, cut).has_value());
   for (int i = 0; i < 150 && leader != "hq-2"; ++i) {
     std::this_thread::sleep_for(100ms);
     leader = leader_of(url);
@@ -150,6 +164,16 @@ BOOST_AUTO_TEST_CASE(serve_moves_to_the_other_hq_when_the_leader_dies) {
     after = checked_ms(store, "s1");
   }
   BOOST_TEST(after > killed_wall, "hq-2's passes write once it leads");
+  std::string cut_state;
+  for (int i = 0; i < 150 && cut_state != "down"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    cut_state = health_state(store, "s2");
+  }
+  auto cut_down = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+  BOOST_TEST_MESSAGE("a server cut off during the takeover is down " << cut_down.count()
+                                                                    << " ms after the leader was killed");
+  BOOST_TEST(cut_state == "down", "the new leader marks the server cut during the takeover down");
+  BOOST_TEST((cut_down < 12000ms));
   auto log2 = read_file(home2 + "/serve.log").value_or("");
   BOOST_TEST(log2.find("waiting: HQ hq-1") != std::string::npos, log2);
   BOOST_TEST(log2.find("hq-2 leads (term 2)") != std::string::npos, log2);

@@ -21,21 +21,6 @@ using namespace quarry::e2e;
 
 namespace {
 
-std::string manifest(const std::string& greeting) {
-  return "name: hello\n"
-         "env:\n"
-         "  GREETING: \"" + greeting + "\"\n"
-         "nodes:\n"
-         "  web:\n"
-         "    build: .\n"
-         "    command: --port 8080\n"
-         "    port: 8080\n"
-         "    domains: [hello.quarry.test]\n"
-         "    scale: 2\n"
-         "    memory: 64\n"
-         "    health: /up\n";
-}
-
 void require_ok(const ProcessResult& r, const std::string& what) {
   BOOST_REQUIRE_MESSAGE(r.ok(), what + ": exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out +
                                     "\nstderr:\n" + r.err);
@@ -106,11 +91,11 @@ BOOST_AUTO_TEST_CASE(deploy_and_rollback_through_etcd) {
   auto up = c.start(2, 1024, R"({"policy": "spread", "autosize": false})");
   BOOST_REQUIRE_MESSAGE(up.has_value(), (up ? std::string() : up.error().message));
 
-  BOOST_REQUIRE(c.write_manifest(manifest("one")).has_value());
+  BOOST_REQUIRE(c.write_manifest(hello_web_manifest("one", 2)).has_value());
   require_ok(c.quarry({"deploy", "-f", c.manifest(), "--drain", "300"}), "deploy 1");
   BOOST_TEST(body(c).starts_with("one from web (release 1)"), body(c));
   BOOST_REQUIRE(etcd.kill(0).has_value());  // one member down: deploys go on
-  BOOST_REQUIRE(c.write_manifest(manifest("two")).has_value());
+  BOOST_REQUIRE(c.write_manifest(hello_web_manifest("two", 2)).has_value());
   require_ok(c.quarry({"deploy", "-f", c.manifest(), "--drain", "300"}), "deploy 2 with a member down");
   BOOST_TEST(body(c).starts_with("two from web (release 2)"), body(c));
   require_ok(c.quarry({"rollback", "hello"}), "rollback");

@@ -52,4 +52,13 @@ BOOST_AUTO_TEST_CASE(without_a_host_key_the_image_keeps_its_own) {
   BOOST_TEST(text.find("PRIVATE") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(every_hq_key_once) {
+  CloudInitOptions o;
+  o.authorized_key = "ssh-ed25519 AAAAA hq1";
+  o.authorized_keys = {"ssh-ed25519 AAAAB", " ", "ssh-ed25519 AAAAA hq1 ", "ssh-ed25519 AAAAC"};
+  auto text = render_cloud_init(o);
+  BOOST_TEST(text.find("    ssh_authorized_keys:\n      - \"ssh-ed25519 AAAAA hq1\"\n      - \"ssh-ed25519 AAAAB\"\n"
+                       "      - \"ssh-ed25519 AAAAC\"\ngroups:") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

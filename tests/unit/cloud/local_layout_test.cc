@@ -40,6 +40,25 @@ BOOST_AUTO_TEST_CASE(netns_index_parses_only_our_names) {
   BOOST_TEST(netns_index(n, "q-abc-7x") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_server_named_like_a_free_namespace_gets_that_one) {
+  LocalNames n{"abc", 1};
+  std::vector<bool> used(kLocalMaxServers + 1, false);
+  used[1] = true;
+  // Servers added at once: ...-3 may reserve before ...-2; each keeps its
+  // own number, so id and name agree.
+  BOOST_TEST(pick_index(n, used, "q-abc-3") == 3);
+  used[3] = true;
+  BOOST_TEST(pick_index(n, used, "q-abc-2") == 2);
+  used[2] = true;
+  // Taken, another cluster's, or a free-form name: the lowest free index.
+  BOOST_TEST(pick_index(n, used, "q-abc-3") == 4);
+  BOOST_TEST(pick_index(n, used, "q-xyz-9") == 4);
+  BOOST_TEST(pick_index(n, used, "web-1") == 4);
+  BOOST_TEST(pick_index(n, used, "") == 4);
+  std::vector<bool> full(kLocalMaxServers + 1, true);
+  BOOST_TEST(pick_index(n, full, "q-abc-5") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(server_link_commands) {
   LocalNames n{"abc", 9};
   std::vector<std::string> got;
@@ -66,9 +85,10 @@ BOOST_AUTO_TEST_CASE(sshd_config) {
   auto c = render_sshd_config(s);
   for (const char* line : {"ListenAddress 10.77.9.3:22\n", "HostKey /h/servers/q-abc-2/ssh_host_ed25519_key\n",
                            "PidFile /h/servers/q-abc-2/sshd.pid\n",
-                           "AuthorizedKeysFile /h/servers/q-abc-2/authorized_keys\n", "AllowUsers quarry-ssh\n",
+                           "AuthorizedKeysFile /h/servers/q-abc-2/ssh/authorized_keys\n", "AllowUsers quarry-ssh\n",
                            "UsePAM no\n", "StrictModes no\n", "PasswordAuthentication no\n",
-                           "SetEnv DOCKER_HOST=unix:///h/servers/q-abc-2/docker.sock\n"})
+                           "SetEnv DOCKER_HOST=unix:///h/servers/q-abc-2/docker.sock "
+                           "QUARRY_AUTHORIZED_KEYS=/h/servers/q-abc-2/ssh/authorized_keys\n"})
     BOOST_TEST(c.find(line) != std::string::npos, line);
 }
 

@@ -71,11 +71,25 @@ BOOST_AUTO_TEST_CASE(renders_forced_commands) {
   BOOST_TEST(!render_authorized_keys(keys, "/bin/quarry", "/h\nx").has_value());
 }
 
+// The HQs' keys log in to the mirror command; a key that is also a
+// developer's keeps its developer line only.
+BOOST_AUTO_TEST_CASE(renders_mirror_lines_for_the_hqs_keys) {
+  std::vector<RegisteredKey> keys = {{"alice", key(kAlice)}};
+  auto text = render_authorized_keys(keys, "/bin/quarry", "/h", {key(kBob), key(kAlice), key(kBob)});
+  BOOST_REQUIRE(text.has_value());
+  BOOST_TEST(*text ==
+             "# Written by `quarry hq init|add-key|remove-key`; edits are overwritten.\n"
+             "command=\"/bin/quarry --home /h hq shell alice\",restrict ssh-ed25519 "
+             "AAAAC3NzaC1lZDI1NTE5AAAAILrzKhQgvYgQwI/idzSpBow8T0vMC7u49M4b76KmUqE+ alice\n"
+             "command=\"/bin/quarry --home /h hq mirror\",restrict ssh-ed25519 "
+             "AAAAC3NzaC1lZDI1NTE5AAAAIALo9CNtfJqlabF5/xobyeqHQb6+n9nde0wBWeVoZJTl quarry-hq\n");
+}
+
 BOOST_AUTO_TEST_CASE(writes_authorized_keys_private) {
   TempDir t;
   DirStore store(t.path);
   BOOST_REQUIRE(add_key(store, "alice", key(kAlice)).has_value());
-  HqConfig config{"nobody-here", "/usr/bin/quarry", t.path + "/.ssh/authorized_keys"};
+  HqConfig config{"nobody-here", "/usr/bin/quarry", t.path + "/.ssh/authorized_keys", ""};
   // Ownership is only handed over when running as root; the account must
   // then exist, so this test uses one that does.
   config.user = "root";

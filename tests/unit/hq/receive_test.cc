@@ -27,6 +27,24 @@ struct FakeDeployRunner : DeployRunner {
   }
 };
 
+// Records what the receive asked of the other HQs, and when: how many
+// deploys had run at each call.
+struct FakeReplicator : RefReplicator {
+  FakeDeployRunner* runner = nullptr;
+  std::vector<std::string> calls;  // "check REF COMMIT after N deploys"
+  std::optional<std::string> fail_check, fail_push;
+  Status check(const std::string& stack, const std::string& ref, const std::string& commit) override {
+    calls.push_back("check " + stack + " " + ref + " " + commit + " after " + std::to_string(runner->requests.size()));
+    if (fail_check) return fail_remote(*fail_check);
+    return {};
+  }
+  Status push(const std::string& stack, const std::string& ref, const std::string& commit) override {
+    calls.push_back("push " + stack + " " + ref + " " + commit + " after " + std::to_string(runner->requests.size()));
+    if (fail_push) return fail_remote(*fail_push);
+    return {};
+  }
+};
+
 // Rejects any manifest holding "bad", with two located diagnostics.
 Status fake_validate(const std::string& text, const std::string&) {
   if (text.find("bad") != std::string::npos) return quarry::fail("quarry.yml:2:3: unknown key 'bad'\nquarry.yml:4:1: more");
@@ -40,6 +58,8 @@ struct PushFixture {
   WorkRepo work{t.path};
   DirStore store{t.path + "/home"};
   FakeDeployRunner runner;
+  FakeReplicator replicator;
+  bool with_peers = false;
   std::vector<std::string> said;
   ReceiveOptions options;
 
@@ -50,13 +70,15 @@ struct PushFixture {
     options.object_dirs = {work.dir + "/.git/objects"};
     options.src_dir = t.path + "/home/stacks/blog/src";
     options.pusher = "alice";
+    replicator.runner = &runner;
   }
   std::string commit_manifest(const std::string& text) {
     write(work.dir + "/quarry.yml", text);
     return work.commit("manifest");
   }
   Status push(const std::string& ref, const std::string& new_id, const std::string& old_id = kZeroId) {
-    ReceiveDeps deps{store, fake_validate, runner, [this](const std::string& line) { said.push_back(line); }};
+    ReceiveDeps deps{store, fake_validate, runner, [this](const std::string& line) { said.push_back(line); },
+                     with_peers ? &replicator : nullptr};
     return pre_receive({{old_id, new_id, ref}}, options, deps);
   }
   bool said_line(const std::string& line) const {
@@ -215,6 +237,69 @@ BOOST_AUTO_TEST_CASE(does_not_retake_a_lock_its_caller_holds) {
   auto busy = f.push("refs/heads/main", c);
   BOOST_REQUIRE(!busy.has_value());
   BOOST_TEST(busy.error().message.find("timed out") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(peers_are_checked_before_the_deploy_and_take_the_ref_after_it) {
+  PushFixture f;
+  f.with_peers = true;
+  auto c = f.commit_manifest("name: blog\n");
+  auto s = f.push("refs/heads/main", c);
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  BOOST_REQUIRE(f.replicator.calls.size() == 2u);
+  BOOST_TEST(f.replicator.calls[0] == "check blog refs/heads/main " + c + " after 0");
+  BOOST_TEST(f.replicator.calls[1] == "push blog refs/heads/main " + c + " after 1");
+  BOOST_TEST(f.said_line("deployed blog at " + c.substr(0, 12) + " (pushed by alice)"));
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_peer_rejects_the_push_before_anything_changes) {
+  PushFixture f;
+  f.with_peers = true;
+  f.replicator.fail_check = "HQ b cannot be reached";
+  auto c = f.commit_manifest("name: blog\n");
+  auto s = f.push("refs/heads/main", c);
+  BOOST_REQUIRE(!s.has_value());
+  BOOST_TEST(s.error().message == "HQ b cannot be reached");
+  BOOST_TEST(f.runner.requests.empty());
+  BOOST_TEST(!path_exists(f.options.src_dir));
+  BOOST_TEST(f.replicator.calls.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_peer_that_does_not_take_the_ref_rejects_the_push) {
+  PushFixture f;
+  f.with_peers = true;
+  f.replicator.fail_push = "HQ b did not take main";
+  auto c = f.commit_manifest("name: blog\n");
+  auto s = f.push("refs/heads/main", c);
+  BOOST_REQUIRE(!s.has_value());
+  BOOST_TEST(s.error().message == "push rejected: blog deployed at " + c.substr(0, 12) +
+                                      " but not every HQ holds it; the branch still names nothing; push again once "
+                                      "every HQ is reachable (it deploys again): HQ b did not take main");
+  BOOST_TEST(f.runner.requests.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(other_branches_are_not_replicated_by_the_hook) {
+  PushFixture f;
+  f.with_peers = true;
+  auto c = f.commit_manifest("name: blog\n");
+  BOOST_REQUIRE(f.push("refs/heads/topic", c).has_value());
+  BOOST_TEST(f.replicator.calls.empty());
+}
+
+// A peer HQ's copy of a push it accepted and deployed: stored as it comes,
+// never validated or deployed again, and never a lock.
+BOOST_AUTO_TEST_CASE(a_mirror_push_is_stored_without_deploying) {
+  PushFixture f;
+  f.options.mirror = true;
+  auto c = f.commit_manifest("bad manifest\n");
+  auto held = f.store.lock(push_lock_name("blog"), "the peer's push");
+  BOOST_REQUIRE(held.has_value());
+  auto s = f.push("refs/heads/main", c);
+  BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? std::string() : s.error().message));
+  BOOST_TEST(f.runner.requests.empty());
+  BOOST_TEST(f.said_line("refs/heads/main: " + c.substr(0, 12) + " mirrored (deployed by the HQ that accepted it)"));
+  auto deleted = f.push("refs/heads/main", kZeroId, c);
+  BOOST_REQUIRE(!deleted.has_value());
+  BOOST_TEST(deleted.error().message == "mirror rejected: the deploy branch main of blog cannot be deleted");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

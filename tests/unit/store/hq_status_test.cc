@@ -41,6 +41,21 @@ BOOST_AUTO_TEST_CASE(json_names_the_leader_or_is_empty) {
              "  m0  http://127.0.0.1:2379  healthy (raft leader)\n");
 }
 
+BOOST_AUTO_TEST_CASE(lists_the_hqs_pushes_are_copied_to) {
+  HqStatus s;
+  s.store = "etcd://127.0.0.1:2379";
+  BOOST_TEST(!to_json(s).contains("peers"));
+  s.peers = {{"a", "quarry@10.0.0.1:22"}, {"b", "quarry@10.0.0.2:2222"}};
+  auto j = to_json(s);
+  BOOST_TEST(j["peers"][1]["id"] == "b");
+  BOOST_TEST(j["peers"][1]["git"] == "quarry@10.0.0.2:2222");
+  BOOST_TEST(render_hq_status(s, 100) ==
+             "store: etcd://127.0.0.1:2379\nleader: none\nHQs: none recorded\n"
+             "pushes are copied to every HQ of:\n"
+             "  a  quarry@10.0.0.1:22\n"
+             "  b  quarry@10.0.0.2:2222\n");
+}
+
 BOOST_AUTO_TEST_CASE(members_are_announced_and_a_corrupt_one_is_named) {
   MemoryStore store;
   BOOST_REQUIRE(announce_member(store, "hq-a", "10.0.0.1", 10).has_value());
