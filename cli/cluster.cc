@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/subprocess.h"
 #include "core/text.h"
+#include "hq/server_keys.h"
 #include "launcher/container_ops.h"
 #include "launcher/hq_engine.h"
 
@@ -49,6 +50,14 @@ Result<SshKeyFiles> Cluster::hq_key() {
   return SshKeyFiles{key, key + ".pub", ""};
 }
 
+Result<std::string> Cluster::hq_public_key() {
+  auto key = hq_key();
+  if (!key) return std::unexpected(key.error());
+  auto pub = read_file(key->public_key);
+  if (!pub) return std::unexpected(pub.error());
+  return trim(*pub);
+}
+
 HostKeyStore& Cluster::host_keys() {
   if (!host_keys_) host_keys_ = std::make_unique<HostKeyStore>(ctx_.store());
   return *host_keys_;
@@ -72,18 +81,17 @@ Result<Provider*> Cluster::provider() {
   if (!text) return std::unexpected(text.error());
   auto config = parse_cloud_config(text->value_or(R"({"provider": "local"})"));
   if (!config) return std::unexpected(config.error().context(ctx_.store().locate("etc/cloud.json")));
-  // Every provider puts the HQ's key in authorized_keys on first boot.
-  auto key = hq_key();
-  if (!key) return std::unexpected(key.error());
-  auto pub = read_file(key->public_key);
+  // Every provider puts every HQ's key in authorized_keys on first boot.
+  auto pub = hq_public_key();
   if (!pub) return std::unexpected(pub.error());
-  const std::string hq_public = trim(*pub);
+  auto keys = hq_key_set(ctx_.store(), *pub);
+  if (!keys) return std::unexpected(keys.error());
   auto cluster_of = [&](const std::string& set) { return set.empty() ? default_cluster_id(ctx_.home()) : set; };
   if (config->provider == "local") {
     auto local = config->local;
     if (local.state_dir.empty()) local.state_dir = ctx_.home() + "/cloud/local";
     local.cluster_id = cluster_of(local.cluster_id);
-    local.authorized_key = hq_public;
+    local.authorized_keys = *keys;
     cluster_id_ = local.cluster_id;
     provider_ = std::make_unique<LocalProvider>(local);
     return provider_.get();
@@ -91,14 +99,14 @@ Result<Provider*> Cluster::provider() {
   http_ = std::make_unique<CurlHttpClient>();
   if (config->provider == "digitalocean") {
     auto c = config->digitalocean;
-    c.authorized_key = hq_public;
+    c.authorized_keys = *keys;
     cluster_id_ = cluster_of(c.cluster_id);
     c.tag = cluster_tag(c.tag, cluster_id_);
     fleet_options_ = fleet_options_of(c);
     provider_ = std::make_unique<DigitalOceanProvider>(c, *http_);
   } else {
     auto c = config->ec2;
-    c.authorized_key = hq_public;
+    c.authorized_keys = *keys;
     cluster_id_ = cluster_of(c.cluster_id);
     c.tag = cluster_tag(c.tag, cluster_id_);
     fleet_options_ = fleet_options_of(c);
@@ -155,7 +163,7 @@ Status Cluster::ensure_engine() {
   if (!env) return std::unexpected(env.error());
   engine_shell_ = std::make_unique<LocalShell>(*env);
   builder_ = std::make_unique<ImageBuilder>(*engine_shell_);
-  shipper_ = std::make_unique<ImageShipper>(**sh, *env, holders());
+  shipper_ = make_shipper(**sh, *env);
   return {};
 }
 
@@ -175,6 +183,11 @@ Result<std::unique_ptr<Deployer>> Cluster::deployer(const LaunchOptions& options
   auto with_files = launch_options(options);
   if (!with_files) return std::unexpected(with_files.error());
   return std::make_unique<Deployer>(deps, *with_files);
+}
+
+std::unique_ptr<ImageShipper> Cluster::make_shipper(RemoteShell& shell,
+                                                   const std::map<std::string, std::string>& engine) {
+  return std::make_unique<ImageShipper>(shell, engine, holders());
 }
 
 Result<ImageShipper*> Cluster::shipper() {
@@ -228,10 +241,7 @@ Result<ControlEnv> Cluster::control_env() {
   if (!loop_shipper_) {
     // The loop never starts the build engine: it ships from it when it runs
     // (this HQ built the image), else from a server that holds the image.
-    std::map<std::string, std::string> engine{{"DOCKER_HOST", "unix://" + ctx_.home() + "/engine/docker.sock"},
-                                              {"DOCKER_BUILDKIT", "0"}};
-    if (const char* host = std::getenv("QUARRY_BUILD_DOCKER_HOST"); host && *host) engine["DOCKER_HOST"] = host;
-    loop_shipper_ = std::make_unique<ImageShipper>(**sh, engine, holders());
+    loop_shipper_ = make_shipper(**sh, HqEngine(ctx_.home() + "/engine").client_env());
   }
   env.shipper = loop_shipper_.get();
   GridPlacer* grid = *pl;
@@ -259,6 +269,7 @@ Result<ControlEnv> Cluster::control_env() {
       if (!report) return std::unexpected(report.error());
       return {};
     }));
+    hooks_.push_back(std::make_unique<FunctionPassHook>("hq-keys", 1, [this] { return keep_hq_keys(); }));
   }
   for (auto& h : hooks_) env.hooks.push_back(h.get());
   return env;
@@ -272,6 +283,26 @@ ImageShipper::Holders Cluster::holders() {
     for (const auto& s : *servers) out.push_back(endpoint_of(s));
     return out;
   };
+}
+
+// The leader keeps every provider-made server's keys at the recorded HQs'
+// (hq/server_keys.h).
+Status Cluster::keep_hq_keys() {
+  auto sh = shell();
+  if (!sh) return std::unexpected(sh.error());
+  auto pub = hq_public_key();
+  if (!pub) return std::unexpected(pub.error());
+  auto servers = load_servers(ctx_.store());
+  if (!servers) return std::unexpected(servers.error());
+  // A local server's sshd names its own file (QUARRY_AUTHORIZED_KEYS).
+  KeyFileOf file_of = [](const ServerRecord& s) -> std::string {
+    bool made = s.provider == "local" || s.provider == "digitalocean" || s.provider == "ec2";
+    return made ? ".ssh/authorized_keys" : "";
+  };
+  auto report = keep_server_keys(ctx_.store(), **sh, *servers, *pub, file_of);
+  if (!report) return std::unexpected(report.error());
+  if (report->written) log_info("the HQs' keys written to " + std::to_string(report->written) + " server(s)");
+  return {};
 }
 
 Status Cluster::stop_engine() { return HqEngine(ctx_.home() + "/engine").stop(); }

@@ -4,6 +4,7 @@
 // the router and the HQ's build engine. Only cli/ builds these.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,7 @@ class Cluster {
 
   // The HQ's SSH key pair (keys/hq_ed25519), made on first use.
   Result<SshKeyFiles> hq_key();
+  Result<std::string> hq_public_key();  // its .pub line
   Result<RemoteShell*> shell();
   HostKeyStore& host_keys();
   // The configured provider; the local cloud by default.
@@ -56,6 +58,9 @@ class Cluster {
   NetworkKeeper& network();
   // network().keep(), one caller at a time (parallel server adds).
   Status keep_network();
+  // Every provider-made server admits exactly the recorded HQs' keys (a
+  // control-loop pass hook of the leader).
+  Status keep_hq_keys();
   // Before the first shell(): how long an SSH connection may take (the
   // control loop wants a short one, to tell a lost server fast).
   void set_connect_timeout(std::chrono::milliseconds t) { connect_timeout_ = t; }
@@ -65,6 +70,8 @@ class Cluster {
  private:
   // The cluster's servers, where an image the HQ engine lacks may be found.
   ImageShipper::Holders holders();
+  // The one way both shippers (the deploy's and the loop's) are made.
+  std::unique_ptr<ImageShipper> make_shipper(RemoteShell& shell, const std::map<std::string, std::string>& engine);
 
   Context& ctx_;
   std::optional<std::chrono::milliseconds> connect_timeout_;

@@ -10,7 +10,9 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "grid/clock.h"
 #include "launcher/domain_owners.h"
+#include "launcher/phase_timings.h"
 
 namespace quarry {
 
@@ -32,6 +34,7 @@ struct DeployArgs {
   std::string stack;
   std::string assignment;  // NODE=N
   int release = 0;
+  bool timings = false;    // the phases per server after the deploy
 };
 
 Status deploy(Context& ctx, const DeployArgs& a) {
@@ -46,15 +49,25 @@ Status deploy(Context& ctx, const DeployArgs& a) {
   options.drain_ms = a.drain_ms;
   auto deployer = cluster.deployer(options);
   if (!deployer) return std::unexpected(deployer.error());
+  SystemClock clock;
+  PhaseTimings timings(clock);
+  (*deployer)->record_timings(&timings);
   Step total("deploy " + m->stack.name + " from " + m->path);
   DeployRequest req{m->stack, m->directory, a.commit, who(a.by), a.canary};
   auto result = (*deployer)->deploy(req);
+  if (a.timings && !ctx.options().json) std::cerr << render_timings(timings.summary());
   if (!result) {
     total.failed("see above");
     return std::unexpected(result.error());
   }
   total.done("release " + std::to_string(result->release));
   if (!result->avoided.empty()) log_info("    avoided: " + join(result->avoided, ", "));
+  if (ctx.options().json) {
+    nlohmann::json j = {{"stack", m->stack.name}, {"release", result->release}, {"canary", a.canary},
+                        {"avoided", result->avoided}, {"timings", timings_json(timings.summary())}};
+    std::cout << j.dump(2) << "\n";
+    return {};
+  }
   std::cout << m->stack.name << ": release " << result->release
             << (a.canary ? " is a canary with " + std::to_string(a.canary) + "% of the traffic (quarry promote " +
                                m->stack.name + " or quarry rollback " + m->stack.name + ")"
@@ -140,6 +153,10 @@ void register_deploy_commands(Registry& r) {
   deploy_cmd->add_option("--name", a->name, "The stack's name when quarry.yml has no name: (default: its directory's)");
   deploy_cmd->add_option("--commit", a->commit, "The git commit being deployed (recorded in the release)");
   deploy_cmd->add_option("--by", a->by, "Who deploys (recorded in the release; default $USER)");
+  deploy_cmd->add_flag("--timings", a->timings,
+                       "After the deploy, print each phase (reconcile, build, ship, start, health, router) per server "
+                       "with its time");
+  r.json_flag(deploy_cmd);
 
   auto* scale_cmd = r.add(r.app(), "scale", "Change a node's replica count until the next deploy",
                           [a](Context& c) { return scale(c, *a); });

@@ -61,7 +61,7 @@ class Prefixer {
 // writing it when the pusher has gone): its last `tail` lines.
 Status deploy_log(Context& ctx, const LogsArgs& a) {
   if (!is_dns_label(a.stack)) return fail("invalid stack name '" + a.stack + "'", ErrorKind::Usage);
-  std::string dir = ctx.store().locate("stacks/" + a.stack + "/deploys");
+  std::string dir = ctx.home() + "/stacks/" + a.stack + "/deploys";  // on the HQ disk, whatever the store
   std::string path = newest_deploy_log(dir);
   if (path.empty()) return fail("stack " + a.stack + " has no deploy log yet (a push writes one in " + dir + ")");
   auto text = read_file(path);

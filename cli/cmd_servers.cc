@@ -16,7 +16,7 @@
 #include "control/server_resize.h"
 #include "core/log.h"
 #include "core/text.h"
-#include "grid/grid_file.h"
+#include "store/grid_store.h"
 #include "grid/grid_json.h"
 #include "grid/grid_picture.h"
 #include "launcher/parallel.h"

@@ -80,7 +80,9 @@ Seen seen_state(const ContainerRecord& c, const StackObservation& obs, const std
     if (o.server == c.server && o.name == c.name) {
       std::string state = o.state;
       if (h != health.end() && h->second.state != Health::Up) state += " (server " + health_name(h->second.state) + ")";
-      return {state, o.last_seen_ms};
+      // The loop rewrites an observation only when it changed: a container
+      // in it was seen whenever its server answered since (observed.h).
+      return {state, std::max(o.last_seen_ms, h != health.end() ? h->second.last_contact_ms : std::int64_t{0})};
     }
   }
   if (obs.at_ms == 0) return {"unobserved", 0};  // no pass has run yet

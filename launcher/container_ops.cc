@@ -37,19 +37,6 @@ bool port_taken(const ProcessResult& r) {
          r.err.find("address already in use") != std::string::npos;
 }
 
-Status upload_env(RemoteShell& shell, const Endpoint& ep, const std::string& path,
-                  const std::map<std::string, std::string>& env) {
-  auto content = render_env_file(env);
-  if (!content) return std::unexpected(content.error());
-  Command c;
-  c.argv = write_private_file(path);
-  c.stdin_data = *content;
-  c.timeout = std::chrono::seconds(30);
-  auto r = run_ok(shell, ep, c);
-  if (!r) return std::unexpected(r.error());
-  return {};
-}
-
 // A service's earlier containers on this server, found by the stack's
 // labels (whatever their names: quarry once joined names with '-'): the
 // volumes they mount at the service's paths are kept for the new container,
@@ -82,17 +69,15 @@ Status adopt_earlier_service(RemoteShell& shell, const Endpoint& ep, const Instr
   return {};
 }
 
-// The docker network of a stack on each server: every container of the
-// stack joins it (its process name as an alias) and no other stack's does.
-std::string stack_network(const std::string& stack) { return "quarry-" + stack; }
-
 bool is_ip_literal(const std::string& s) {
   unsigned char buf[sizeof(in6_addr)];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-// The stack's network on the server, made when missing (two starts racing
-// to make it both succeed).
+}  // namespace
+
+std::string stack_network(const std::string& stack) { return "quarry-" + stack; }
+
 Status ensure_network(RemoteShell& shell, const Endpoint& ep, const std::string& network, const std::string& stack) {
   Command c;
   c.argv = {"sh", "-c",
@@ -104,8 +89,6 @@ Status ensure_network(RemoteShell& shell, const Endpoint& ep, const std::string&
   if (!r) return std::unexpected(r.error().context("network " + network));
   return {};
 }
-
-}  // namespace
 
 std::string container_ref(const ContainerRecord& record) { return record.id.empty() ? record.name : record.id; }
 
@@ -132,27 +115,23 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
   p.network_aliases = {in.process.name};
   if (options.files_root) p.files_mount = options.files_root(req.server);
   if (options.extra_hosts) p.extra_hosts = options.extra_hosts();
-  if (auto s = upload_env(shell, req.endpoint, p.env_file, req.env); !s) {
-    return std::unexpected(s.error().context(name));
-  }
-  if (options.network.empty()) {
-    if (auto s = ensure_network(shell, req.endpoint, p.network, in.stack); !s) return std::unexpected(s.error().context(name));
-  }
+  auto env_text = render_env_file(req.env);
+  if (!env_text) return std::unexpected(env_text.error().context(name));
   if (in.process.is_service) {
     if (auto s = adopt_earlier_service(shell, req.endpoint, in, p); !s) return std::unexpected(s.error().context(name));
   }
-  // A container of that name left from an interrupted run is replaced.
-  (void)shell.run(req.endpoint, Command{docker_rm(name, true), {}, {}, std::chrono::seconds(30), {}});
+  // One remote command: the env file written, a container of that name left
+  // from an interrupted run removed, docker run, the env file removed. A
+  // host port docker finds taken is retried with the next one.
   Result<ProcessResult> ran = fail_remote("not started");
   for (int attempt = 0; attempt < 8; ++attempt) {
     p.host_port = in.process.port > 0 ? next_port(req.server.id) : 0;
     auto argv = docker_run(in, p);
     if (!argv) return std::unexpected(argv.error().context(name));
-    ran = shell.run(req.endpoint, Command{*argv, {}, {}, std::chrono::minutes(2), {}});
+    Command c{start_with_env_file(p.env_file, name, *argv), *env_text, {}, std::chrono::minutes(2), {}};
+    ran = shell.run(req.endpoint, c);
     if (!ran || ran->ok() || !port_taken(*ran)) break;
-    (void)shell.run(req.endpoint, Command{docker_rm(name, true), {}, {}, std::chrono::seconds(30), {}});
   }
-  (void)shell.run(req.endpoint, Command{{"rm", "-f", p.env_file}, {}, {}, std::chrono::seconds(30), {}});
   if (!ran) return std::unexpected(ran.error().context(name));
   if (!ran->ok()) {
     auto detail = trim(ran->err);

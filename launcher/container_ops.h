@@ -1,5 +1,5 @@
-// One container's life on one server: its env assembled and uploaded as a
-// private file, `docker run`, and stop-and-remove. The executors compose
+// One container's life on one server: its env written as a private file
+// and `docker run` (one remote command), and stop-and-remove. The executors compose
 // these; nothing here decides where or when.
 #pragma once
 
@@ -56,14 +56,31 @@ struct StartRequest {
 // The endpoint for a server record.
 Endpoint endpoint_of(const ServerRecord& server);
 
-// Starts the container (its image by id); picks a free host port (from `taken` upward) when
-// the process has a port, retrying the next one when docker finds it taken.
+// Starts the container (its image by id) in one remote command: its env
+// file written, a container of its name from an interrupted run removed,
+// docker run, the env file removed (start_with_env_file). The server must
+// already hold the image and, unless options.network is set, the stack's
+// network (ensure_network). Picks a free host port (from `taken` upward)
+// when the process has a port, retrying the next one (another command)
+// when docker finds it taken.
 // The returned record says where it runs and how it is reached. A service
 // first takes over the volumes of its earlier containers on the server
 // (found by their quarry.stack/quarry.node labels, whatever their names),
 // which are then removed.
 Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& request, const LaunchOptions& options,
                                         const std::function<int(const std::string& server)>& next_port);
+
+// The docker network of a stack on each server ("quarry-STACK"): every
+// container of the stack joins it (its process name as an alias) and no
+// other stack's does.
+std::string stack_network(const std::string& stack);
+
+// Makes `network` on the server unless it is there (one remote command).
+// Two calls racing on one server can both create it and leave two networks
+// of one name, which docker then refuses to join ("ambiguous"): callers
+// ensure a network once per server and launch (Launcher does).
+Status ensure_network(RemoteShell& shell, const Endpoint& endpoint, const std::string& network,
+                      const std::string& stack);
 
 // How docker commands name a recorded container: its id, or its name for a
 // record written before ids were kept.

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "launcher/image_pruner.h"
+#include "launcher/parallel.h"
 #include "launcher/reconcile.h"
 #include "store/store_json.h"
 
@@ -36,6 +37,7 @@ Result<StoreLock> Deployer::lock_stack(const std::string& stack, const std::stri
 
 Status Deployer::reconcile_stack(const std::string& stack) {
   Step step("reconcile " + stack + " with the servers");
+  auto span = timed(deps_.timings, Phase::Reconcile);
   auto servers = load_servers(*deps_.store);
   if (!servers) return std::unexpected(servers.error());
   auto report = reconcile(*deps_.store, *deps_.shell, *deps_.placer, stack, *servers);
@@ -99,13 +101,45 @@ Result<DeployResult> Deployer::launch(const std::string& stack, const Instructio
   if (auto s = record_env(*deps_.store, stack, rec); !s) return std::unexpected(s.error());
   rec.status = "deploying";
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
+  Launcher launcher(launch_deps(), options_);
   auto st = launcher.execute(list, rec.number, images, canary);
+  if (deps_.timings) {
+    for (const auto& line : render_phase_lines(deps_.timings->summary())) log_info("    " + line);
+  }
   rec.status = st ? (canary > 0 ? "canary" : "deployed") : "failed";
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
   if (!st) return std::unexpected(st.error().context(stack + " release " + std::to_string(rec.number)));
   prune_images(stack);
   return DeployResult{rec.number, launcher.problems(), launcher.avoided()};
+}
+
+LaunchDeps Deployer::launch_deps() const {
+  return LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober, deps_.timings};
+}
+
+// Every process's image at once: builds of different processes are
+// independent, and an unchanged one is a cache hit.
+Result<std::map<std::string, BuiltImage>> Deployer::build_images(const DeployRequest& req, int release) {
+  Step step("build images");
+  std::vector<const Process*> all;
+  for (const auto* group : {&req.stack.services, &req.stack.nodes}) {
+    for (const auto& p : *group) all.push_back(&p);
+  }
+  std::vector<Result<BuiltImage>> built(all.size(), fail("not built"));
+  parallel_for(all.size(), options_.parallel, [&](std::size_t k) {
+    auto span = timed(deps_.timings, Phase::Build);
+    built[k] = deps_.builder->build(req.stack.name, *all[k], req.source_dir, std::to_string(release));
+  });
+  std::map<std::string, BuiltImage> images;
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    if (!built[k]) {
+      step.failed(built[k].error().message);
+      return std::unexpected(built[k].error());
+    }
+    images[all[k]->name] = *built[k];
+  }
+  step.done(std::to_string(images.size()) + " image(s)");
+  return images;
 }
 
 Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
@@ -121,21 +155,8 @@ Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
   if (auto s = deps_.store->put("stacks/" + stack + "/build/instructions.json", to_json(*list)); !s) {
     return std::unexpected(s.error());
   }
-  std::map<std::string, BuiltImage> images;
-  {
-    Step step("build images");
-    for (const auto* group : {&req.stack.services, &req.stack.nodes}) {
-      for (const auto& p : *group) {
-        auto img = deps_.builder->build(stack, p, req.source_dir, std::to_string(*number));
-        if (!img) {
-          step.failed(img.error().message);
-          return std::unexpected(img.error());
-        }
-        images[p.name] = *img;
-      }
-    }
-    step.done(std::to_string(images.size()) + " image(s)");
-  }
+  auto images = build_images(req, *number);
+  if (!images) return std::unexpected(images.error());
   ReleaseRecord base;
   base.number = *number;
   base.stack = stack;
@@ -143,7 +164,7 @@ Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
   base.manifest_hash = req.stack.manifest_hash;
   base.created_at = static_cast<std::int64_t>(std::time(nullptr));
   base.by = req.by;
-  return launch(stack, *list, images, base, req.canary_percent);
+  return launch(stack, *list, *images, base, req.canary_percent);
 }
 
 Result<DeployResult> Deployer::rollback(const std::string& stack, std::optional<int> number, const std::string& by) {
@@ -196,7 +217,7 @@ Status Deployer::promote(const std::string& stack, const std::string& by) {
   auto releases = load_releases(*deps_.store, stack);
   if (!releases) return std::unexpected(releases.error());
   if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary to promote");
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
+  Launcher launcher(launch_deps(), options_);
   Step step("promote release " + std::to_string(releases->back().number));
   if (auto s = launcher.promote(stack, releases->back().number); !s) return s;
   auto rec = releases->back();
@@ -210,7 +231,7 @@ Status Deployer::abort_canary(const std::string& stack, const std::string& by) {
   auto releases = load_releases(*deps_.store, stack);
   if (!releases) return std::unexpected(releases.error());
   if (releases->empty() || releases->back().status != "canary") return fail("stack " + stack + " has no canary");
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
+  Launcher launcher(launch_deps(), options_);
   Step step("drop canary release " + std::to_string(releases->back().number));
   if (auto s = launcher.drop_release(stack, releases->back().number); !s) return s;
   auto rec = releases->back();
@@ -247,7 +268,7 @@ Status Deployer::scale(const std::string& stack, const std::string& node, int co
   auto img = current->spec["images"].value(node, nlohmann::json::object());
   BuiltImage image{node, img.value("tag", ""), img.value("id", "")};
   if (auto s = reconcile_stack(stack); !s) return s;
-  Launcher launcher(LaunchDeps{deps_.store, deps_.shell, deps_.placer, deps_.shipper, deps_.router, deps_.prober}, options_);
+  Launcher launcher(launch_deps(), options_);
   Step step("scale " + stack + "/" + node + " to " + std::to_string(count));
   auto st = launcher.scale(*deploy, current->number, image, count);
   if (!st) {

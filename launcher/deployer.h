@@ -3,7 +3,7 @@
 //   1. take the stack's deploy lock (a second deploy waits, and says so)
 //   2. reconcile the books with the servers (reconcile.h)
 //   3. compile the manifest against what runs now
-//   4. build the images on the HQ engine
+//   4. build the images on the HQ engine (all at once)
 //   5. launch (launcher.h), with a progress line per step and its time,
 //      placing nothing on a server that is not up (LaunchOptions::
 //      avoid_servers, from the control loop's health) or that the
@@ -12,7 +12,9 @@
 //      with its old release still serving at full scale.
 //   6. record the release (stacks/APP/releases/N.json), failed or not, with
 //      the hash and the keys (never the values) of the stack's env
-//   7. after a successful launch, prune the stack's images older than the
+//   7. with a PhaseTimings recorder (record_timings), one progress line per
+//      phase (phase_timings.h) after the launch, failed or not
+//   8. after a successful launch, prune the stack's images older than the
 //      last N releases (image_pruner.h); a failed prune is only a warning
 #pragma once
 
@@ -23,6 +25,7 @@
 #include "compiler/stack.h"
 #include "launcher/image_builder.h"
 #include "launcher/launcher.h"
+#include "launcher/phase_timings.h"
 
 namespace quarry {
 
@@ -35,6 +38,7 @@ struct DeployerDeps {
   RouterHook* router = nullptr;
   Prober* prober = nullptr;           // null: health probes come from the HQ
   RemoteShell* engine = nullptr;      // the HQ engine, for image retention; null: servers only
+  PhaseTimings* timings = nullptr;    // null: phases are not timed
 };
 
 struct DeployRequest {
@@ -60,6 +64,8 @@ class Deployer {
   Deployer(DeployerDeps deps, LaunchOptions options) : deps_(deps), options_(std::move(options)) {}
 
   Result<DeployResult> deploy(const DeployRequest& request);
+  // Times the phases of the deploys that follow on `timings` (null: none).
+  void record_timings(PhaseTimings* timings) { deps_.timings = timings; }
   // Redeploys release `number` (default: the one before the current) as a
   // new release, through the same zero-downtime path.
   Result<DeployResult> rollback(const std::string& stack, std::optional<int> number, const std::string& by);
@@ -75,6 +81,8 @@ class Deployer {
  private:
   Result<StoreLock> lock_stack(const std::string& stack, const std::string& holder);
   Status reconcile_stack(const std::string& stack);
+  Result<std::map<std::string, BuiltImage>> build_images(const DeployRequest& request, int release);
+  LaunchDeps launch_deps() const;
   Result<DeployResult> launch(const std::string& stack, const InstructionList& list,
                               const std::map<std::string, BuiltImage>& images, const ReleaseRecord& base,
                               int canary);

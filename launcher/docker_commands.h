@@ -131,4 +131,16 @@ Result<std::string> render_env_file(const std::map<std::string, std::string>& en
 // of `sh -c`, never spliced into the script.
 Argv write_private_file(const std::string& path);
 
+// A container start in one remote command: writes stdin to `env_file`
+// (mode 0600; its directory made with mode 0700 when missing), runs `run`
+// (the docker_run argv); only when docker says the name is already in use
+// (a container left by an interrupted run) removes that container and runs
+// again. Then removes the env file whatever the run did, passes on the
+// run's stderr and exits with its status. The path, the name and every word of `run`
+// are positional arguments of `sh -c`, never spliced into the script. When
+// the env file cannot be written nothing runs and the exit status is
+// kEnvFileFailed.
+inline constexpr int kEnvFileFailed = 96;
+Argv start_with_env_file(const std::string& env_file, const std::string& name, const Argv& run);
+
 }  // namespace quarry

@@ -41,13 +41,19 @@ bool HqEngine::running() const {
   return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-Result<std::map<std::string, std::string>> HqEngine::ensure() {
+std::map<std::string, std::string> HqEngine::client_env() const {
   if (const char* host = std::getenv("QUARRY_BUILD_DOCKER_HOST"); host && *host) {
-    std::map<std::string, std::string> env{{"DOCKER_HOST", host}, {"DOCKER_BUILDKIT", "0"}};
+    return {{"DOCKER_HOST", host}, {"DOCKER_BUILDKIT", "0"}};
+  }
+  return {{"DOCKER_HOST", "unix://" + socket_path()}, {"DOCKER_BUILDKIT", "0"}};
+}
+
+Result<std::map<std::string, std::string>> HqEngine::ensure() {
+  auto env = client_env();
+  if (const char* host = std::getenv("QUARRY_BUILD_DOCKER_HOST"); host && *host) {
     if (!answers(env)) return fail_remote(std::string("the build engine at ") + host + " does not answer");
     return env;
   }
-  std::map<std::string, std::string> env{{"DOCKER_HOST", "unix://" + socket_path()}, {"DOCKER_BUILDKIT", "0"}};
   bool alive = running();
   if (alive && answers(env)) return env;
   if (alive && geteuid() != 0) {

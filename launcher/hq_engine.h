@@ -22,6 +22,9 @@ class HqEngine {
   // (DOCKER_HOST, DOCKER_BUILDKIT=0), starting the engine when needed. Waits
   // at most 30 s for it to answer; the error then holds its log's tail.
   Result<std::map<std::string, std::string>> ensure();
+  // That environment without starting or asking the engine (a reader that
+  // must never start it, like the control loop's image shipper).
+  std::map<std::string, std::string> client_env() const;
   // Stops the engine quarry started (by its pid file). Succeeds when none runs.
   Status stop();
   bool running() const;

@@ -161,7 +161,9 @@ Result<ContainerRecord> Launcher::start_replica(const Instruction& in, int relea
     auto srv = server(r.server);
     if (!srv) return std::unexpected(srv.error());
     auto check = in.process.health.value_or(HealthCheck{});
+    auto span = timed(deps_.timings, Phase::Health, srv->id);
     auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
+    span.end();
     if (!report.healthy) {
       auto logs = log_tail(*deps_.shell, endpoint_of(*srv), r.name);
       (void)remove_records(got);
@@ -228,13 +230,30 @@ Status Launcher::set_weights(const std::string& process, const std::function<int
 Status Launcher::sync_router() {
   if (!deps_.router) return {};
   std::lock_guard lock(router_mu_);
+  auto span = timed(deps_.timings, Phase::Router);
   return deps_.router->sync();
+}
+
+// A service that keeps running into a new release whose image is the one it
+// runs gets the new release's tag on its server, so that image retention can
+// untag the older release's name there (docker refuses to drop the last name
+// of an image a container uses).
+Status Launcher::tag_kept(const std::vector<ContainerRecord>& kept, const BuiltImage& image) {
+  if (!deps_.shipper) return {};
+  for (const auto& r : kept) {
+    if (r.image != image.id || r.server == "local") continue;
+    auto srv = server(r.server);
+    if (!srv) continue;  // a lost server: the control loop deals with it
+    auto tagged = deps_.shipper->ensure(endpoint_of(*srv), image);
+    if (!tagged) return std::unexpected(tagged.error());
+  }
+  return {};
 }
 
 Status Launcher::ensure_service(const Instruction& in, int release, const BuiltImage& image) {
   auto recs = records(in.stack);
   if (!recs) return std::unexpected(recs.error());
-  if (!(*recs)->of(in.process.name).empty()) return {};
+  if (auto kept = (*recs)->of(in.process.name); !kept.empty()) return tag_kept(kept, image);
   std::vector<std::string> errors;
   auto started = start_replicas(in, release, image, 1, 2, 0, errors);
   if (started.empty()) return fail_remote("service " + in.process.name + ": " + join(errors, "; "));
@@ -243,7 +262,9 @@ Status Launcher::ensure_service(const Instruction& in, int release, const BuiltI
     auto srv = server(r.server);
     if (!srv) return std::unexpected(srv.error());
     HealthCheck check = in.process.health.value_or(HealthCheck{});
+    auto span = timed(deps_.timings, Phase::Health, srv->id);
     auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
+    span.end();
     if (!report.healthy) {
       auto logs = log_tail(*deps_.shell, endpoint_of(*srv), container_ref(r));
       (void)remove_records(started);
@@ -299,7 +320,9 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
         unhealthy[k] = srv.error().message;
         return;
       }
+      auto span = timed(deps_.timings, Phase::Health, srv->id);
       auto report = wait_healthy(prober(), srv->ip, fresh[k].host_port, check);
+      span.end();
       if (!report.healthy) {
         unhealthy[k] = replica(fresh[k]) + " failed its health check (" +
                        (check.path.empty() ? "TCP connect" : "GET " + check.path) + ", " +
@@ -334,9 +357,48 @@ Status Launcher::deploy_node(const Instruction& in, int scale, int release, cons
     (void)remove_records(fresh);
     return fail_remote(node + ": the router refused the switch; the old release keeps serving: " + routed.error().message);
   }
+  if (hold_old_) {
+    std::lock_guard lock(mu_);
+    switched_.push_back(Switched{node, !in.process.domains.empty(), canary > 0, old, (*recs)->of(node, release)});
+    return {};
+  }
   if (canary > 0 || old.empty()) return {};
   if (!in.process.domains.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
   return remove_records(old);
+}
+
+Status Launcher::finish_switches(bool ok, int release) {
+  auto switched = std::move(switched_);
+  switched_.clear();
+  hold_old_ = false;
+  if (ok) {
+    std::vector<ContainerRecord> retire;
+    bool drain = false;
+    for (const auto& sw : switched) {
+      if (sw.canary) continue;  // a canary keeps its old replicas
+      retire.insert(retire.end(), sw.old.begin(), sw.old.end());
+      drain = drain || sw.routed;
+    }
+    if (retire.empty()) return {};
+    if (drain) std::this_thread::sleep_for(std::chrono::milliseconds(options_.drain_ms));
+    return remove_records(retire);
+  }
+  if (switched.empty()) return {};
+  std::vector<ContainerRecord> fresh;
+  for (const auto& sw : switched) {
+    std::map<std::string, int> was;
+    for (const auto& r : sw.old) was[r.name] = r.weight;
+    if (auto s = set_weights(sw.node, [&](const ContainerRecord& r) {
+          return r.release == release ? 0 : was.count(r.name) ? was[r.name] : r.weight;
+        });
+        !s) {
+      return s;
+    }
+    fresh.insert(fresh.end(), sw.fresh.begin(), sw.fresh.end());
+  }
+  // The new replicas go only once the router no longer sends to them.
+  if (auto s = sync_router(); !s) return s;
+  return remove_records(fresh);
 }
 
 Status Launcher::kill_process(const std::string& stack, const std::string& process) {
@@ -359,6 +421,7 @@ Status Launcher::route(const Instruction& in) {
   // domains or the router does not take them.
   if (!deps_.router) return save_routes_checked(*deps_.store, in.stack, *routes);
   std::lock_guard lock(router_mu_);
+  auto span = timed(deps_.timings, Phase::Router);
   return deps_.router->set_routes(*deps_.store, in.stack, *routes);
 }
 
@@ -405,12 +468,8 @@ Status Launcher::run_one(const Instruction& in, int release, const std::map<std:
   return s;
 }
 
-Status Launcher::execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
-                         int canary_percent) {
-  std::map<std::string, int> scale;
-  for (const auto& in : list.instructions) {
-    if (in.op == Op::Scale) scale[in.target] = in.scale;
-  }
+Status Launcher::execute_runs(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
+                              const std::map<std::string, int>& scale, int canary_percent) {
   // Independent services and nodes (no dependency or link between them)
   // start at once; their routes follow in the manifest's order.
   const auto& all = list.instructions;
@@ -431,6 +490,22 @@ Status Launcher::execute(const InstructionList& list, int release, const std::ma
     }
     i = end;
   }
+  return {};
+}
+
+Status Launcher::execute(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
+                         int canary_percent) {
+  std::map<std::string, int> scale;
+  for (const auto& in : list.instructions) {
+    if (in.op == Op::Scale) scale[in.target] = in.scale;
+  }
+  hold_old_ = true;
+  auto ran = execute_runs(list, release, images, scale, canary_percent);
+  if (auto s = finish_switches(ran.has_value(), release); !s) {
+    if (!ran) return std::unexpected(ran.error().context("the revert failed too: " + s.error().message));
+    return s;
+  }
+  if (!ran) return ran;
   if (!problems_.empty()) {
     return fail_remote("release " + std::to_string(release) + " deployed with problems:\n  " + join(problems_, "\n  "));
   }

@@ -26,6 +26,7 @@
 #include "launcher/container_ops.h"
 #include "launcher/image_builder.h"
 #include "launcher/image_shipper.h"
+#include "launcher/phase_timings.h"
 #include "launcher/prober.h"
 #include "launcher/seams.h"
 #include "launcher/stack_records.h"
@@ -46,6 +47,7 @@ struct LaunchDeps {
   ImageShipper* shipper = nullptr;   // null: servers already have the images (local runs)
   RouterHook* router = nullptr;      // null: nothing to route through
   Prober* prober = nullptr;          // null: health probes come from the HQ
+  PhaseTimings* timings = nullptr;   // null: phases are not timed
 };
 
 // The grid slice of replica `index` of `in` in `release`.
@@ -95,12 +97,16 @@ class Launcher {
   Status sync_router();
 
  private:
+  Status tag_kept(const std::vector<ContainerRecord>& kept, const BuiltImage& image);
   Status ensure_service(const Instruction& in, int release, const BuiltImage& image);
   Status deploy_node(const Instruction& in, int scale, int release, const BuiltImage& image, int canary);
   Status kill_process(const std::string& stack, const std::string& process);
   Status route(const Instruction& in);
   Status run_one(const Instruction& in, int release, const std::map<std::string, BuiltImage>& images,
                  const std::map<std::string, int>& scale, int canary_percent);
+  // execute()'s instructions, run after run, stopping at the first failure.
+  Status execute_runs(const InstructionList& list, int release, const std::map<std::string, BuiltImage>& images,
+                      const std::map<std::string, int>& scale, int canary_percent);
 
   // Starts replicas [from, to) of `in` in parallel; returns those that ran.
   std::vector<ContainerRecord> start_replicas(const Instruction& in, int release, const BuiltImage& image, int from,
@@ -115,7 +121,19 @@ class Launcher {
   Started start_round(const Instruction& in, int release, const BuiltImage& image, const std::vector<int>& indices,
                       int weight, std::vector<std::string>& errors);
   void avoid(const std::string& server, const std::string& why);
+  // Gets a server ready for replicas of `in`: the image shipped (or found
+  // there) and the stack's network made, each once per server and launch
+  // however many replicas start there.
+  Status prepare_server(const ServerRecord& server, const Endpoint& ep, const Instruction& in, const BuiltImage& image);
+  // Runs `work` once per `key` and launch: callers with one key wait for
+  // the first; a failure is not remembered (the next caller tries again).
+  Status once(const std::string& key, const std::function<Status()>& work);
   Status remove_records(const std::vector<ContainerRecord>& records);
+  // The end of execute(): when every instruction ran, the switched nodes'
+  // old replicas are drained and removed; else each switched node's old
+  // replicas get their weights back and its new ones are removed, so a
+  // failed release leaves nothing of itself running (no mixed state).
+  Status finish_switches(bool ok, int release);
   Status set_weights(const std::string& process, const std::function<int(const ContainerRecord&)>& weight);
   Prober& prober() { return deps_.prober ? *deps_.prober : hq_prober_; }
   Result<ServerRecord> server(const std::string& id);
@@ -129,11 +147,24 @@ class Launcher {
   std::mutex mu_;
   std::mutex place_mu_;   // one placement at a time, whichever process deploys
   std::mutex router_mu_;  // one router sync at a time
+  std::mutex once_mu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> once_locks_;
+  std::set<std::string> once_done_;
   std::map<std::string, ServerRecord> servers_;
   std::map<std::string, std::set<int>> ports_;  // per server: host ports in use or promised
   bool ports_loaded_ = false;
   std::map<std::string, std::unique_ptr<StackRecords>> stacks_;
   std::vector<std::string> problems_;
+  // Nodes this execute() switched to the new release, with what served
+  // before; their old replicas stay until every node passed its gate.
+  struct Switched {
+    std::string node;
+    bool routed = false;                   // the node has domains (drain)
+    bool canary = false;                   // its old replicas keep serving
+    std::vector<ContainerRecord> old, fresh;
+  };
+  std::vector<Switched> switched_;
+  bool hold_old_ = false;                  // set during execute()
   std::set<std::string> avoid_;              // servers not to place on
   std::map<std::string, std::string> avoided_;  // server -> why, learned during this launch
   std::map<std::string, std::string> routed_;  // node -> "yes" when the node has domains

@@ -24,6 +24,52 @@ std::vector<std::string> Launcher::avoided() const {
   return out;
 }
 
+Status Launcher::once(const std::string& key, const std::function<Status()>& work) {
+  std::shared_ptr<std::mutex> key_mu;
+  {
+    std::lock_guard lock(once_mu_);
+    if (once_done_.count(key)) return {};
+    auto& slot = once_locks_[key];
+    if (!slot) slot = std::make_shared<std::mutex>();
+    key_mu = slot;
+  }
+  std::lock_guard key_lock(*key_mu);
+  {
+    std::lock_guard lock(once_mu_);
+    if (once_done_.count(key)) return {};
+  }
+  auto s = work();
+  if (s) {
+    std::lock_guard lock(once_mu_);
+    once_done_.insert(key);
+  }
+  return s;
+}
+
+Status Launcher::prepare_server(const ServerRecord& srv, const Endpoint& ep, const Instruction& in,
+                                const BuiltImage& image) {
+  // The image and the network are independent: both at once.
+  Status done[2];
+  parallel_for(2, 2, [&](std::size_t k) {
+    if (k == 0 && deps_.shipper) {
+      done[0] = once("image " + srv.id + " " + image.id + " " + image.tag, [&]() -> Status {
+        auto span = timed(deps_.timings, Phase::Ship, srv.id);
+        auto shipped = deps_.shipper->ensure(ep, image);
+        if (!shipped) return std::unexpected(shipped.error());
+        if (*shipped) log_info("    shipped " + image.tag + " to " + srv.id);
+        return {};
+      });
+    } else if (k == 1 && options_.network.empty()) {
+      const std::string network = stack_network(in.stack);
+      done[1] = once("network " + srv.id + " " + network, [&]() -> Status {
+        auto span = timed(deps_.timings, Phase::Ship, srv.id);
+        return ensure_network(*deps_.shell, ep, network, in.stack);
+      });
+    }
+  });
+  return done[0] ? done[1] : done[0];
+}
+
 Launcher::Started Launcher::start_round(const Instruction& in, int release, const BuiltImage& image,
                                         const std::vector<int>& indices, int weight,
                                         std::vector<std::string>& errors) {
@@ -57,15 +103,13 @@ Launcher::Started Launcher::start_round(const Instruction& in, int release, cons
     auto srv = server(job.server);
     if (!srv) return fail_job(srv.error());
     auto ep = endpoint_of(*srv);
-    if (deps_.shipper) {
-      auto shipped = deps_.shipper->ensure(ep, image);
-      if (!shipped) return fail_job(shipped.error());
-      if (*shipped) log_info("    shipped " + image.tag + " to " + srv->id);
-    }
+    if (auto s = prepare_server(*srv, ep, in, image); !s) return fail_job(s.error());
     auto env = container_env(in, release, job.index);
     if (!env) return fail_job(env.error());
     StartRequest req{&in, job.index, release, *srv, ep, image, *env, weight};
+    auto span = timed(deps_.timings, Phase::Start, srv->id);
     auto rec = start_container(*deps_.shell, req, options_, [this](const std::string& s) { return next_port(s); });
+    span.end();
     if (!rec) return fail_job(rec.error());
     // What it was told of its services, for the control loop's refresh.
     for (const auto& link : in.links) {

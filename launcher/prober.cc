@@ -85,17 +85,40 @@ ProbeAttempt RemoteProber::probe(const std::string& address, int port, const Hea
   return a;
 }
 
+std::vector<int> quick_probe_delays_ms(int interval_ms) {
+  std::vector<int> out;
+  int spent = 0;
+  for (int d = kQuickProbeFirstMs; spent + d < interval_ms; d *= 2) {
+    out.push_back(d);
+    spent += d;
+  }
+  return out;
+}
+
 HealthReport wait_healthy(Prober& prober, const std::string& address, int port, const HealthCheck& check) {
   HealthReport report;
   int tries = check.retries > 0 ? check.retries : 1;
-  for (int i = 1; i <= tries; ++i) {
-    auto a = prober.probe(address, port, check, i);
+  int number = 0;
+  auto attempt = [&] {
+    auto a = prober.probe(address, port, check, ++number);
     report.attempts.push_back(a);
-    if (a.ok) {
-      report.healthy = true;
-      return report;
+    report.healthy = a.ok;
+    return a.ok;
+  };
+  for (int i = 1; i <= tries; ++i) {
+    if (attempt()) return report;
+    if (i == tries) break;
+    int wait = check.interval_ms;
+    if (i == 1) {
+      // Within the first interval: quick probes, so that a replica that
+      // listens a few milliseconds after docker run passes then.
+      for (int d : quick_probe_delays_ms(check.interval_ms)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(d));
+        if (attempt()) return report;
+        wait -= d;
+      }
     }
-    if (i < tries) std::this_thread::sleep_for(std::chrono::milliseconds(check.interval_ms));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
   }
   return report;
 }

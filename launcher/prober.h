@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "launcher/health.h"
 #include "launcher/remote_shell.h"
@@ -54,6 +55,16 @@ class RemoteProber final : public Prober {
 
 // Up to check.retries attempts through `prober`, check.interval_ms apart,
 // until one succeeds (wait_healthy with the probes coming from `prober`).
+// Between the first and the second, extra quick probes fill the first
+// interval (quick_probe_delays_ms): a new replica mostly listens within
+// milliseconds of docker run, and a deploy should not wait a whole interval
+// for it. They are extra: the check never fails sooner than before.
 HealthReport wait_healthy(Prober& prober, const std::string& address, int port, const HealthCheck& check);
+
+// The delays of the quick probes within the first interval: from
+// kQuickProbeFirstMs, doubling, while their sum stays below `interval_ms`
+// (20, 40, 80, 160, 320 for 1000). Pure.
+inline constexpr int kQuickProbeFirstMs = 20;
+std::vector<int> quick_probe_delays_ms(int interval_ms);
 
 }  // namespace quarry

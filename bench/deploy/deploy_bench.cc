@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/common/bench_cluster.h"
 #include "bench/common/bench_report.h"
 #include "core/file_io.h"
 #include "core/text.h"
@@ -34,6 +35,9 @@
 
 using namespace quarry;
 using namespace quarry::e2e;
+using quarry::bench::die;
+using quarry::bench::each_parallel;
+using quarry::bench::engine;
 
 namespace {
 
@@ -67,46 +71,6 @@ struct Figure {
   double max() const { return s.empty() ? 0 : *std::max_element(s.begin(), s.end()); }
 };
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "deploy_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-// A docker command against the server's engine socket on this machine.
-Argv engine(const ServerInfo& s, const Argv& args) {
-  Argv a = {"docker", "-H", "unix://" + s.dir + "/docker.sock"};
-  a.insert(a.end(), args.begin(), args.end());
-  return a;
-}
-
-ProcessResult run(const Argv& argv, std::map<std::string, std::string> env = {}) {
-  ProcessOptions o;
-  o.env = std::move(env);
-  o.timeout = std::chrono::minutes(5);
-  auto r = run_process(argv, o);
-  if (!r) die(shell_join(argv) + ": " + r.error().message);
-  return *r;
-}
-
-template <class F>
-void each_parallel(std::size_t n, F f) {
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < n; ++i) threads.emplace_back([&f, i] { f(i); });
-  for (auto& t : threads) t.join();
-}
-
-// Removes every container of the bench stack from every server, by hand.
-void clear(const std::vector<ServerInfo>& servers) {
-  each_parallel(servers.size(), [&](std::size_t i) {
-    auto ids = run(engine(servers[i], {"ps", "-aq", "--filter", "label=quarry.stack=bench"}));
-    Argv rm = engine(servers[i], {"rm", "-f"});
-    for (auto& id : split_lines(trim(ids.out))) {
-      if (!id.empty()) rm.push_back(id);
-    }
-    if (rm.size() > 5) run(rm);
-  });
-}
-
 // The docker run of replica `index` of `node`, as quarry would start it.
 Argv docker_run(const std::string& node, int index, const std::string& image) {
   Argv a = {"run", "--detach", "--name", "bench-" + node + "-" + std::to_string(index), "--label",
@@ -120,11 +84,13 @@ Argv docker_run(const std::string& node, int index, const std::string& image) {
   return a;
 }
 
-double quarry_run(TestCluster& c) {
+// One `quarry deploy`; its phases per server (--json) go to `phases`.
+double quarry_run(TestCluster& c, nlohmann::json* phases = nullptr) {
   auto start = Clock::now();
-  auto r = c.quarry({"deploy", "-f", c.manifest(), "--drain", "0"});
+  auto r = c.quarry({"deploy", "-f", c.manifest(), "--drain", "0", "--json"});
   double t = since(start);
   if (!r.ok()) die("quarry deploy: " + r.err);
+  if (phases) *phases = nlohmann::json::parse(r.out, nullptr, false).value("timings", nlohmann::json::object());
   return t;
 }
 
@@ -133,7 +99,7 @@ double floor_run(const std::vector<ServerInfo>& servers, const std::string& imag
   auto start = Clock::now();
   each_parallel(errors.size(), [&](std::size_t k) {
     int index = static_cast<int>(k / 2) + 1;
-    auto r = run(engine(servers[k / 2], docker_run(k % 2 ? "worker" : "web", index, image)));
+    auto r = bench::run_or_die(engine(servers[k / 2], docker_run(k % 2 ? "worker" : "web", index, image)));
     if (!r.ok()) errors[k] = r.err;
   });
   double t = since(start);
@@ -175,7 +141,7 @@ double ansible_run(TestCluster& c, const std::string& inventory, const std::stri
       {"ANSIBLE_SSH_ARGS", "-o ControlMaster=auto -o ControlPersist=5s -o UserKnownHostsFile=/dev/null"},
   };
   auto start = Clock::now();
-  auto r = run({"ansible", "servers", "-i", inventory, "-f", "16", "-m", "shell", "-a", one("web") + " && " + one("worker")},
+  auto r = bench::run_or_die({"ansible", "servers", "-i", inventory, "-f", "16", "-m", "shell", "-a", one("web") + " && " + one("worker")},
                env);
   double t = since(start);
   if (!r.ok()) die("ansible: " + r.out + r.err);
@@ -207,7 +173,7 @@ Latency ssh_latency(TestCluster& c, const ServerInfo& s, int n) {
               "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "quarry-ssh@" + s.ip, "true"};
   for (int i = 0; i < n; ++i) {
     auto start = Clock::now();
-    auto r = run(ssh);
+    auto r = bench::run_or_die(ssh);
     out.fresh.s.push_back(since(start) * 1000);
     if (!r.ok()) die("ssh: " + r.err);
   }
@@ -228,13 +194,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
     else die("usage: deploy_bench [--runs N] [--json]");
   }
-  setenv("QUARRY_BIN", QUARRY_BENCH_BIN, 0);
-  setenv("QUARRY_SOURCE_DIR", QUARRY_BENCH_SOURCE_DIR, 0);
-  if (auto why = TestCluster::missing_prerequisite(); !why.empty()) die(why);
   if (!have_program("ansible")) die("no ansible");
-  TestCluster c;  // its destructor runs `quarry cluster down`
   auto made = Clock::now();
-  if (auto s = c.start(8, 1024, R"({"policy": "spread", "autosize": false})", false); !s) die(s.error().message);
+  auto started = bench::start_cluster({"deploy_bench", QUARRY_BENCH_BIN, QUARRY_BENCH_SOURCE_DIR, 8, 1024,
+                                         R"({"policy": "spread", "autosize": false})", false});
+  if (!started) die(started.error().message);
+  TestCluster& c = **started;
   double create_s = since(made);
   if (auto s = c.write_manifest(kManifest); !s) die(s.error().message);
   const auto& servers = c.servers();
@@ -245,19 +210,20 @@ int main(int argc, char** argv) {
   std::string image = (*ps)[0].value("image", "");
   // Every run starts from no containers at all.
   Figure quarry_t, floor_t, ansible_t;
+  nlohmann::json phases;
   for (int i = 0; i < runs; ++i) {
-    clear(servers);
-    quarry_t.s.push_back(quarry_run(c));
+    bench::clear_stack(servers, "bench");
+    quarry_t.s.push_back(quarry_run(c, &phases));
   }
-  clear(servers);
+  bench::clear_stack(servers, "bench");
   for (int i = 0; i < runs; ++i) {
     floor_t.s.push_back(floor_run(servers, image));
-    clear(servers);
+    bench::clear_stack(servers, "bench");
   }
   auto inventory = ansible_inventory(c, servers);
   for (int i = 0; i < runs; ++i) {
     ansible_t.s.push_back(ansible_run(c, inventory, image));
-    clear(servers);
+    bench::clear_stack(servers, "bench");
   }
   auto lat = ssh_latency(c, servers.front(), 50);
   double vs_floor = quarry_t.median() / floor_t.median();
@@ -275,7 +241,9 @@ int main(int argc, char** argv) {
     r.extra("containers") = 16;
     r.extra("servers") = 8;
     r.extra("runs") = runs;
+    r.extra("quarry_phases") = phases;  // the last quarry run's, per server
     r.print();
+    bench::stop_cluster();
     return 0;
   }
   std::printf("deploy_bench: 16 containers (web x8, worker x8) onto 8 local servers; median of %d runs [min .. max]\n",
@@ -290,5 +258,7 @@ int main(int argc, char** argv) {
   std::printf("  libssh2 pooled session   median %7.2f ms\n", lat.pooled.median());
   std::printf("  fresh ssh process        median %7.2f ms   (%.1fx)\n", lat.fresh.median(),
               lat.fresh.median() / lat.pooled.median());
+  std::printf("the last quarry deploy's phases (quarry deploy --timings):\n%s\n", phases.dump(1).c_str());
+  bench::stop_cluster();
   return 0;
 }

@@ -62,6 +62,10 @@ cleanup() {
   [ -s "$dir/sshd.pid" ] && kill "$(cat "$dir/sshd.pid")" 2>/dev/null
   for s in "$dir"/ctl/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit x 2>/dev/null; done
   "$bin" --home "$home" -q cluster down >/dev/null 2>&1
+  # The git account hq init made for this run (its home is in $dir).
+  if [ "$(getent passwd "$account" | cut -d: -f6)" = "$home" ]; then
+    userdel "$account" || echo "push_bench: could not remove account $account" >&2
+  fi
   rm -rf "$dir" "${fprefix:-/nonexistent}"
 }
 trap cleanup EXIT

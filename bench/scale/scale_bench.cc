@@ -28,6 +28,7 @@
 #include <memory>
 #include <thread>
 
+#include "bench/common/bench_cluster.h"
 #include "bench/common/bench_report.h"
 #include "core/file_io.h"
 #include "core/text.h"
@@ -35,22 +36,15 @@
 
 using namespace quarry;
 using namespace quarry::e2e;
+using quarry::bench::die;
+using quarry::bench::each_parallel;
+using quarry::bench::engine;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-// The cluster, so that die() takes it down too (std::exit runs no destructor
-// of main's locals).
-std::unique_ptr<TestCluster> g_cluster;
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "scale_bench: %s\n", what.c_str());
-  g_cluster.reset();  // `quarry cluster down`
-  std::exit(1);
-}
 
 std::string manifest(int containers) {
   std::string half = std::to_string(containers / 2);
@@ -101,37 +95,6 @@ Timed run_watched(const Argv& argv) {
   return t;
 }
 
-ProcessResult run(const Argv& argv) {
-  ProcessOptions o;
-  o.timeout = std::chrono::minutes(5);
-  auto r = run_process(argv, o);
-  if (!r) die(shell_join(argv) + ": " + r.error().message);
-  return *r;
-}
-
-Argv engine(const ServerInfo& s, const Argv& args) {
-  Argv a = {"docker", "-H", "unix://" + s.dir + "/docker.sock"};
-  a.insert(a.end(), args.begin(), args.end());
-  return a;
-}
-
-template <class F>
-void each_parallel(std::size_t n, F f) {
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < n; ++i) threads.emplace_back([&f, i] { f(i); });
-  for (auto& t : threads) t.join();
-}
-
-void clear(const std::vector<ServerInfo>& servers) {
-  each_parallel(servers.size(), [&](std::size_t i) {
-    auto ids = run(engine(servers[i], {"ps", "-aq", "--filter", "label=quarry.stack=scale"}));
-    Argv rm = engine(servers[i], {"rm", "-f"});
-    for (auto& id : split_lines(trim(ids.out)))
-      if (!id.empty()) rm.push_back(id);
-    if (rm.size() > 5) run(rm);
-  });
-}
-
 // The floor: server k gets replica k+1 of web and of worker, as quarry places them.
 double floor_run(const std::vector<ServerInfo>& servers, const std::string& image, int containers) {
   std::vector<std::string> errors(static_cast<std::size_t>(containers));
@@ -143,7 +106,7 @@ double floor_run(const std::vector<ServerInfo>& servers, const std::string& imag
               "quarry.stack=scale", "--memory", "200m", "--restart", "unless-stopped"};
     if (node == "web") a.insert(a.end(), {"--publish", std::to_string(30000 + k) + ":8080"});
     a.insert(a.end(), {image, "--port", "8080"});
-    auto r = run(engine(s, a));
+    auto r = bench::run_or_die(engine(s, a));
     if (!r.ok()) errors[k] = r.err;
   });
   double t = since(start);
@@ -164,15 +127,13 @@ int main(int argc, char** argv) {
     else die("usage: scale_bench [--servers N] [--containers M] [--json]");
   }
   n_containers -= n_containers % 2;
-  setenv("QUARRY_BIN", QUARRY_BENCH_BIN, 0);
-  setenv("QUARRY_SOURCE_DIR", QUARRY_BENCH_SOURCE_DIR, 0);
-  if (auto why = TestCluster::missing_prerequisite(); !why.empty()) die(why);
   FILE* out = json ? stderr : stdout;
-  g_cluster = std::make_unique<TestCluster>();  // its destructor runs `quarry cluster down`
-  TestCluster& c = *g_cluster;
   auto made = Clock::now();
   std::string grid = R"({"policy": "spread", "autosize": false, "max": )" + std::to_string(n_servers + 8) + "}";
-  if (auto s = c.start(n_servers, 512, grid, false); !s) die(s.error().message);
+  auto started =
+      bench::start_cluster({"scale_bench", QUARRY_BENCH_BIN, QUARRY_BENCH_SOURCE_DIR, n_servers, 512, grid, false});
+  if (!started) die(started.error().message);
+  TestCluster& c = **started;
   double create_s = since(made);
   const auto& servers = c.servers();
   if (static_cast<int>(servers.size()) != n_servers) die("the cloud made " + std::to_string(servers.size()) + " servers");
@@ -185,12 +146,12 @@ int main(int argc, char** argv) {
   auto ps = c.ps("scale");
   if (!ps || static_cast<int>(ps->size()) != n_containers) die("the first deploy did not start every container");
   std::string image = (*ps)[0].value("image", "");
-  clear(servers);
+  bench::clear_stack(servers, "scale");
   auto warm = run_watched(deploy);
   if (warm.exit_code != 0) die("the second quarry deploy failed (exit " + std::to_string(warm.exit_code) + ")");
-  clear(servers);
+  bench::clear_stack(servers, "scale");
   double floor_s = floor_run(servers, image, n_containers);
-  clear(servers);
+  bench::clear_stack(servers, "scale");
   double ratio = warm.seconds / floor_s;
   if (json) {
     bench::Report r("scale_bench");
@@ -206,7 +167,7 @@ int main(int argc, char** argv) {
     r.figure("hq_peak_rss_mb_first", static_cast<double>(first.peak_kb) / 1024.0);
     r.figure("hq_peak_rss_mb", static_cast<double>(warm.peak_kb) / 1024.0);
     r.print();
-    g_cluster.reset();
+    bench::stop_cluster();
     return 0;
   }
   std::printf("scale_bench: %d servers, %d containers (web x%d, worker x%d)\n", n_servers, n_containers,
@@ -218,6 +179,6 @@ int main(int argc, char** argv) {
               warm.seconds / n_containers, static_cast<double>(warm.peak_kb) / 1024.0);
   std::printf("  floor: %d docker runs        %7.2f s\n", n_containers, floor_s);
   std::printf("  quarry / floor               %7.2fx  (aim: within 1.3x)\n", ratio);
-  g_cluster.reset();
+  bench::stop_cluster();
   return 0;
 }

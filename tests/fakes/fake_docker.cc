@@ -70,6 +70,11 @@ Result<ProcessResult> FakeDocker::run(const Endpoint& host, const Command& cmd) 
   std::lock_guard lock(mu_);
   if (cut_.count(host.name)) return fail_remote(host.name + ": connect to " + host.address + ": No route to host");
   if (cmd.argv.size() >= 2 && cmd.argv[0] == "docker") return docker(host.name, cmd.argv);
+  // A container start (start_with_env_file): the env file, then docker run.
+  if (cmd.argv.size() > 7 && cmd.argv[0] == "sh" && cmd.argv[6] == "docker" && cmd.argv[7] == "run") {
+    uploads_[host.name].push_back(cmd.stdin_data);
+    return docker(host.name, Argv(cmd.argv.begin() + 6, cmd.argv.end()));
+  }
   if (!cmd.stdin_data.empty()) uploads_[host.name].push_back(cmd.stdin_data);
   return ProcessResult{};
 }

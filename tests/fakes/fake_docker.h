@@ -1,7 +1,8 @@
 // A RemoteShell that plays docker on many hosts, for unit tests of the
 // control plane: `docker run` (name and labels from the argv), `ps --all`
 // (one JSON line per container, as the 28.x client prints; label filters
-// applied), `start`,
+// applied), a container start as start_with_env_file sends it (env file and
+// docker run in one command), `start`,
 // `stop`, `rm`, `logs`, `inspect` of the RestartCount; anything else exits 0. Hosts can be cut off (every
 // command fails as if the link were down) and containers killed or removed
 // behind quarry's back. Thread-safe.

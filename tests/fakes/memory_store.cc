@@ -115,8 +115,12 @@ Result<std::vector<std::string>> MemoryStore::list(std::string_view prefix) {
   std::lock_guard lock(mu_);
   if (!fault_.empty()) return fail_remote(fault_);
   std::set<std::string> names;
-  for (const auto& [key, value] : values_) {
-    if (!is_under(key, prefix)) continue;
+  // Keys are sorted: those under "PREFIX/" start at "PREFIX/" (no walk of
+  // the whole store per list).
+  const std::string from = prefix.empty() ? std::string() : std::string(prefix) + "/";
+  for (auto it = values_.lower_bound(from); it != values_.end(); ++it) {
+    const auto& key = it->first;
+    if (!is_under(key, prefix)) break;
     auto rest = prefix.empty() ? key : key.substr(prefix.size() + 1);
     names.insert(rest.substr(0, rest.find('/')));
   }

@@ -85,4 +85,21 @@ class TestCluster {
 // The number of bytes where a and b first differ, as text for messages.
 std::string first_difference(const std::string& a, const std::string& b);
 
+// The hello example as one web node behind hello.quarry.test, saying
+// `greeting` (its GREETING env), at `scale` replicas.
+inline std::string hello_web_manifest(const std::string& greeting, int scale) {
+  return "name: hello\n"
+         "env:\n"
+         "  GREETING: \"" + greeting + "\"\n"
+         "nodes:\n"
+         "  web:\n"
+         "    build: .\n"
+         "    command: --port 8080\n"
+         "    port: 8080\n"
+         "    domains: [hello.quarry.test]\n"
+         "    scale: " + std::to_string(scale) + "\n"
+         "    memory: 64\n"
+         "    health: /up\n";
+}
+
 }  // namespace quarry::e2e

@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(a_config_file_and_the_hosts_file_reach_every_server) {
       BOOST_TEST(file_mode(path) == 0640u);
       auto hosts = read_file(srv.dir + "/files/hosts").value_or("");
       BOOST_TEST(hosts.find(s.counter.ip + "\tcounter.hello.quarry\n") != std::string::npos);
-      BOOST_TEST(hosts.find(srv.ip + "\t" + srv.id + "\n") != std::string::npos, hosts);
+      BOOST_TEST(hosts.find(srv.ip + "\t" + srv.id + "\n") != std::string::npos, hosts + c.quarry({"servers", "--json"}).out);
     }
   }
   auto ls = nlohmann::json::parse(c.quarry({"config", "ls", "--json"}).out);

@@ -42,4 +42,23 @@ BOOST_AUTO_TEST_CASE(every_ratio_against_its_aim_from_any_bench) {
   (void)remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_bench_is_a_row_not_a_gap) {
+  const char* s = std::getenv("QUARRY_SOURCE_DIR");
+  std::string src = s ? s : ".";
+  auto dir = make_temp_dir("quarry-bench-table").value();
+  // What scripts/bench appends for a bench that exited 1 before its report.
+  BOOST_REQUIRE(write_file_atomic(dir + "/deploy.json", "{\"name\": \"deploy_bench\", \"failed\": \"exit 1\"}\n")
+                    .has_value());
+  auto r = run_process({"python3", src + "/scripts/bench-table", dir + "/deploy.json"});
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->exit_code == 0, r->err);
+  BOOST_TEST(r->out ==
+             "== every ratio against its aim\n"
+             "bench         ratio                     value  aim  result\n"
+             "------------  ------------------------  -----  ---  -------------\n"
+             "deploy_bench  (none: the bench failed)  -      -    FAILED exit 1\n",
+             boost::test_tools::per_element());
+  (void)remove_all(dir);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -105,6 +105,7 @@ BOOST_AUTO_TEST_CASE(hostile_values_through_every_builder) {
       check_one_word_each(docker_volume_ls({{"k", v}}));
       check_one_word_each(docker_volume_rm(v));
       check_one_word_each(write_private_file(v));
+      check_one_word_each(start_with_env_file(v, v, {"docker", "run", v}));
       Instruction ins;
       ins.op = Op::Deploy;
       ins.stack = "blog";
@@ -141,6 +142,47 @@ BOOST_AUTO_TEST_CASE(private_file_upload_runs_nothing_else) {
       BOOST_TEST(read_file(path).value() == "SECRET=x\n");
       auto mode = run_process({"stat", "-c", "%a", path});
       BOOST_TEST(trim(mode.value().out) == "600");
+      BOOST_TEST(!path_exists("PWNED"));
+      BOOST_TEST(!path_exists(*dir + "/sub/PWNED"));
+    }
+  }
+  remove_all(*dir);
+}
+
+// The start script takes path, name and the run's words as arguments: with
+// a `docker` on PATH that records its words, hostile ones arrive intact,
+// the env file holds stdin while the run goes (mode 0600) and is gone after.
+// A name docker says is in use is removed and the run tried once more; the
+// last run's stderr and exit status are the command's.
+BOOST_AUTO_TEST_CASE(a_start_runs_only_its_run_with_hostile_words) {
+  auto dir = make_temp_dir("quarry-quoting");
+  BOOST_REQUIRE(dir.has_value());
+  BOOST_REQUIRE(run_process({"mkdir", "-p", *dir + "/bin"}).has_value());
+  BOOST_REQUIRE(write_file_atomic(*dir + "/bin/docker",
+                                  "#!/bin/sh\nfor w in \"$@\"; do printf '[%s]' \"$w\"; done >> \"$LOG\"\n"
+                                  "echo >> \"$LOG\"\n"
+                                  "if [ \"$1\" = run ] && [ ! -e \"$LOG.ran\" ]; then : > \"$LOG.ran\"; "
+                                  "echo 'the name is already in use' >&2; exit 125; fi\n"
+                                  "if [ \"$1\" = run ]; then cat \"$2\" >> \"$LOG\"; stat -c %a \"$2\" >> \"$LOG\"; "
+                                  "echo 'run failed' >&2; exit 7; fi\n"));
+  BOOST_REQUIRE(run_process({"chmod", "0755", *dir + "/bin/docker"}).has_value());
+  for (const std::string name : {"env $(touch PWNED)", "a;touch PWNED", "`touch PWNED`", "it's\nnew"}) {
+    BOOST_TEST_CONTEXT("name: " << name) {
+      auto path = *dir + "/sub/" + name;
+      auto log = *dir + "/log";
+      remove_all(log);
+      remove_all(log + ".ran");
+      ProcessOptions o;
+      o.stdin_data = "SECRET=x\n";
+      o.env = {{"PATH", *dir + "/bin:/usr/bin:/bin"}, {"LOG", log}};
+      auto r = run_process({"sh", "-c", shell_join(start_with_env_file(path, name, {"docker", "run", path, name}))}, o);
+      BOOST_REQUIRE(r.has_value());
+      BOOST_TEST(r->exit_code == 7);
+      BOOST_TEST(r->err == "run failed\n");
+      BOOST_TEST(read_file(log).value() == "[run][" + path + "][" + name + "]\n[rm][--force][--][" + name + "]\n[run][" +
+                                               path + "][" + name + "]\nSECRET=x\n600\n");
+      BOOST_TEST(!path_exists(path));
+      BOOST_TEST(!path_exists(path + ".err"));
       BOOST_TEST(!path_exists("PWNED"));
       BOOST_TEST(!path_exists(*dir + "/sub/PWNED"));
     }

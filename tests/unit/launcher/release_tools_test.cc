@@ -90,6 +90,44 @@ BOOST_AUTO_TEST_CASE(hq_probe_history_names_every_attempt) {
   BOOST_TEST(history.find("probe 3: connect: Connection refused") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(quick_probes_fill_only_the_first_interval) {
+  BOOST_TEST(quick_probe_delays_ms(1000) == (std::vector<int>{20, 40, 80, 160, 320}), boost::test_tools::per_element());
+  BOOST_TEST(quick_probe_delays_ms(100) == (std::vector<int>{20, 40}), boost::test_tools::per_element());
+  BOOST_TEST(quick_probe_delays_ms(20).empty());
+  BOOST_TEST(quick_probe_delays_ms(1).empty());
+}
+
+namespace {
+// Fails its first `failures` probes, then passes.
+class ScriptedProber : public Prober {
+ public:
+  explicit ScriptedProber(int failures) : failures_(failures) {}
+  ProbeAttempt probe(const std::string&, int, const HealthCheck&, int number) override {
+    bool ok = number > failures_;
+    return ProbeAttempt{number, ok, ok ? "HTTP 200" : "connect: Connection refused", 0};
+  }
+  std::string where() const override { return "from the test"; }
+
+ private:
+  int failures_;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_replica_listening_soon_passes_a_quick_probe_and_a_dead_one_gets_every_retry) {
+  HealthCheck check;
+  check.interval_ms = 100;  // quick probes after 20 and 40 ms
+  check.retries = 2;
+  ScriptedProber soon(2);
+  auto passed = wait_healthy(soon, "10.0.0.1", 80, check);
+  BOOST_TEST(passed.healthy);
+  BOOST_TEST(passed.attempts.size() == 3u);
+  ScriptedProber dead(1000);
+  auto failed = wait_healthy(dead, "10.0.0.1", 80, check);
+  BOOST_TEST(!failed.healthy);
+  BOOST_TEST(failed.attempts.size() == 4u);  // the 2 retries and the 2 quick ones between them
+  BOOST_TEST(failed.history().find("probe 4: connect: Connection refused") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(image_list_is_parsed) {
   auto refs = parse_image_list("quarry/blog-web:r3 sha256:aa\nnot a line at all\nbusybox:latest sha256:bb\n");
   BOOST_REQUIRE(refs.size() == 2u);
