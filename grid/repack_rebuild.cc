@@ -1,6 +1,7 @@
 #include "grid/repack_rebuild.h"
 
 #include "grid/repack_input.h"
+#include "grid/repack_prune.h"
 
 #include <algorithm>
 #include <limits>
@@ -40,6 +41,7 @@ class Rebuilder {
   Rebuilder(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits, std::size_t window);
   std::optional<PackPlan> plan();
   std::size_t dissolved() const { return dissolved_; }
+  bool complete() const { return complete_; }  // the last plan() reached the whole packing
 
  private:
   double weight(const Resources& r) const;
@@ -65,6 +67,7 @@ class Rebuilder {
   std::int64_t pool_cpu_ = 0;        // their cpu in all
   std::size_t occupied_ = 0;
   std::size_t dissolved_ = 0;
+  bool complete_ = false;
 
   // The search of one fill.
   std::uint32_t bin_ = 0;
@@ -436,33 +439,57 @@ bool Rebuilder::realize_whole(std::vector<PackMove>& out, std::vector<std::uint3
 
 std::optional<PackPlan> Rebuilder::plan() {
   if (pool_.empty() || !build()) return std::nullopt;
-  // Two ways to reach it; each stalls on packings the other reaches.
+  // Two ways to reach it; each stalls on packings the other reaches. A
+  // stalled one still holds a valid run of moves that empties blocks.
   PackPlan plan, whole;
-  bool streamed = realize(plan.moves, plan.emptied);
-  if (realize_whole(whole.moves, whole.emptied)) {
-    bool better = whole.emptied.size() > plan.emptied.size() ||
-                  (whole.emptied.size() == plan.emptied.size() && whole.moves.size() < plan.moves.size());
-    if (!streamed || better) plan = std::move(whole);
-  } else if (!streamed) {
-    return std::nullopt;
+  complete_ = realize(plan.moves, plan.emptied);
+  bool whole_done = realize_whole(whole.moves, whole.emptied);
+  bool better = whole.emptied.size() > plan.emptied.size() ||
+                (whole.emptied.size() == plan.emptied.size() && whole.moves.size() < plan.moves.size());
+  if (better || (whole_done && !complete_ && whole.emptied.size() == plan.emptied.size())) {
+    plan = std::move(whole);
+    complete_ = whole_done;
   }
-  if (plan.emptied.empty() || occupied_ - plan.emptied.size() < options_.min_blocks) return std::nullopt;
-  if (options_.max_moves && plan.moves.size() > options_.max_moves) return std::nullopt;
+  if (plan.emptied.empty()) return std::nullopt;
   return plan;
 }
 
 }  // namespace
 
 std::optional<PackPlan> rebuild(const PackInput& input, const RepackOptions& options, const RebuildLimits& limits) {
+  std::size_t occupied = 0;
+  for (const auto& bin : input.bins) occupied += !bin.items.empty();
+  // A plan keeps the rules: not below min_blocks, within max_moves once
+  // pruned (pruned at once only when over it: pruning costs).
+  auto keeps = [&](PackPlan& p, bool& pruned) {
+    if (occupied - p.emptied.size() < options.min_blocks) return false;
+    if (!options.max_moves || p.moves.size() <= options.max_moves) return true;
+    prune(input, p);
+    pruned = true;
+    return p.moves.size() <= options.max_moves;
+  };
   // Fewer blocks dissolved, fewer moves and less to rearrange: shrink the
-  // window until a plan keeps the rules.
+  // window until the new packing is reached whole, keeping the plan that
+  // empties the most blocks on the way (a stalled one's moves so far).
+  std::optional<PackPlan> best;
+  bool best_pruned = false;
   std::size_t window = input.bins.size();
   for (std::size_t attempt = 0; attempt < limits.attempts && window >= 2; ++attempt, window = window * 7 / 8) {
     Rebuilder rebuilder(input, options, limits, window);
-    if (auto plan = rebuilder.plan()) return plan;
+    auto plan = rebuilder.plan();
+    bool pruned = false;
+    if (plan && keeps(*plan, pruned)) {
+      if (!best || plan->emptied.size() > best->emptied.size() ||
+          (plan->emptied.size() == best->emptied.size() && plan->moves.size() < best->moves.size())) {
+        best = std::move(plan);
+        best_pruned = pruned;
+      }
+      if (rebuilder.complete()) break;
+    }
     window = std::min(window, rebuilder.dissolved());
   }
-  return std::nullopt;
+  if (best && !best_pruned) prune(input, *best);
+  return best;
 }
 
 std::optional<RepackPlan> plan_rebuild(const GridState& state, const RepackOptions& options,

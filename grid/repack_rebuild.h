@@ -11,9 +11,13 @@
 // block at a time (nearly every block rearranged, as on Falkenauer's
 // triplets), at the price of more moves; plan_repack() runs both and keeps
 // the plan that empties more blocks. The rules of repack.h hold for its
-// plans too; when its plan would break one (more than max_moves moves, or
-// no order in which every move has room) it tries again with an eighth
-// fewer blocks dissolved, and returns nothing when none works.
+// plans too. When the moves stall (no order in which every move has room
+// reaches the whole new packing), the moves made so far are still a valid
+// plan if they emptied a block; it then tries again with an eighth fewer
+// blocks dissolved, until one packing is reached whole, and keeps the plan
+// that empties the most blocks (as many: the fewest moves). That plan is
+// pruned (repack_prune.h): a move that does not serve to empty a block is
+// dropped. A plan over max_moves even when pruned does not count.
 #pragma once
 
 #include <cstddef>
