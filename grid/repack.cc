@@ -227,10 +227,14 @@ const std::vector<Planner::Combo>& Planner::pool_sets() const {
   return ins_;
 }
 
-// The swap that fills bin b the most: up to two of its movable slices out
-// to the pool, up to two of the pool's in, the bin ending fuller. For each
-// set going out, the heaviest set that fits in its place is the best one,
-// so the pool's sets are looked at heaviest first until one fits.
+// The best swap on bin b: up to two of its movable slices out to the
+// pool, up to two of the pool's in, the bin ending fuller. Best is the
+// swap that leaves the fewest slices in the pool (two in for one out
+// first: every slice left over needs a block with room for it at the end
+// of its chain, and such blocks are few on a tight grid), then the one
+// that fills the bin the most. For each set going out, the heaviest set of
+// each size that fits in its place is the best one, so the pool's sets are
+// looked at heaviest first until one of each size fits.
 std::optional<Planner::Swap> Planner::best_swap(std::uint32_t b) const {
   const auto& bin = bins_[b];
   if (b == emptying_ || bin.items.empty() || bin.router) return std::nullopt;
@@ -238,18 +242,25 @@ std::optional<Planner::Swap> Planner::best_swap(std::uint32_t b) const {
   if (ins.empty()) return std::nullopt;
   sets(bin.items, false, outs_);
   std::optional<Swap> best;
+  auto shrink = [](const Swap& s) { return int(s.n_in) - int(s.n_out); };
   for (const auto& out : outs_) {
     if (out.n == bin.items.size()) continue;  // the bin must keep something
+    int most = 2 - int(out.n);                // the most this set can shrink the pool by
+    if (best && shrink(*best) > most) continue;
     Resources room = bin.free + out.size;
+    bool found[3] = {false, false, false};    // by the size of the set going in
     for (const auto& in : ins) {
       double gain = in.weight - out.weight;
-      if (gain <= 1e-12 || (best && gain <= best->gain)) break;
+      if (gain <= 1e-12 || (best && gain <= best->gain && most <= shrink(*best))) break;
+      int by = int(in.n) - int(out.n);
+      if (found[in.n] || (best && (by < shrink(*best) || (by == shrink(*best) && gain <= best->gain)))) continue;
       if (!room.holds(in.size)) continue;
       bool ok = true;
       for (std::uint32_t k = 0; k < in.n && ok; ++k) ok = may_hold(b, in.ids[k]);
       if (!ok) continue;
       best = Swap{gain, b, out.n, in.n, {out.ids[0], out.ids[1]}, {in.ids[0], in.ids[1]}};
-      break;
+      found[in.n] = true;
+      if (found[1] && found[2]) break;
     }
   }
   return best;

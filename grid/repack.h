@@ -39,7 +39,9 @@ struct RepackOptions {
 // each only if all of its slices find room elsewhere; to make room it may
 // swap: a slice of the block being emptied takes the place of smaller
 // slices on another block, which then look for room in turn (a local search
-// in the manner of the best bin packing heuristics). The other takes the
+// in the manner of the best bin packing heuristics); swaps that take two
+// slices in for one out come first, since every slice left looking for
+// room needs a block with room at the end of its chain. The other takes the
 // lightest blocks apart and packs their slices again (repack_rebuild.h).
 // An attempt that cannot empty a block is undone, so every move in a plan
 // serves to empty one: never a move that saves nothing. A plan is up to six

@@ -282,6 +282,25 @@ BOOST_AUTO_TEST_CASE(a_stalled_rebuild_still_empties_what_it_reached) {
   }
 }
 
+// Six blocks of 1000 hold 3870: four would do. Once s5 is emptied,
+// emptying s2 (580) takes a chain of six moves that ends in a swap of two
+// slices in for one out on s4 (310 and 140 for 250), which leaves one
+// slice fewer to find room for; filling each block the most instead ends
+// with a slice that fits nowhere, and only s5 is emptied.
+BOOST_AUTO_TEST_CASE(swaps_that_leave_fewer_slices_to_place_come_first) {
+  GridState state;
+  Resources cap{1000, 1000};
+  state.blocks.push_back(make_block("s1", {node("a/a/0", 190, 0), node("a/b/0", 330, 0), node("a/c/0", 140, 0)}, cap));
+  state.blocks.push_back(make_block("s2", {node("b/a/0", 580, 0)}, cap));
+  state.blocks.push_back(make_block("s3", {node("c/a/0", 640, 0), node("c/b/0", 310, 0)}, cap));
+  state.blocks.push_back(make_block("s4", {node("d/a/0", 520, 0), node("d/b/0", 250, 0)}, cap));
+  state.blocks.push_back(make_block("s5", {node("e/a/0", 130, 0)}, cap));
+  state.blocks.push_back(make_block("s6", {node("f/a/0", 560, 0), node("f/b/0", 220, 0)}, cap));
+  auto plan = plan_repack(state, at(5000));
+  BOOST_TEST(plan.emptied.size() == 2u);
+  BOOST_TEST(carry_out(state, plan) == "");
+}
+
 // Through the grid: plan, carry out, and the emptied block is destroyed.
 BOOST_AUTO_TEST_CASE(grid_applies_a_plan_and_destroys_what_it_emptied) {
   ManualClock clock(0);
