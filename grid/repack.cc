@@ -402,14 +402,42 @@ PackPlan Planner::run() {
   return plan;
 }
 
-// The better of the two planners over one state: the rebuild wins only when
-// it empties more blocks, or as many with fewer moves.
-PackPlan plan_once(const PackInput& input, const RepackOptions& options) {
-  auto plan = Planner(input, options).run();
-  if (auto rebuilt = rebuild(input, options)) {
-    bool more = rebuilt->emptied.size() > plan.emptied.size();
-    bool cheaper = rebuilt->emptied.size() == plan.emptied.size() && rebuilt->moves.size() < plan.moves.size();
-    if (more || cheaper) return std::move(*rebuilt);
+constexpr int kRounds = 6;
+
+bool better(const PackPlan& a, const PackPlan& b) {
+  return a.emptied.size() > b.emptied.size() ||
+         (a.emptied.size() == b.emptied.size() && a.moves.size() < b.moves.size());
+}
+
+// Both planners' plans for one round; either may be empty.
+struct Candidates {
+  PackPlan planned, rebuilt;
+  const PackPlan& best() const { return better(rebuilt, planned) ? rebuilt : planned; }
+};
+
+Candidates plan_both(const PackInput& input, const RepackOptions& options) {
+  Candidates c;
+  c.planned = Planner(input, options).run();
+  if (auto rebuilt = rebuild(input, options)) c.rebuilt = std::move(*rebuilt);
+  return c;
+}
+
+// The rounds of a plan from `first`, the plan of round one: each next
+// round takes the better of the two planners' plans over the state the last
+// one leaves, while moves remain in the budget.
+PackPlan rounds(PackInput& input, const RepackOptions& options, PackPlan first) {
+  PackPlan plan;
+  auto step = std::move(first);
+  for (int round = 0; round < kRounds && !step.emptied.empty(); ++round) {
+    carry_out(input, step.moves);
+    plan.moves.insert(plan.moves.end(), step.moves.begin(), step.moves.end());
+    plan.emptied.insert(plan.emptied.end(), step.emptied.begin(), step.emptied.end());
+    auto left = options;
+    if (options.max_moves) {
+      if (plan.moves.size() >= options.max_moves) break;
+      left.max_moves = options.max_moves - plan.moves.size();
+    }
+    if (round + 1 < kRounds) step = plan_both(input, left).best();
   }
   return plan;
 }
@@ -420,24 +448,24 @@ RepackPlan plan_repack(const GridState& state, const RepackOptions& options) {
   return plan_repack(pack_input(state), options);
 }
 
+// Round one decides most: when the planner's plan is the better one there
+// but the rebuild has one too, the plan is made both ways and the one that
+// empties more blocks in all wins (as many: fewer moves). The planner's
+// chains end in the tightest room there is, and on a tight grid they can
+// leave no block with room for even the smallest slice, after which nothing
+// moves; the rebuild packs the lightest blocks' slices into as few blocks
+// as it can and leaves the room it does not need together, where the next
+// rounds can use it, though it may empty fewer blocks at first.
 RepackPlan plan_repack(PackInput input, const RepackOptions& options) {
-  constexpr int kRounds = 6;
-  PackPlan plan;
-  // Each round starts from the better packing the last one leaves, while
-  // moves remain in the budget.
-  for (int round = 0; round < kRounds; ++round) {
-    auto left = options;
-    if (options.max_moves) {
-      if (plan.moves.size() >= options.max_moves) break;
-      left.max_moves = options.max_moves - plan.moves.size();
-    }
-    auto step = plan_once(input, left);
-    if (step.emptied.empty()) break;
-    if (round + 1 < kRounds) carry_out(input, step.moves);
-    plan.moves.insert(plan.moves.end(), step.moves.begin(), step.moves.end());
-    plan.emptied.insert(plan.emptied.end(), step.emptied.begin(), step.emptied.end());
+  auto first = plan_both(input, options);
+  if (first.rebuilt.emptied.empty() || better(first.rebuilt, first.planned)) {
+    auto plan = rounds(input, options, first.best());
+    return to_plan(input, plan);
   }
-  return to_plan(input, plan);
+  auto other = input;
+  auto plan = rounds(input, options, std::move(first.planned));
+  auto from_rebuild = rounds(other, options, std::move(first.rebuilt));
+  return to_plan(input, better(from_rebuild, plan) ? from_rebuild : plan);
 }
 
 }  // namespace quarry

@@ -46,7 +46,10 @@ struct RepackOptions {
 // An attempt that cannot empty a block is undone, so every move in a plan
 // serves to empty one: never a move that saves nothing. A plan is up to six
 // such rounds, each over the state the previous one leaves, its moved
-// slices pinned.
+// slices pinned. When the planner wins round one but the rebuild has a
+// plan too, the rounds are made from each and the plan that empties more
+// blocks in all wins: the rebuild may empty fewer at first but leave room
+// where the next rounds use it.
 //
 // Rules every plan keeps:
 // - services never move, so a block with a service is never emptied;

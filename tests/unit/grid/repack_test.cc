@@ -74,6 +74,25 @@ BOOST_AUTO_TEST_CASE(empties_the_lightest_blocks_into_the_fullest) {
   BOOST_TEST(carry_out(state, plan) == "");
 }
 
+// Six blocks of 1000 hold 3860: four would do. In round one both planners
+// empty one block in one move: the one-at-a-time planner puts s1's 270 in
+// the tightest room (s6), after which no block can be emptied; the rebuild
+// puts s5's 590 with it on s1, which leaves room together, and the round
+// after empties s6 as well. The plan made from the rebuild's round wins.
+BOOST_AUTO_TEST_CASE(a_first_round_that_leaves_room_to_go_on_wins) {
+  GridState state;
+  Resources cap{1000, 1000};
+  state.blocks.push_back(make_block("s1", {node("a/a/0", 270, 0)}, cap));
+  state.blocks.push_back(make_block("s2", {node("b/a/0", 280, 0), node("b/b/0", 470, 0)}, cap));
+  state.blocks.push_back(make_block("s3", {node("c/a/0", 630, 0), node("c/b/0", 160, 0)}, cap));
+  state.blocks.push_back(make_block("s4", {node("d/a/0", 130, 0), node("d/b/0", 680, 0)}, cap));
+  state.blocks.push_back(make_block("s5", {node("e/a/0", 590, 0)}, cap));
+  state.blocks.push_back(make_block("s6", {node("f/a/0", 200, 0), node("f/b/0", 450, 0)}, cap));
+  auto plan = plan_repack(state, at(5000));
+  BOOST_TEST(plan.emptied.size() == 2u);
+  BOOST_TEST(carry_out(state, plan) == "");
+}
+
 // Fuller blocks are emptied too, not only light ones: two half-full blocks
 // become one.
 BOOST_AUTO_TEST_CASE(merges_blocks_whatever_their_load) {
