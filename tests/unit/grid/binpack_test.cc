@@ -51,9 +51,10 @@ BOOST_AUTO_TEST_CASE(repack_closes_most_of_the_gap_to_the_optimum) {
   }
   BOOST_TEST_MESSAGE("optimum " << optimum << ", online " << online << ", repacked " << repacked << ", moves " << moves);
   BOOST_TEST(repacked < online);
-  // A regression guard at today's figure (1.7% over on these few); the
-  // aim over all u-instances is 1%.
-  BOOST_TEST(double(repacked) <= double(optimum) * 1.025);
+  // A regression guard at today's figure (1.3% over on these few; 1.7%
+  // before a rebuild's first round could win); the aim over all
+  // u-instances is 1%.
+  BOOST_TEST(double(repacked) <= double(optimum) * 1.015);
   // Bounded: rearranging triplets moves about one item in four.
   BOOST_TEST(moves <= items / 3);
 }
