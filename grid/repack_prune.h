@@ -18,9 +18,11 @@ namespace quarry {
 // replica of the item's node; no item moves twice.
 bool moves_keep_rules(const PackInput& input, const std::vector<PackMove>& moves);
 
-// Drops moves out of blocks that `plan` does not empty, latest first, each
-// only when the remaining moves still keep the rules; every block in
-// plan.emptied stays emptied. `plan` must keep the rules to begin with.
+// Drops moves out of blocks that `plan` does not empty, latest first and
+// until none more can go, each only when the remaining moves still keep
+// the rules; every block in plan.emptied stays emptied. `plan` must keep
+// the rules to begin with. Each try looks only at the moves of the two
+// blocks the move touches, so pruning costs little more than the moves.
 void prune(const PackInput& input, PackPlan& plan);
 
 }  // namespace quarry

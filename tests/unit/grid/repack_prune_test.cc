@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <random>
+
 #include "grid/repack_prune.h"
 #include "grid_test_util.h"
 
@@ -69,6 +71,66 @@ BOOST_AUTO_TEST_CASE(the_rules_are_checked_at_every_step) {
   Fixture g({{200}, {300}, {100}});
   BOOST_TEST(moves_keep_rules(g.input, {{0, 0, 1}}));
   BOOST_TEST(!moves_keep_rules(g.input, {{0, 0, 1}, {0, 1, 2}}));  // moves twice
+}
+
+// Random runs of valid moves over random bins (some nodes with several
+// replicas): what pruning keeps still keeps the rules and empties the same
+// bins, and no single move more can be dropped, as a full replay says.
+BOOST_AUTO_TEST_CASE(random_plans_pruned_stay_valid_and_minimal) {
+  std::mt19937 rng(5);
+  int pruned_some = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::vector<std::int64_t>> sizes(3 + rng() % 8);
+    for (auto& bin : sizes) {
+      std::int64_t used = 0;
+      for (int k = int(rng() % 4); k > 0; --k) {
+        std::int64_t mb = 100 * (1 + rng() % 5);
+        if (used + mb <= 1000) bin.push_back(mb), used += mb;
+      }
+    }
+    Fixture f(sizes);
+    for (auto& item : f.input.items) item.node = rng() % 6 == 0 ? 0 : item.node;  // a few replicas of node 0
+    f.input.node_bins.assign(f.input.node_bins.size(), {});
+    for (const auto& item : f.input.items) f.input.node_bins[item.node].push_back(item.bin);
+    // A random walk of moves that keep the rules.
+    PackPlan plan;
+    std::vector<char> moved(f.input.items.size(), 0);
+    std::vector<std::uint32_t> where;
+    for (const auto& item : f.input.items) where.push_back(item.bin);
+    for (int tries = 0; tries < 60; ++tries) {
+      PackMove m{std::uint32_t(rng() % f.input.items.size()), 0, std::uint32_t(rng() % sizes.size())};
+      if (moved[m.item] || where[m.item] == m.to) continue;
+      m.from = where[m.item];
+      auto next = plan.moves;
+      next.push_back(m);
+      if (!moves_keep_rules(f.input, next)) continue;
+      plan.moves = next;
+      moved[m.item] = 1;
+      where[m.item] = m.to;
+    }
+    std::vector<std::size_t> count(sizes.size(), 0);
+    for (auto b : where) ++count[b];
+    for (std::uint32_t b = 0; b < sizes.size(); ++b)
+      if (count[b] == 0 && !sizes[b].empty()) plan.emptied.push_back(b);
+    auto before = plan.moves.size();
+    prune(f.input, plan);
+    pruned_some += plan.moves.size() < before;
+    BOOST_TEST_CONTEXT("round " << round) {
+      BOOST_TEST(moves_keep_rules(f.input, plan.moves));
+      std::vector<std::size_t> left(sizes.size(), 0);
+      for (std::uint32_t b = 0; b < sizes.size(); ++b) left[b] = sizes[b].size();
+      for (const auto& m : plan.moves) --left[m.from], ++left[m.to];
+      for (auto b : plan.emptied) BOOST_TEST(left[b] == 0u);
+      for (std::size_t k = 0; k < plan.moves.size(); ++k) {
+        bool from_emptied = std::count(plan.emptied.begin(), plan.emptied.end(), plan.moves[k].from) > 0;
+        if (from_emptied) continue;
+        auto fewer = plan.moves;
+        fewer.erase(fewer.begin() + std::ptrdiff_t(k));
+        BOOST_TEST(!moves_keep_rules(f.input, fewer));
+      }
+    }
+  }
+  BOOST_TEST(pruned_some > 30);  // pruning was tested on plans it changed
 }
 
 BOOST_AUTO_TEST_SUITE_END()
