@@ -1,6 +1,7 @@
 #include "control/control_loop.h"
 
 #include <set>
+#include <unordered_set>
 
 #include "control/executor.h"
 #include "control/link_refresh.h"
@@ -39,15 +40,23 @@ Result<LoopSettings> load_loop_settings(Store& store) {
 Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
                                         const std::map<std::string, std::vector<ObservedContainer>>& mine) {
   auto before = observations_.last(*env_.store, stack);
-  StackObservation o;
-  o.at_ms = snapshot.now_ms;
-  for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
+  // The containers to record, in order, compared with what the store holds
+  // before anything is copied: a steady stack copies nothing.
+  std::vector<const ObservedContainer*> now;
+  for (const auto& [server, list] : mine) {
+    for (const auto& c : list) now.push_back(&c);
+  }
   // What a silent server ran last is kept, with the age it has.
   if (before) {
     for (const auto& c : (*before)->containers) {
-      if (!snapshot.answered->count(c.server)) o.containers.push_back(c);
+      if (!snapshot.answered->count(c.server)) now.push_back(&c);
     }
   }
+  if (before && observations_.holds(stack, now)) return {};
+  StackObservation o;
+  o.at_ms = snapshot.now_ms;
+  o.containers.reserve(now.size());
+  for (const auto* c : now) o.containers.push_back(*c);
   auto saved = observations_.save(*env_.store, stack, std::move(o));
   if (!saved) return std::unexpected(saved.error());
   return {};
@@ -55,11 +64,12 @@ Status ControlLoop::save_observation_of(const std::string& stack, const PassSnap
 
 Status ControlLoop::note_started(const std::string& stack, const std::vector<ContainerRecord>& started) {
   if (started.empty()) return {};
-  auto o = load_observation(*env_.store, stack);
-  if (!o) return std::unexpected(o.error());
+  auto last = observations_.last(*env_.store, stack);
+  if (!last) return std::unexpected(last.error());
+  StackObservation o = **last;
   const std::int64_t now = env_.clock->now_ms();
   for (const auto& r : started) {
-    std::erase_if(o->containers, [&](const ObservedContainer& c) { return c.server == r.server && c.name == r.name; });
+    std::erase_if(o.containers, [&](const ObservedContainer& c) { return c.server == r.server && c.name == r.name; });
     ObservedContainer c;
     c.server = r.server;
     c.name = r.name;
@@ -71,9 +81,11 @@ Status ControlLoop::note_started(const std::string& stack, const std::vector<Con
     c.status = "Up (passed its health check when started)";
     c.running = true;
     c.last_seen_ms = now;
-    o->containers.push_back(std::move(c));
+    o.containers.push_back(std::move(c));
   }
-  return save_observation(*env_.store, stack, *o);
+  auto saved = observations_.save(*env_.store, stack, std::move(o));
+  if (!saved) return std::unexpected(saved.error());
+  return {};
 }
 
 Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
@@ -153,7 +165,7 @@ Result<PassReport> ControlLoop::pass() {
   // just until the pass began.
   const std::int64_t observed_ms = env_.clock->now_ms();
   lap("observe");
-  std::set<std::string> answered;
+  std::unordered_set<std::string> answered;
   std::map<std::string, std::string> addresses;
   // Every stack's containers by stack, then server: grouped once here, so
   // that each stack's work costs its own size, not the cluster's.

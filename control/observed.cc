@@ -166,17 +166,18 @@ Status save_observation(Store& store, const std::string& stack, const StackObser
 
 Result<const StackObservation*> ObservationBook::last(Store& store, const std::string& stack) {
   auto& e = entries_[stack];
-  auto text = store.get(observed_key(stack));
-  if (!text) {
+  auto revision = store.revision(observed_key(stack));
+  if (!revision) {
     e.known = false;
-    return std::unexpected(text.error());
+    return std::unexpected(revision.error());
   }
-  std::string now = text->value_or("");
-  if (e.known && e.present == text->has_value() && now == e.text) return &e.observation;
+  if (e.known && *revision == e.revision) return &e.observation;
   e.known = false;
+  auto text = store.get_versioned(observed_key(stack));
+  if (!text) return std::unexpected(text.error());
   StackObservation o;
-  if (text->has_value()) {
-    auto doc = nlohmann::json::parse(now, nullptr, /*allow_exceptions=*/false);
+  if (text->value) {
+    auto doc = nlohmann::json::parse(*text->value, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
       return fail(store.locate(observed_key(stack)) +
                   ": corrupt JSON: the file does not parse; restore it or remove it");
@@ -185,24 +186,35 @@ Result<const StackObservation*> ObservationBook::last(Store& store, const std::s
     if (!parsed) return std::unexpected(parsed.error());
     o = std::move(*parsed);
   }
-  e.present = text->has_value();
-  e.text = std::move(now);
+  e.revision = text->revision;
   e.observation = std::move(o);
   e.known = true;
   return &e.observation;
 }
 
+bool ObservationBook::holds(const std::string& stack, const std::vector<const ObservedContainer*>& containers) const {
+  auto it = entries_.find(stack);
+  if (it == entries_.end() || !it->second.known || it->second.revision == 0) return false;
+  const auto& kept = it->second.observation.containers;
+  return kept.size() == containers.size() &&
+         std::equal(containers.begin(), containers.end(), kept.begin(),
+                    [](const ObservedContainer* a, const ObservedContainer& b) { return same_but_times(*a, b); });
+}
+
 Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {
   auto& e = entries_[stack];
-  if (e.known && e.present && e.observation.containers.size() == o.containers.size() &&
+  if (e.known && e.revision != 0 && e.observation.containers.size() == o.containers.size() &&
       std::equal(o.containers.begin(), o.containers.end(), e.observation.containers.begin(), same_but_times)) {
     return false;
   }
   e.known = false;
   std::string text = observation_text(o);
   if (auto s = store.put(observed_key(stack), text); !s) return std::unexpected(s.error());
-  e.present = true;
-  e.text = std::move(text);
+  // The revision of what was written, read back with the value: a writer
+  // in between leaves the entry unknown (read again next time).
+  auto now = store.get_versioned(observed_key(stack));
+  if (!now || now->value != text) return true;
+  e.revision = now->revision;
   e.observation = std::move(o);
   e.known = true;
   return true;

@@ -75,15 +75,17 @@ class Planner {
     return it == st_.health.end() ? Health::Up : it->second.state;
   }
 
-  const ObservedContainer* seen(const ContainerRecord& r) const {
-    auto it = st_.observed.find(r.server);
-    if (it == st_.observed.end()) return nullptr;
-    for (const auto& c : it->second) {
+  // The containers `server` reported of the stack; null when it did not answer.
+  const std::vector<ObservedContainer>* reported(const std::string& server) const {
+    auto it = st_.observed.find(server);
+    return it == st_.observed.end() ? nullptr : &it->second;
+  }
+  static const ObservedContainer* seen(const std::vector<ObservedContainer>& list, const ContainerRecord& r) {
+    for (const auto& c : list) {
       if (c.name == r.name) return &c;
     }
     return nullptr;
   }
-  bool answered(const std::string& server) const { return st_.observed.count(server) > 0; }
 
   void add(ControlAction a) { plan_.actions.push_back(std::move(a)); }
 
@@ -139,12 +141,15 @@ class Planner {
       case Health::Up:
         break;
     }
-    if (!answered(r->server)) return;  // not asked this pass
-    const auto* c = seen(*r);
-    auto key = replica_key(r->node, r->index);
-    auto rs = st_.restarts.find(key);
+    const auto* list = reported(r->server);
+    if (!list) return;  // not asked this pass
+    const auto* c = seen(*list, *r);
+    // Most replicas have no restart history: no key is made for them.
+    auto rs = st_.restarts.empty() ? st_.restarts.end() : st_.restarts.find(replica_key(r->node, r->index));
     if (c && c->running) {
-      if (rs != st_.restarts.end() && st_.now_ms - rs->second.last_ms >= s_.stable_after_ms) plan_.stable.push_back(key);
+      if (rs != st_.restarts.end() && st_.now_ms - rs->second.last_ms >= s_.stable_after_ms) {
+        plan_.stable.push_back(rs->first);
+      }
       return;
     }
     ActionKind kind = c ? ActionKind::Restart : ActionKind::Replace;

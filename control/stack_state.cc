@@ -108,24 +108,24 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
 Result<std::vector<ContainerRecord>> BooksCache::take(Store& store, const std::string& stack) {
   auto& e = entries_[stack];
   const std::string key = "stacks/" + stack + "/containers.json";
-  auto text = store.get(key);
-  if (!text) {
+  auto revision = store.revision(key);
+  if (!revision) {
     e.held = false;
-    return std::unexpected(text.error());
+    return std::unexpected(revision.error());
   }
-  std::string now = text->value_or("");
-  if (e.held && e.present == text->has_value() && now == e.text) {
+  if (e.held && *revision == e.revision) {
     e.held = false;
     return std::move(e.books);
   }
   e.held = false;
   e.books.clear();
-  e.present = text->has_value();
-  e.text = std::move(now);
+  auto text = store.get_versioned(key);
+  if (!text) return std::unexpected(text.error());
+  e.revision = text->revision;
   // As load_containers reads them.
   std::vector<ContainerRecord> out;
-  if (!*text) return out;
-  auto doc = nlohmann::json::parse(e.text, nullptr, /*allow_exceptions=*/false);
+  if (!text->value) return out;
+  auto doc = nlohmann::json::parse(*text->value, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return fail(store.locate(key) + ": corrupt JSON: the file does not parse; restore it or remove it");
   }

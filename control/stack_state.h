@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -63,9 +64,10 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack,
                                     const std::map<std::string, ServerHealth>& health, std::int64_t now_ms);
 
 // Each stack's books as a long-lived reader (the control loop) parsed
-// them, used again while the store's text of them is unchanged: a steady
-// cluster's books are read each pass but parsed once. Lent to one
-// StackState at a time and given back after.
+// them, used again while the store's revision of them is unchanged: a
+// steady cluster's books cost a revision read per pass and are parsed once
+// (no text is kept or compared). Lent to one StackState at a time and given
+// back after.
 class BooksCache {
  public:
   Result<std::vector<ContainerRecord>> take(Store& store, const std::string& stack);
@@ -73,9 +75,8 @@ class BooksCache {
 
  private:
   struct Entry {
-    bool held = false;  // `books` parsed from `text`, not lent out
-    bool present = false;  // the store has the document
-    std::string text;
+    bool held = false;          // `books` parsed from the value at `revision`, not lent out
+    std::int64_t revision = 0;  // 0: absent
     std::vector<ContainerRecord> books;
   };
   std::map<std::string, Entry> entries_;
@@ -88,7 +89,7 @@ struct PassSnapshot {
   // The servers not up (more may be given: the rest are skipped, at a cost
   // per stack, so a pass gives only these).
   const std::map<std::string, ServerHealth>* health = nullptr;
-  const std::set<std::string>* answered = nullptr;              // servers that answered this pass
+  const std::unordered_set<std::string>* answered = nullptr;    // servers that answered this pass
   BooksCache* books = nullptr;                                   // null: the books are parsed each time
 };
 
