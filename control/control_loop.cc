@@ -1,6 +1,8 @@
 #include "control/control_loop.h"
 
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "control/executor.h"
@@ -43,6 +45,9 @@ Status ControlLoop::save_observation_of(const std::string& stack, const PassSnap
   // The containers to record, in order, compared with what the store holds
   // before anything is copied: a steady stack copies nothing.
   std::vector<const ObservedContainer*> now;
+  std::size_t n = before ? (*before)->containers.size() : 0;
+  for (const auto& [server, list] : mine) n += list.size();
+  now.reserve(n);
   for (const auto& [server, list] : mine) {
     for (const auto& c : list) now.push_back(&c);
   }
@@ -169,7 +174,21 @@ Result<PassReport> ControlLoop::pass() {
   std::map<std::string, std::string> addresses;
   // Every stack's containers by stack, then server: grouped once here, so
   // that each stack's work costs its own size, not the cluster's.
-  std::map<std::string, std::map<std::string, std::vector<ObservedContainer>>> by_stack;
+  using ByServer = std::map<std::string, std::vector<ObservedContainer>>;
+  std::map<std::string, ByServer> by_stack;
+  // A stack's entry found by hashing its name (not by walking the tree per
+  // container), and a server's appended in the servers' (sorted) order.
+  std::unordered_map<std::string_view, ByServer*> stack_index;
+  auto list_of = [&](const std::string& stack, const std::string& server) -> std::vector<ObservedContainer>& {
+    auto found = stack_index.find(stack);
+    if (found == stack_index.end()) {
+      auto& entry = *by_stack.try_emplace(stack).first;
+      found = stack_index.emplace(entry.first, &entry.second).first;  // views the map's own key
+    }
+    auto& servers = *found->second;
+    if (!servers.empty() && servers.rbegin()->first == server) return servers.rbegin()->second;
+    return servers.emplace_hint(servers.end(), server, std::vector<ObservedContainer>{})->second;
+  };
   for (const auto& s : view.servers) {
     addresses.emplace(s.id, s.ip);
     auto before = load_health(*env_.store, s.id);
@@ -184,7 +203,7 @@ Result<PassReport> ControlLoop::pass() {
       for (const auto& c : r.containers) {
         h.containers += c.running;
         if (!last_stack || *last_stack != c.stack) {
-          last = &by_stack[c.stack][s.id];
+          last = &list_of(c.stack, s.id);
           last_stack = &c.stack;
         }
         last->push_back(c);

@@ -1,5 +1,6 @@
 #include "control/observer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -177,6 +178,7 @@ int number_of(const std::string& text) {
 std::optional<std::vector<ObservedContainer>> quick_observed(const std::string& server, std::string_view output,
                                                              std::int64_t now_ms) {
   std::vector<ObservedContainer> out;
+  out.reserve(static_cast<std::size_t>(std::count(output.begin(), output.end(), '\n')) + 1);
   PsLine line;
   std::size_t start = 0;
   while (start < output.size()) {
@@ -192,7 +194,7 @@ std::optional<std::vector<ObservedContainer>> quick_observed(const std::string& 
     if (labels.stack.empty()) continue;
     ObservedContainer o;
     o.server = server;
-    o.name = line.names.substr(0, line.names.find(','));
+    o.name.assign(std::string_view(line.names).substr(0, line.names.find(',')));
     o.stack = std::move(labels.stack);
     o.node = std::move(labels.node);
     o.release = number_of(labels.release);

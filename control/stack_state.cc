@@ -94,11 +94,11 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
   if (!restarts) return std::unexpected(restarts.error());
   st.restarts = std::move(*restarts);
   st.observed = std::move(mine);
+  st.answered = pass.answered;
   for (const auto& [id, h] : *pass.health) {
     if (h.state != Health::Up) st.health.emplace(id, h);
   }
   for (const auto& r : st.books) {
-    if (pass.answered->count(r.server)) st.observed[r.server];
     if (!r.service) continue;
     if (auto it = pass.addresses->find(r.server); it != pass.addresses->end()) st.addresses.emplace(*it);
   }

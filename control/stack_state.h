@@ -42,8 +42,15 @@ struct StackState {
   std::map<std::string, ServerHealth> health;  // every known server
   std::map<std::string, std::string> addresses;  // server id -> its address (ServerRecord::ip)
   // server -> this stack's containers it reported; a server absent here did
-  // not answer this pass (or was not asked).
+  // not answer this pass (or was not asked), unless `answered` names it.
   std::map<std::string, std::vector<ObservedContainer>> observed;
+  // When set: every server that answered this pass (reporting containers
+  // of the stack or not), so that `observed` needs no entry for those that
+  // reported none.
+  const std::unordered_set<std::string>* answered = nullptr;
+  bool did_answer(const std::string& server) const {
+    return observed.count(server) > 0 || (answered && answered->count(server) > 0);
+  }
   RestartBook restarts;
   // The ids of the stack's placed or pending grid slices; empty when not read
   // (then no slice is freed).
@@ -97,9 +104,9 @@ struct PassSnapshot {
 // this stack's containers by the server that reported them. What the
 // planner reads of the other servers is kept, nothing more: `health` holds
 // every server not up (a server absent from it is up), `addresses` the
-// servers of its services' records (link_refresh.h), and `observed` (from
-// `mine`) an entry for every answering server that holds a record of the
-// stack. Costs the stack's own size, not the cluster's.
+// servers of its services' records (link_refresh.h), `observed` is `mine`
+// and `answered` the pass's set of servers that answered. Costs the
+// stack's own size, not the cluster's.
 Result<StackState> read_stack_state(Store& store, const std::string& stack, const PassSnapshot& pass,
                                     std::map<std::string, std::vector<ObservedContainer>> mine);
 
