@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/json_text.h"
 #include "store/store_json.h"
 
 namespace quarry {
@@ -140,10 +141,30 @@ Result<StackObservation> observation_from(const nlohmann::json& doc, const std::
   return o;
 }
 
+// As put_json writes {at_ms, containers: [to_json(c)...]}, written directly.
 std::string observation_text(const StackObservation& o) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : o.containers) list.push_back(to_json(c));
-  return nlohmann::json{{"at_ms", o.at_ms}, {"containers", list}}.dump(2) + "\n";  // as put_json writes
+  JsonText out;
+  out.begin_object();
+  out.key("at_ms"), out.value(o.at_ms);
+  out.key("containers");
+  out.begin_array();
+  for (const auto& c : o.containers) {
+    out.begin_object();  // to_json's members, in nlohmann's (sorted) order
+    out.key("index"), out.value(c.index);
+    out.key("last_seen_ms"), out.value(c.last_seen_ms);
+    out.key("name"), out.value(c.name);
+    out.key("node"), out.value(c.node);
+    out.key("release"), out.value(c.release);
+    out.key("running"), out.value(c.running);
+    out.key("server"), out.value(c.server);
+    out.key("stack"), out.value(c.stack);
+    out.key("state"), out.value(c.state);
+    out.key("status"), out.value(c.status);
+    out.end_object();
+  }
+  out.end_array();
+  out.end_object();
+  return out.take();
 }
 
 bool same_but_times(const ObservedContainer& a, const ObservedContainer& b) {

@@ -144,6 +144,19 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_only_when_it_changed) {
   BOOST_TEST(book.save(store, "blog", two).value());
 }
 
+BOOST_AUTO_TEST_CASE(an_observation_is_written_as_put_json_writes_it) {
+  MemoryStore store;
+  StackObservation o{1000, {container("a", true, "Up 1 second", 1000), container("b\"q", false, "Exited (1)\n", 7)}};
+  BOOST_TEST_REQUIRE(save_observation(store, "blog", o).has_value());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : o.containers) list.push_back(to_json(c));
+  BOOST_TEST(store.get("stacks/blog/observed.json").value().value() ==
+             nlohmann::json({{"at_ms", 1000}, {"containers", list}}).dump(2) + "\n");
+  BOOST_TEST(save_observation(store, "blog", StackObservation{5, {}}).has_value());
+  BOOST_TEST(store.get("stacks/blog/observed.json").value().value() ==
+             nlohmann::json({{"at_ms", 5}, {"containers", nlohmann::json::array()}}).dump(2) + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(a_quiet_cluster_rewrites_no_observation_and_ps_ages_from_the_servers_contact) {
   test::ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
