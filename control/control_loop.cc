@@ -42,26 +42,19 @@ Result<LoopSettings> load_loop_settings(Store& store) {
 Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
                                         const std::map<std::string, std::vector<ObservedContainer>>& mine) {
   auto before = observations_.last(*env_.store, stack);
-  // The containers to record, in order, compared with what the store holds
-  // before anything is copied: a steady stack copies nothing.
-  std::vector<const ObservedContainer*> now;
-  std::size_t n = before ? (*before)->containers.size() : 0;
-  for (const auto& [server, list] : mine) n += list.size();
-  now.reserve(n);
-  for (const auto& [server, list] : mine) {
-    for (const auto& c : list) now.push_back(&c);
-  }
+  auto answered = [&](const std::string& server) { return snapshot.answered->count(server) > 0; };
+  // Compared with what the store holds before anything is copied: a steady
+  // stack copies nothing.
+  if (before && observations_.holds(stack, mine, answered)) return {};
+  StackObservation o;
+  o.at_ms = snapshot.now_ms;
+  for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
   // What a silent server ran last is kept, with the age it has.
   if (before) {
     for (const auto& c : (*before)->containers) {
-      if (!snapshot.answered->count(c.server)) now.push_back(&c);
+      if (!answered(c.server)) o.containers.push_back(c);
     }
   }
-  if (before && observations_.holds(stack, now)) return {};
-  StackObservation o;
-  o.at_ms = snapshot.now_ms;
-  o.containers.reserve(now.size());
-  for (const auto* c : now) o.containers.push_back(*c);
   auto saved = observations_.save(*env_.store, stack, std::move(o));
   if (!saved) return std::unexpected(saved.error());
   return {};

@@ -213,13 +213,26 @@ Result<const StackObservation*> ObservationBook::last(Store& store, const std::s
   return &e.observation;
 }
 
-bool ObservationBook::holds(const std::string& stack, const std::vector<const ObservedContainer*>& containers) const {
+bool ObservationBook::holds(const std::string& stack,
+                            const std::map<std::string, std::vector<ObservedContainer>>& reported,
+                            const std::function<bool(const std::string& server)>& answered) const {
   auto it = entries_.find(stack);
   if (it == entries_.end() || !it->second.known || it->second.revision == 0) return false;
   const auto& kept = it->second.observation.containers;
-  return kept.size() == containers.size() &&
-         std::equal(containers.begin(), containers.end(), kept.begin(),
-                    [](const ObservedContainer* a, const ObservedContainer& b) { return same_but_times(*a, b); });
+  // The kept head must be what was reported; those servers answered, so
+  // what the pass keeps of silent servers can only be the kept tail, and
+  // is all of it when every server there is silent.
+  std::size_t i = 0;
+  for (const auto& [server, list] : reported) {
+    for (const auto& c : list) {
+      if (i >= kept.size() || !same_but_times(c, kept[i])) return false;
+      ++i;
+    }
+  }
+  for (; i < kept.size(); ++i) {
+    if (answered(kept[i].server)) return false;
+  }
+  return true;
 }
 
 Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,10 +102,14 @@ class ObservationBook {
   // Writes `o` unless it equals what last() read or save() wrote, times
   // aside; true when written.
   Result<bool> save(Store& store, const std::string& stack, StackObservation o);
-  // True when `containers`, in this order, equal what last() read or save()
-  // wrote of the stack, times aside: save() would write nothing (checked
-  // without building the observation).
-  bool holds(const std::string& stack, const std::vector<const ObservedContainer*>& containers) const;
+  // True when the observation a pass makes of the stack, times aside,
+  // equals what last() read or save() wrote: the containers `reported` by
+  // the servers that answered (by server, in order), then what the book
+  // holds of the servers that did not (`answered` false). save() would
+  // write nothing. Checked without building the observation, and asking
+  // `answered` only of what the book holds beyond `reported`.
+  bool holds(const std::string& stack, const std::map<std::string, std::vector<ObservedContainer>>& reported,
+             const std::function<bool(const std::string& server)>& answered) const;
 
  private:
   struct Entry {
