@@ -224,7 +224,7 @@ Result<PassReport> ControlLoop::pass() {
   for (const auto& [id, h] : view.health) {
     if (h.state != Health::Up) not_up.emplace(id, h);
   }
-  PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_};
+  PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_, &desired_};
   for (auto& [stack, mine] : by_stack) {
     if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
     if (auto s = save_observation_of(stack, snapshot, mine); !s) report.errors.push_back(s.error().message);

@@ -82,9 +82,14 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
   StackState st;
   st.stack = stack;
   st.now_ms = pass.now_ms;
-  auto releases = load_releases(store, stack);
-  if (!releases) return std::unexpected(releases.error());
-  auto desired = desired_releases(*releases);
+  Result<std::vector<DesiredRelease>> desired;
+  if (pass.desired) {
+    desired = pass.desired->get(store, stack);
+  } else if (auto releases = load_releases(store, stack)) {
+    desired = desired_releases(*releases);
+  } else {
+    desired = std::unexpected(releases.error());
+  }
   if (!desired) return std::unexpected(desired.error());
   st.desired = std::move(*desired);
   auto books = pass.books ? pass.books->take(store, stack) : load_containers(store, stack);
@@ -144,6 +149,30 @@ void BooksCache::give_back(const std::string& stack, std::vector<ContainerRecord
   if (it == entries_.end() || it->second.held) return;
   it->second.books = std::move(books);
   it->second.held = true;
+}
+
+Result<std::vector<DesiredRelease>> DesiredCache::get(Store& store, const std::string& stack) {
+  const std::string dir = "stacks/" + stack + "/releases";
+  auto names = store.list(dir);
+  if (!names) return std::unexpected(names.error());
+  // The revisions are read before the releases: a release written in
+  // between is read again next time.
+  std::vector<std::pair<std::string, std::int64_t>> files;
+  for (const auto& name : *names) {
+    if (!name.ends_with(".json")) continue;  // as load_releases reads them
+    auto revision = store.revision(dir + "/" + name);
+    if (!revision) return std::unexpected(revision.error());
+    files.emplace_back(name, *revision);
+  }
+  auto it = entries_.find(stack);
+  if (it != entries_.end() && it->second.files == files) return it->second.desired;
+  if (it != entries_.end()) entries_.erase(it);
+  auto releases = load_releases(store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  auto desired = desired_releases(*releases);
+  if (!desired) return std::unexpected(desired.error());
+  entries_[stack] = Entry{std::move(files), *desired};
+  return desired;
 }
 
 Status read_slices(Placer& placer, StackState& state) {

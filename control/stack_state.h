@@ -89,6 +89,24 @@ class BooksCache {
   std::map<std::string, Entry> entries_;
 };
 
+// Each stack's live releases as a long-lived reader (the control loop)
+// read them, used again while the stack's release files and their
+// revisions are the same: a steady stack's releases cost a listing and a
+// revision read per release file each pass, and are parsed once.
+class DesiredCache {
+ public:
+  // desired_releases(load_releases(store, stack)), from the cache when
+  // nothing changed.
+  Result<std::vector<DesiredRelease>> get(Store& store, const std::string& stack);
+
+ private:
+  struct Entry {
+    std::vector<std::pair<std::string, std::int64_t>> files;  // release file -> revision
+    std::vector<DesiredRelease> desired;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
 // What a pass reads once for every stack (control_loop.h).
 struct PassSnapshot {
   std::int64_t now_ms = 0;
@@ -98,6 +116,7 @@ struct PassSnapshot {
   const std::map<std::string, ServerHealth>* health = nullptr;
   const std::unordered_set<std::string>* answered = nullptr;    // servers that answered this pass
   BooksCache* books = nullptr;                                   // null: the books are parsed each time
+  DesiredCache* desired = nullptr;                               // null: the releases are parsed each time
 };
 
 // read_stack_state for one stack of a pass, from the snapshot and `mine`,

@@ -208,6 +208,63 @@ BOOST_AUTO_TEST_CASE(books_are_parsed_again_only_when_their_revision_changed) {
   BOOST_TEST(cache.take(f.store, "other").value().empty());
 }
 
+// Another handle onto a store that counts the release values read.
+class ReleaseReads : public Store {
+ public:
+  explicit ReleaseReads(Store& s) : s_(s) {}
+  Result<std::optional<std::string>> get(std::string_view k) override {
+    reads += k.find("/releases/") != std::string_view::npos;
+    return s_.get(k);
+  }
+  Status put(std::string_view k, std::string_view v, unsigned m = 0644) override { return s_.put(k, v, m); }
+  Status remove(std::string_view k) override { return s_.remove(k); }
+  Result<std::vector<std::string>> list(std::string_view p) override { return s_.list(p); }
+  Result<StoreLock> lock(std::string_view n, std::string_view h, std::optional<std::chrono::milliseconds> t = std::nullopt,
+                         const std::function<void(const std::string&)>& w = {}) override {
+    return s_.lock(n, h, t, w);
+  }
+  std::string locate(std::string_view k) const override { return s_.locate(k); }
+  Result<Versioned> get_versioned(std::string_view k) override { return s_.get_versioned(k); }
+  Result<std::int64_t> revision(std::string_view k) override { return s_.revision(k); }
+  Result<bool> commit(const Txn& t) override { return s_.commit(t); }
+  Result<std::vector<WatchEvent>> watch(std::string_view p, WatchCursor& c, std::chrono::milliseconds t) override {
+    return s_.watch(p, c, t);
+  }
+  std::string url() const override { return s_.url(); }
+  int reads = 0;
+
+ private:
+  Store& s_;
+};
+
+std::vector<std::string> live(const std::vector<DesiredRelease>& desired) {
+  std::vector<std::string> out;
+  for (const auto& d : desired) out.push_back(std::to_string(d.number) + ":" + d.status);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(live_releases_are_parsed_again_only_when_a_release_file_changed) {
+  test::ControlFixture f;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  ReleaseReads store(f.store);
+  DesiredCache cache;
+  auto full = [&] { return live(desired_releases(load_releases(f.store, "blog").value()).value()); };
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 1);
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 1);  // unchanged: not read again
+  BOOST_TEST_REQUIRE(f.deploy(2).has_value());  // a new file
+  BOOST_TEST(live(cache.get(store, "blog").value()) == std::vector<std::string>{"2:deployed"});
+  BOOST_TEST(store.reads == 3);
+  auto second = load_releases(f.store, "blog").value().back();
+  second.status = "rolled-back";  // a file rewritten
+  BOOST_TEST_REQUIRE(save_release(f.store, second).has_value());
+  BOOST_TEST(live(cache.get(store, "blog").value()) == std::vector<std::string>{"1:deployed"});
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 5);
+  BOOST_TEST(cache.get(store, "other").value().empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_stacks_state_from_the_pass_snapshot_plans_as_the_full_read_does) {
   test::ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
