@@ -81,7 +81,6 @@ class Planner {
     return it == st_.health.end() ? Health::Up : it->second.state;
   }
 
-
   // Each record's container as its server reported it (the first of that
   // name in the server's list), and every reported container some record
   // names (the rest is drift): one hashed lookup per record, no walk of a
