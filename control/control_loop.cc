@@ -1,6 +1,9 @@
 #include "control/control_loop.h"
 
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "control/executor.h"
 #include "control/link_refresh.h"
@@ -39,13 +42,17 @@ Result<LoopSettings> load_loop_settings(Store& store) {
 Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
                                         const std::map<std::string, std::vector<ObservedContainer>>& mine) {
   auto before = observations_.last(*env_.store, stack);
+  auto answered = [&](const std::string& server) { return snapshot.answered->count(server) > 0; };
+  // Compared with what the store holds before anything is copied: a steady
+  // stack copies nothing.
+  if (before && observations_.holds(stack, mine, answered)) return {};
   StackObservation o;
   o.at_ms = snapshot.now_ms;
   for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
   // What a silent server ran last is kept, with the age it has.
   if (before) {
     for (const auto& c : (*before)->containers) {
-      if (!snapshot.answered->count(c.server)) o.containers.push_back(c);
+      if (!answered(c.server)) o.containers.push_back(c);
     }
   }
   auto saved = observations_.save(*env_.store, stack, std::move(o));
@@ -55,11 +62,12 @@ Status ControlLoop::save_observation_of(const std::string& stack, const PassSnap
 
 Status ControlLoop::note_started(const std::string& stack, const std::vector<ContainerRecord>& started) {
   if (started.empty()) return {};
-  auto o = load_observation(*env_.store, stack);
-  if (!o) return std::unexpected(o.error());
+  auto last = observations_.last(*env_.store, stack);
+  if (!last) return std::unexpected(last.error());
+  StackObservation o = **last;
   const std::int64_t now = env_.clock->now_ms();
   for (const auto& r : started) {
-    std::erase_if(o->containers, [&](const ObservedContainer& c) { return c.server == r.server && c.name == r.name; });
+    std::erase_if(o.containers, [&](const ObservedContainer& c) { return c.server == r.server && c.name == r.name; });
     ObservedContainer c;
     c.server = r.server;
     c.name = r.name;
@@ -71,9 +79,11 @@ Status ControlLoop::note_started(const std::string& stack, const std::vector<Con
     c.status = "Up (passed its health check when started)";
     c.running = true;
     c.last_seen_ms = now;
-    o->containers.push_back(std::move(c));
+    o.containers.push_back(std::move(c));
   }
-  return save_observation(*env_.store, stack, *o);
+  auto saved = observations_.save(*env_.store, stack, std::move(o));
+  if (!saved) return std::unexpected(saved.error());
+  return {};
 }
 
 Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
@@ -153,11 +163,25 @@ Result<PassReport> ControlLoop::pass() {
   // just until the pass began.
   const std::int64_t observed_ms = env_.clock->now_ms();
   lap("observe");
-  std::set<std::string> answered;
+  std::unordered_set<std::string> answered;
   std::map<std::string, std::string> addresses;
   // Every stack's containers by stack, then server: grouped once here, so
   // that each stack's work costs its own size, not the cluster's.
-  std::map<std::string, std::map<std::string, std::vector<ObservedContainer>>> by_stack;
+  using ByServer = std::map<std::string, std::vector<ObservedContainer>>;
+  std::map<std::string, ByServer> by_stack;
+  // A stack's entry found by hashing its name (not by walking the tree per
+  // container), and a server's appended in the servers' (sorted) order.
+  std::unordered_map<std::string_view, ByServer*> stack_index;
+  auto list_of = [&](const std::string& stack, const std::string& server) -> std::vector<ObservedContainer>& {
+    auto found = stack_index.find(stack);
+    if (found == stack_index.end()) {
+      auto& entry = *by_stack.try_emplace(stack).first;
+      found = stack_index.emplace(entry.first, &entry.second).first;  // views the map's own key
+    }
+    auto& servers = *found->second;
+    if (!servers.empty() && servers.rbegin()->first == server) return servers.rbegin()->second;
+    return servers.emplace_hint(servers.end(), server, std::vector<ObservedContainer>{})->second;
+  };
   for (const auto& s : view.servers) {
     addresses.emplace(s.id, s.ip);
     auto before = load_health(*env_.store, s.id);
@@ -172,7 +196,7 @@ Result<PassReport> ControlLoop::pass() {
       for (const auto& c : r.containers) {
         h.containers += c.running;
         if (!last_stack || *last_stack != c.stack) {
-          last = &by_stack[c.stack][s.id];
+          last = &list_of(c.stack, s.id);
           last_stack = &c.stack;
         }
         last->push_back(c);
@@ -200,7 +224,7 @@ Result<PassReport> ControlLoop::pass() {
   for (const auto& [id, h] : view.health) {
     if (h.state != Health::Up) not_up.emplace(id, h);
   }
-  PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_};
+  PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_, &desired_};
   for (auto& [stack, mine] : by_stack) {
     if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
     if (auto s = save_observation_of(stack, snapshot, mine); !s) report.errors.push_back(s.error().message);

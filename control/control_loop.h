@@ -79,6 +79,7 @@ class ControlLoop {
   // Kept between passes: what the store holds, parsed once while unchanged.
   ObservationBook observations_;
   BooksCache books_;
+  DesiredCache desired_;
 };
 
 }  // namespace quarry

@@ -69,6 +69,9 @@ class ApplyRun {
   // its Status and its time.
   std::pair<Status, std::int64_t> unroute();
   Status weigh_started();
+  // The books' changes so far, in one write (the router reads them from
+  // the store).
+  Status flush() { return launcher_.flush_records(); }
   void book(const char* name, std::int64_t ms) { out_.timings_ms.emplace_back(name, ms); }
   // Runs `phase` and books its time under `name`.
   template <typename F>
@@ -85,14 +88,16 @@ class ApplyRun {
     }
   }
   // The outcome, with the error of the router update that ran alongside.
-  ExecOutcome take(const Status& unrouted) {
+  ExecOutcome take(const Status& unrouted, const Status& books) {
     if (!unrouted) out_.errors.push_back("router: " + unrouted.error().message);
+    if (!books) out_.errors.push_back("books of " + st_.stack + ": " + books.error().message);
     return std::move(out_);
   }
 
  private:
   static LaunchOptions with_avoided(LaunchOptions o, const ControlPlan& plan) {
     o.avoid_servers.insert(plan.avoid.begin(), plan.avoid.end());
+    o.batch_records = true;
     return o;
   }
   void event(std::string kind, std::string server, std::string text) {
@@ -283,9 +288,9 @@ Status ApplyRun::weigh_started() {
     if (r.weight > 0) weight[r.server + "/" + r.name] = r.weight;
   }
   if (weight.empty()) return {};
-  auto recs = StackRecords::load(*env_.store, st_.stack);
+  auto recs = launcher_.records(st_.stack);
   if (!recs) return std::unexpected(recs.error());
-  return recs->update([&](const ContainerRecord& r) { return weight.count(r.server + "/" + r.name) > 0; },
+  return (*recs)->update([&](const ContainerRecord& r) { return weight.count(r.server + "/" + r.name) > 0; },
                       [&](ContainerRecord& r) { r.weight = weight[r.server + "/" + r.name]; });
 }
 
@@ -295,9 +300,12 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
   ApplyRun run(env_, st, plan, options_, settings_);
   run.timed("free", [&] { run.free_slices(); });
   bool reroute = run.timed("forget", [&] { return run.forget_lost(); });
+  // The books are written once per phase, not once per action: here what
+  // was forgotten, before the router reads them.
+  Status forgotten = run.flush();
   // The router stops sending to what was forgotten while the rest goes on.
   std::future<std::pair<Status, std::int64_t>> unrouted;
-  if (reroute) unrouted = std::async(std::launch::async, [&] { return run.unroute(); });
+  if (reroute && forgotten) unrouted = std::async(std::launch::async, [&] { return run.unroute(); });
   run.timed("fix", [&] { run.remove_and_restart(); });
   bool routed = run.timed("start", [&] { return run.start_missing(); });
   Status unroute_status;
@@ -308,9 +316,12 @@ ExecOutcome PlanExecutor::apply(const StackState& st, const ControlPlan& plan) {
   }
   if (routed) {
     if (auto s = run.weigh_started(); !s) unroute_status = s;
-    run.timed("route", [&] { run.route(); });
   }
-  return run.take(unroute_status);
+  // What was removed, restarted and started (with its weight), in one
+  // write (with what the first write failed to write).
+  Status books = run.flush();
+  if (routed && books) run.timed("route", [&] { run.route(); });
+  return run.take(unroute_status, forgotten ? books : forgotten);
 }
 
 }  // namespace quarry

@@ -9,6 +9,9 @@
 //      health-gated and unrouted until then, then route them.
 // The router update of phase 1 runs alongside phases 2 and 3, so a lost
 // server leaves the router while its replicas' replacements start.
+// The stack's books are written once after phase 1 (before the router
+// reads them) and once at the end, not once per action (StackRecords,
+// RecordWrites::Batched).
 // Nodes that dial a moved service are refreshed by the loop through the
 // deploy path (link_refresh.h), not here.
 // Returns the events to journal and the updated restart book; an action

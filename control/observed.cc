@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/json_text.h"
 #include "store/store_json.h"
 
 namespace quarry {
@@ -140,10 +141,30 @@ Result<StackObservation> observation_from(const nlohmann::json& doc, const std::
   return o;
 }
 
+// As put_json writes {at_ms, containers: [to_json(c)...]}, written directly.
 std::string observation_text(const StackObservation& o) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& c : o.containers) list.push_back(to_json(c));
-  return nlohmann::json{{"at_ms", o.at_ms}, {"containers", list}}.dump(2) + "\n";  // as put_json writes
+  JsonText out;
+  out.begin_object();
+  out.key("at_ms"), out.value(o.at_ms);
+  out.key("containers");
+  out.begin_array();
+  for (const auto& c : o.containers) {
+    out.begin_object();  // to_json's members, in nlohmann's (sorted) order
+    out.key("index"), out.value(c.index);
+    out.key("last_seen_ms"), out.value(c.last_seen_ms);
+    out.key("name"), out.value(c.name);
+    out.key("node"), out.value(c.node);
+    out.key("release"), out.value(c.release);
+    out.key("running"), out.value(c.running);
+    out.key("server"), out.value(c.server);
+    out.key("stack"), out.value(c.stack);
+    out.key("state"), out.value(c.state);
+    out.key("status"), out.value(c.status);
+    out.end_object();
+  }
+  out.end_array();
+  out.end_object();
+  return out.take();
 }
 
 bool same_but_times(const ObservedContainer& a, const ObservedContainer& b) {
@@ -166,17 +187,18 @@ Status save_observation(Store& store, const std::string& stack, const StackObser
 
 Result<const StackObservation*> ObservationBook::last(Store& store, const std::string& stack) {
   auto& e = entries_[stack];
-  auto text = store.get(observed_key(stack));
-  if (!text) {
+  auto revision = store.revision(observed_key(stack));
+  if (!revision) {
     e.known = false;
-    return std::unexpected(text.error());
+    return std::unexpected(revision.error());
   }
-  std::string now = text->value_or("");
-  if (e.known && e.present == text->has_value() && now == e.text) return &e.observation;
+  if (e.known && *revision == e.revision) return &e.observation;
   e.known = false;
+  auto text = store.get_versioned(observed_key(stack));
+  if (!text) return std::unexpected(text.error());
   StackObservation o;
-  if (text->has_value()) {
-    auto doc = nlohmann::json::parse(now, nullptr, /*allow_exceptions=*/false);
+  if (text->value) {
+    auto doc = nlohmann::json::parse(*text->value, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded()) {
       return fail(store.locate(observed_key(stack)) +
                   ": corrupt JSON: the file does not parse; restore it or remove it");
@@ -185,24 +207,48 @@ Result<const StackObservation*> ObservationBook::last(Store& store, const std::s
     if (!parsed) return std::unexpected(parsed.error());
     o = std::move(*parsed);
   }
-  e.present = text->has_value();
-  e.text = std::move(now);
+  e.revision = text->revision;
   e.observation = std::move(o);
   e.known = true;
   return &e.observation;
 }
 
+bool ObservationBook::holds(const std::string& stack,
+                            const std::map<std::string, std::vector<ObservedContainer>>& reported,
+                            const std::function<bool(const std::string& server)>& answered) const {
+  auto it = entries_.find(stack);
+  if (it == entries_.end() || !it->second.known || it->second.revision == 0) return false;
+  const auto& kept = it->second.observation.containers;
+  // The kept head must be what was reported; those servers answered, so
+  // what the pass keeps of silent servers can only be the kept tail, and
+  // is all of it when every server there is silent.
+  std::size_t i = 0;
+  for (const auto& [server, list] : reported) {
+    for (const auto& c : list) {
+      if (i >= kept.size() || !same_but_times(c, kept[i])) return false;
+      ++i;
+    }
+  }
+  for (; i < kept.size(); ++i) {
+    if (answered(kept[i].server)) return false;
+  }
+  return true;
+}
+
 Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {
   auto& e = entries_[stack];
-  if (e.known && e.present && e.observation.containers.size() == o.containers.size() &&
+  if (e.known && e.revision != 0 && e.observation.containers.size() == o.containers.size() &&
       std::equal(o.containers.begin(), o.containers.end(), e.observation.containers.begin(), same_but_times)) {
     return false;
   }
   e.known = false;
   std::string text = observation_text(o);
   if (auto s = store.put(observed_key(stack), text); !s) return std::unexpected(s.error());
-  e.present = true;
-  e.text = std::move(text);
+  // The revision of what was written, read back with the value: a writer
+  // in between leaves the entry unknown (read again next time).
+  auto now = store.get_versioned(observed_key(stack));
+  if (!now || now->value != text) return true;
+  e.revision = now->revision;
   e.observation = std::move(o);
   e.known = true;
   return true;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -87,9 +88,9 @@ Result<StackObservation> load_observation(Store& store, const std::string& stack
 Status save_observation(Store& store, const std::string& stack, const StackObservation& observation);
 
 // The observations a long-lived writer (the control loop) keeps: each
-// stack's is read back without parsing while the store holds the text last
-// read or written, and written only when what the servers report of the
-// stack changed. Times aside: `at_ms`, every `last_seen_ms`, and the status
+// stack's is read back without parsing while the store's revision of it is
+// the one last read or written (no text is kept or compared), and written
+// only when what the servers report of the stack changed. Times aside: `at_ms`, every `last_seen_ms`, and the status
 // text of a running container ("Up 3 minutes" ages by itself) do not count
 // as a change, so a steady stack's observation keeps the pass that last
 // changed it, and a container in it was last seen at its server's last
@@ -101,12 +102,19 @@ class ObservationBook {
   // Writes `o` unless it equals what last() read or save() wrote, times
   // aside; true when written.
   Result<bool> save(Store& store, const std::string& stack, StackObservation o);
+  // True when the observation a pass makes of the stack, times aside,
+  // equals what last() read or save() wrote: the containers `reported` by
+  // the servers that answered (by server, in order), then what the book
+  // holds of the servers that did not (`answered` false). save() would
+  // write nothing. Checked without building the observation, and asking
+  // `answered` only of what the book holds beyond `reported`.
+  bool holds(const std::string& stack, const std::map<std::string, std::vector<ObservedContainer>>& reported,
+             const std::function<bool(const std::string& server)>& answered) const;
 
  private:
   struct Entry {
-    bool known = false;    // `text` and `observation` are what the store holds
-    bool present = false;  // the store has the document
-    std::string text;
+    bool known = false;         // `observation` is what the store held at `revision`
+    std::int64_t revision = 0;  // 0: absent
     StackObservation observation;
   };
   std::map<std::string, Entry> entries_;

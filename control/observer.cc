@@ -1,6 +1,7 @@
 #include "control/observer.h"
 
 #include <charconv>
+#include <cstring>
 #include <optional>
 
 #include "launcher/container_ops.h"
@@ -91,10 +92,29 @@ bool scan_string(const char*& p, const char* end, std::string* out) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+// A JSON string from `p` (just past its opening quote), viewed in place
+// when it holds no escape (docker's keys never do, its labels seldom), else
+// unescaped into `scratch`.
+bool scan_view(const char*& p, const char* end, std::string_view& key, std::string& scratch) {
+  const char* from = p;
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  if (p < end && *p == '"') {
+    key = std::string_view(from, static_cast<std::size_t>(p - from));
+    ++p;
+    return true;
+  }
+  p = from;
+  if (!scan_string(p, end, &scratch)) return false;
+  key = scratch;
+  return true;
+}
+
 // The members of one `docker ps --format '{{json .}}'` line that the
 // observer reads.
 struct PsLine {
-  std::string id, names, state, status, labels, ports;
+  std::string id, names, state, status, ports;
+  std::string_view labels;     // in the line, or in `labels_text` when it held escapes
+  std::string labels_text;
 };
 
 // Reads one line that is a flat JSON object of string members (what docker
@@ -110,18 +130,22 @@ bool scan_ps_line(std::string_view line, PsLine& out) {
   if (p >= end || *p++ != '{') return false;
   skip();
   if (p < end && *p == '}') return ++p, skip(), p == end;
-  std::string key;
+  std::string scratch;
+  std::string_view key;
   while (true) {
     skip();
-    if (p >= end || *p++ != '"' || !scan_string(p, end, &key)) return false;
+    if (p >= end || *p++ != '"' || !scan_view(p, end, key, scratch)) return false;
     skip();
     if (p >= end || *p++ != ':') return false;
     skip();
     if (p >= end || *p++ != '"') return false;
-    std::string* into = key == "ID" ? &out.id : key == "Names" ? &out.names : key == "State" ? &out.state
-                      : key == "Status" ? &out.status : key == "Labels" ? &out.labels : key == "Ports" ? &out.ports
-                                                                                                : nullptr;
-    if (!scan_string(p, end, into)) return false;
+    if (key == "Labels") {
+      if (!scan_view(p, end, out.labels, out.labels_text)) return false;
+    } else {
+      std::string* into = key == "ID" ? &out.id : key == "Names" ? &out.names : key == "State" ? &out.state
+                        : key == "Status" ? &out.status : key == "Ports" ? &out.ports : nullptr;
+      if (!scan_string(p, end, into)) return false;
+    }
     skip();
     if (p >= end) return false;
     if (*p == ',') {
@@ -177,6 +201,12 @@ int number_of(const std::string& text) {
 std::optional<std::vector<ObservedContainer>> quick_observed(const std::string& server, std::string_view output,
                                                              std::int64_t now_ms) {
   std::vector<ObservedContainer> out;
+  std::size_t lines = 1;  // counted with memchr: std::count walks byte by byte
+  for (const char *q = output.data(), *end = q + output.size();
+       (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<std::size_t>(end - q)))); ++q) {
+    ++lines;
+  }
+  out.reserve(lines);
   PsLine line;
   std::size_t start = 0;
   while (start < output.size()) {
@@ -185,14 +215,15 @@ std::optional<std::vector<ObservedContainer>> quick_observed(const std::string& 
     start = nl == std::string_view::npos ? output.size() : nl + 1;
     auto b = text.find_first_not_of(" \t\r\n");
     if (b == std::string_view::npos) continue;
-    for (auto* f : {&line.id, &line.names, &line.state, &line.status, &line.labels, &line.ports}) f->clear();
+    for (auto* f : {&line.id, &line.names, &line.state, &line.status, &line.ports}) f->clear();
+    line.labels = {};
     if (!scan_ps_line(text.substr(b), line) || line.id.empty()) return std::nullopt;
     if (!line.ports.empty() && !parse_ps_ports(line.ports)) return std::nullopt;
     auto labels = quarry_labels(line.labels);
     if (labels.stack.empty()) continue;
     ObservedContainer o;
     o.server = server;
-    o.name = line.names.substr(0, line.names.find(','));
+    o.name.assign(std::string_view(line.names).substr(0, line.names.find(',')));
     o.stack = std::move(labels.stack);
     o.node = std::move(labels.node);
     o.release = number_of(labels.release);

@@ -1,8 +1,10 @@
 #include "control/planner.h"
 
 #include <algorithm>
-#include <tuple>
+#include <functional>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include "control/link_refresh.h"
 #include "launcher/stack_records.h"
@@ -48,9 +50,13 @@ class Planner {
     plan_.stack = st.stack;
     by_replica_.reserve(st_.books.size());
     for (const auto& r : st_.books) by_replica_.push_back(&r);
-    std::stable_sort(by_replica_.begin(), by_replica_.end(), [](const auto* a, const auto* b) {
-      return std::tie(a->node, a->index) < std::tie(b->node, b->index);
-    });
+    auto order = [](const auto* a, const auto* b) { return std::tie(a->node, a->index) < std::tie(b->node, b->index); };
+    // The books are kept sorted by (node, release, index): one release's
+    // are in order already.
+    if (!std::is_sorted(by_replica_.begin(), by_replica_.end(), order)) {
+      std::stable_sort(by_replica_.begin(), by_replica_.end(), order);
+    }
+    match_observed();
   }
 
   ControlPlan run() {
@@ -75,15 +81,38 @@ class Planner {
     return it == st_.health.end() ? Health::Up : it->second.state;
   }
 
-  const ObservedContainer* seen(const ContainerRecord& r) const {
-    auto it = st_.observed.find(r.server);
-    if (it == st_.observed.end()) return nullptr;
-    for (const auto& c : it->second) {
-      if (c.name == r.name) return &c;
+  // Each record's container as its server reported it (the first of that
+  // name in the server's list), and every reported container some record
+  // names (the rest is drift): one hashed lookup per record, no walk of a
+  // server's list and no sort of strings.
+  void match_observed() {
+    struct Seen {
+      std::size_t hash;
+      const std::string* server;  // the key it was reported under
+      const ObservedContainer* container;
+    };
+    std::vector<Seen> by_name;
+    for (const auto& [server, list] : st_.observed) {
+      for (const auto& c : list) by_name.push_back({std::hash<std::string_view>{}(c.name), &server, &c});
     }
-    return nullptr;
+    // Stable: within one hash, the servers' order and each list's order.
+    std::stable_sort(by_name.begin(), by_name.end(), [](const Seen& a, const Seen& b) { return a.hash < b.hash; });
+    seen_.assign(st_.books.size(), nullptr);
+    for (std::size_t i = 0; i < st_.books.size(); ++i) {
+      const auto& r = st_.books[i];
+      auto from = std::lower_bound(by_name.begin(), by_name.end(), std::hash<std::string_view>{}(r.name),
+                                   [](const Seen& s, std::size_t h) { return s.hash < h; });
+      for (auto it = from; it != by_name.end() && it->hash == from->hash; ++it) {
+        if (*it->server != r.server || it->container->name != r.name) continue;
+        if (!seen_[i]) seen_[i] = it->container;
+        known_.push_back(it->container);
+      }
+    }
+    std::sort(known_.begin(), known_.end());
   }
-  bool answered(const std::string& server) const { return st_.observed.count(server) > 0; }
+  // Some record names this reported container.
+  bool known(const ObservedContainer& c) const { return std::binary_search(known_.begin(), known_.end(), &c); }
+  std::size_t place_of(const ContainerRecord& r) const { return static_cast<std::size_t>(&r - st_.books.data()); }
 
   void add(ControlAction a) { plan_.actions.push_back(std::move(a)); }
 
@@ -95,20 +124,28 @@ class Planner {
     for (const auto& in : d.instructions.instructions) {
       if (in.op == Op::Deploy) {
         int scale = d.scale.count(in.target) ? d.scale.at(in.target) : in.process.scale;
-        for (int i = 1; i <= scale; ++i) plan_replica(in, d.number, i);
+        auto [at, end] = records_of(in.target);
+        for (int i = 1; i <= scale; ++i) plan_replica(in, d.number, i, at, end);
       } else if (in.op == Op::Ensure && newest) {
-        plan_replica(in, d.number, 1);
+        auto [at, end] = records_of(in.target);
+        plan_replica(in, d.number, 1, at, end);
       }
     }
   }
 
+  using Cursor = std::vector<const ContainerRecord*>::const_iterator;
+  // The records of `node`, by index (and within one in the books' order).
+  std::pair<Cursor, Cursor> records_of(const std::string& node) const {
+    return std::equal_range(by_replica_.cbegin(), by_replica_.cend(), node, NodeOrder{});
+  }
+
   // The book's record of one wanted replica: for a node the one of this
   // release; a service is one container whatever release started it.
-  const ContainerRecord* record_of(const Instruction& in, int release, int index) const {
+  // `at` walks the node's records forward: indices are asked in order.
+  const ContainerRecord* record_of(const Instruction& in, int release, int index, Cursor& at, Cursor end) const {
+    while (at != end && (*at)->index < index) ++at;
     const ContainerRecord* found = nullptr;
-    const ReplicaOrder::Key key{in.target, index};
-    auto [from, to] = std::equal_range(by_replica_.begin(), by_replica_.end(), key, ReplicaOrder{});
-    for (auto it = from; it != to; ++it) {  // in the books' order
+    for (auto it = at; it != end && (*it)->index == index; ++it) {  // in the books' order
       const auto* r = *it;
       if (!in.process.is_service && r->release != release) continue;
       if (!found || r->release > found->release) found = r;
@@ -116,14 +153,14 @@ class Planner {
     return found;
   }
 
-  void plan_replica(const Instruction& in, int release, int index) {
-    const auto* r = record_of(in, release, index);
+  void plan_replica(const Instruction& in, int release, int index, Cursor& at, Cursor end) {
+    const auto* r = record_of(in, release, index, at, end);
     if (!r) {
       add(ControlAction{ActionKind::Start, in.target, in.process.is_service, index, release, "", "",
                  "desired replica has no container", false, false});
       return;
     }
-    wanted_[static_cast<std::size_t>(r - st_.books.data())] = true;
+    wanted_[place_of(*r)] = true;
     switch (health(r->server)) {
       case Health::Down:
         if (in.process.is_service && !in.process.reschedule) {
@@ -139,12 +176,14 @@ class Planner {
       case Health::Up:
         break;
     }
-    if (!answered(r->server)) return;  // not asked this pass
-    const auto* c = seen(*r);
-    auto key = replica_key(r->node, r->index);
-    auto rs = st_.restarts.find(key);
+    const auto* c = seen_[place_of(*r)];
+    if (!c && !st_.did_answer(r->server)) return;  // not asked this pass
+    // Most replicas have no restart history: no key is made for them.
+    auto rs = st_.restarts.empty() ? st_.restarts.end() : st_.restarts.find(replica_key(r->node, r->index));
     if (c && c->running) {
-      if (rs != st_.restarts.end() && st_.now_ms - rs->second.last_ms >= s_.stable_after_ms) plan_.stable.push_back(key);
+      if (rs != st_.restarts.end() && st_.now_ms - rs->second.last_ms >= s_.stable_after_ms) {
+        plan_.stable.push_back(rs->first);
+      }
       return;
     }
     ActionKind kind = c ? ActionKind::Restart : ActionKind::Replace;
@@ -184,15 +223,10 @@ class Planner {
   }
 
   void drift() {
-    std::vector<std::pair<std::string_view, std::string_view>> known;  // (server, name), sorted
-    known.reserve(st_.books.size());
-    for (const auto& r : st_.books) known.emplace_back(r.server, r.name);
-    std::sort(known.begin(), known.end());
     for (const auto& [server, list] : st_.observed) {
       if (health(server) != Health::Up) continue;
       for (const auto& c : list) {
-        const std::pair<std::string_view, std::string_view> key(server, c.name);
-        if (std::binary_search(known.begin(), known.end(), key)) continue;
+        if (known(c)) continue;
         add(ControlAction{ActionKind::Remove, c.node, false, c.index, c.release, server, c.name,
                    "labelled " + st_.stack + " but no record knows it (stale or drift)", false, false});
       }
@@ -216,13 +250,14 @@ class Planner {
   ControlPlan plan_;
   std::vector<bool> wanted_;  // by the record's place in the books
   // The books' records sorted by (node, index), and within one in the
-  // books' order: a replica's record is found without a walk of every record.
-  struct ReplicaOrder {
-    using Key = std::tuple<const std::string&, const int&>;
-    bool operator()(const ContainerRecord* a, const Key& k) const { return std::tie(a->node, a->index) < k; }
-    bool operator()(const Key& k, const ContainerRecord* a) const { return k < std::tie(a->node, a->index); }
+  // books' order: a node's records are found once, then walked by index.
+  struct NodeOrder {
+    bool operator()(const ContainerRecord* a, const std::string& node) const { return a->node < node; }
+    bool operator()(const std::string& node, const ContainerRecord* a) const { return node < a->node; }
   };
   std::vector<const ContainerRecord*> by_replica_;
+  std::vector<const ObservedContainer*> seen_;   // by the record's place in the books; null: not reported
+  std::vector<const ObservedContainer*> known_;  // reported containers some record names, sorted
 };
 
 }  // namespace

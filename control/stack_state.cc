@@ -82,9 +82,14 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
   StackState st;
   st.stack = stack;
   st.now_ms = pass.now_ms;
-  auto releases = load_releases(store, stack);
-  if (!releases) return std::unexpected(releases.error());
-  auto desired = desired_releases(*releases);
+  Result<std::vector<DesiredRelease>> desired;
+  if (pass.desired) {
+    desired = pass.desired->get(store, stack);
+  } else if (auto releases = load_releases(store, stack)) {
+    desired = desired_releases(*releases);
+  } else {
+    desired = std::unexpected(releases.error());
+  }
   if (!desired) return std::unexpected(desired.error());
   st.desired = std::move(*desired);
   auto books = pass.books ? pass.books->take(store, stack) : load_containers(store, stack);
@@ -94,11 +99,11 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
   if (!restarts) return std::unexpected(restarts.error());
   st.restarts = std::move(*restarts);
   st.observed = std::move(mine);
+  st.answered = pass.answered;
   for (const auto& [id, h] : *pass.health) {
     if (h.state != Health::Up) st.health.emplace(id, h);
   }
   for (const auto& r : st.books) {
-    if (pass.answered->count(r.server)) st.observed[r.server];
     if (!r.service) continue;
     if (auto it = pass.addresses->find(r.server); it != pass.addresses->end()) st.addresses.emplace(*it);
   }
@@ -108,24 +113,24 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack, cons
 Result<std::vector<ContainerRecord>> BooksCache::take(Store& store, const std::string& stack) {
   auto& e = entries_[stack];
   const std::string key = "stacks/" + stack + "/containers.json";
-  auto text = store.get(key);
-  if (!text) {
+  auto revision = store.revision(key);
+  if (!revision) {
     e.held = false;
-    return std::unexpected(text.error());
+    return std::unexpected(revision.error());
   }
-  std::string now = text->value_or("");
-  if (e.held && e.present == text->has_value() && now == e.text) {
+  if (e.held && *revision == e.revision) {
     e.held = false;
     return std::move(e.books);
   }
   e.held = false;
   e.books.clear();
-  e.present = text->has_value();
-  e.text = std::move(now);
+  auto text = store.get_versioned(key);
+  if (!text) return std::unexpected(text.error());
+  e.revision = text->revision;
   // As load_containers reads them.
   std::vector<ContainerRecord> out;
-  if (!*text) return out;
-  auto doc = nlohmann::json::parse(e.text, nullptr, /*allow_exceptions=*/false);
+  if (!text->value) return out;
+  auto doc = nlohmann::json::parse(*text->value, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     return fail(store.locate(key) + ": corrupt JSON: the file does not parse; restore it or remove it");
   }
@@ -144,6 +149,30 @@ void BooksCache::give_back(const std::string& stack, std::vector<ContainerRecord
   if (it == entries_.end() || it->second.held) return;
   it->second.books = std::move(books);
   it->second.held = true;
+}
+
+Result<std::vector<DesiredRelease>> DesiredCache::get(Store& store, const std::string& stack) {
+  const std::string dir = "stacks/" + stack + "/releases";
+  auto names = store.list(dir);
+  if (!names) return std::unexpected(names.error());
+  // The revisions are read before the releases: a release written in
+  // between is read again next time.
+  std::vector<std::pair<std::string, std::int64_t>> files;
+  for (const auto& name : *names) {
+    if (!name.ends_with(".json")) continue;  // as load_releases reads them
+    auto revision = store.revision(dir + "/" + name);
+    if (!revision) return std::unexpected(revision.error());
+    files.emplace_back(name, *revision);
+  }
+  auto it = entries_.find(stack);
+  if (it != entries_.end() && it->second.files == files) return it->second.desired;
+  if (it != entries_.end()) entries_.erase(it);
+  auto releases = load_releases(store, stack);
+  if (!releases) return std::unexpected(releases.error());
+  auto desired = desired_releases(*releases);
+  if (!desired) return std::unexpected(desired.error());
+  entries_[stack] = Entry{std::move(files), *desired};
+  return desired;
 }
 
 Status read_slices(Placer& placer, StackState& state) {

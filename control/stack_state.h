@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,15 @@ struct StackState {
   std::map<std::string, ServerHealth> health;  // every known server
   std::map<std::string, std::string> addresses;  // server id -> its address (ServerRecord::ip)
   // server -> this stack's containers it reported; a server absent here did
-  // not answer this pass (or was not asked).
+  // not answer this pass (or was not asked), unless `answered` names it.
   std::map<std::string, std::vector<ObservedContainer>> observed;
+  // When set: every server that answered this pass (reporting containers
+  // of the stack or not), so that `observed` needs no entry for those that
+  // reported none.
+  const std::unordered_set<std::string>* answered = nullptr;
+  bool did_answer(const std::string& server) const {
+    return observed.count(server) > 0 || (answered && answered->count(server) > 0);
+  }
   RestartBook restarts;
   // The ids of the stack's placed or pending grid slices; empty when not read
   // (then no slice is freed).
@@ -63,9 +71,10 @@ Result<StackState> read_stack_state(Store& store, const std::string& stack,
                                     const std::map<std::string, ServerHealth>& health, std::int64_t now_ms);
 
 // Each stack's books as a long-lived reader (the control loop) parsed
-// them, used again while the store's text of them is unchanged: a steady
-// cluster's books are read each pass but parsed once. Lent to one
-// StackState at a time and given back after.
+// them, used again while the store's revision of them is unchanged: a
+// steady cluster's books cost a revision read per pass and are parsed once
+// (no text is kept or compared). Lent to one StackState at a time and given
+// back after.
 class BooksCache {
  public:
   Result<std::vector<ContainerRecord>> take(Store& store, const std::string& stack);
@@ -73,10 +82,27 @@ class BooksCache {
 
  private:
   struct Entry {
-    bool held = false;  // `books` parsed from `text`, not lent out
-    bool present = false;  // the store has the document
-    std::string text;
+    bool held = false;          // `books` parsed from the value at `revision`, not lent out
+    std::int64_t revision = 0;  // 0: absent
     std::vector<ContainerRecord> books;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+// Each stack's live releases as a long-lived reader (the control loop)
+// read them, used again while the stack's release files and their
+// revisions are the same: a steady stack's releases cost a listing and a
+// revision read per release file each pass, and are parsed once.
+class DesiredCache {
+ public:
+  // desired_releases(load_releases(store, stack)), from the cache when
+  // nothing changed.
+  Result<std::vector<DesiredRelease>> get(Store& store, const std::string& stack);
+
+ private:
+  struct Entry {
+    std::vector<std::pair<std::string, std::int64_t>> files;  // release file -> revision
+    std::vector<DesiredRelease> desired;
   };
   std::map<std::string, Entry> entries_;
 };
@@ -88,17 +114,18 @@ struct PassSnapshot {
   // The servers not up (more may be given: the rest are skipped, at a cost
   // per stack, so a pass gives only these).
   const std::map<std::string, ServerHealth>* health = nullptr;
-  const std::set<std::string>* answered = nullptr;              // servers that answered this pass
+  const std::unordered_set<std::string>* answered = nullptr;    // servers that answered this pass
   BooksCache* books = nullptr;                                   // null: the books are parsed each time
+  DesiredCache* desired = nullptr;                               // null: the releases are parsed each time
 };
 
 // read_stack_state for one stack of a pass, from the snapshot and `mine`,
 // this stack's containers by the server that reported them. What the
 // planner reads of the other servers is kept, nothing more: `health` holds
 // every server not up (a server absent from it is up), `addresses` the
-// servers of its services' records (link_refresh.h), and `observed` (from
-// `mine`) an entry for every answering server that holds a record of the
-// stack. Costs the stack's own size, not the cluster's.
+// servers of its services' records (link_refresh.h), `observed` is `mine`
+// and `answered` the pass's set of servers that answered. Costs the
+// stack's own size, not the cluster's.
 Result<StackState> read_stack_state(Store& store, const std::string& stack, const PassSnapshot& pass,
                                     std::map<std::string, std::vector<ObservedContainer>> mine);
 

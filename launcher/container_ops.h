@@ -40,6 +40,10 @@ struct LaunchOptions {
   // Servers no container is placed on (not up, as the control loop last saw
   // them); a server that fails a start during the launch joins them.
   std::set<std::string> avoid_servers;
+  // The books' changes held and written by Launcher::flush_records() (the
+  // control loop: one write per stack and phase) instead of one write per
+  // step (a deploy). See StackRecords.
+  bool batch_records = false;
 };
 
 struct StartRequest {

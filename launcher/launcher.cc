@@ -56,11 +56,24 @@ Result<StackRecords*> Launcher::records(const std::string& stack) {
   std::lock_guard lock(mu_);
   auto& slot = stacks_[stack];
   if (!slot) {
-    auto loaded = StackRecords::load(*deps_.store, stack);
+    auto loaded =
+        StackRecords::load(*deps_.store, stack, options_.batch_records ? RecordWrites::Batched : RecordWrites::Each);
     if (!loaded) return std::unexpected(loaded.error());
     slot = std::make_unique<StackRecords>(std::move(*loaded));
   }
   return slot.get();
+}
+
+Status Launcher::flush_records() {
+  std::vector<StackRecords*> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [stack, recs] : stacks_) all.push_back(recs.get());
+  }
+  for (auto* recs : all) {
+    if (auto s = recs->flush(); !s) return s;
+  }
+  return {};
 }
 
 Result<ServerRecord> Launcher::server(const std::string& id) {

@@ -94,7 +94,14 @@ class Launcher {
   // Drops records whose server cannot be reached (no docker call) and frees
   // their slices; the containers are removed as stale when it comes back.
   Status forget(const std::string& stack, const std::vector<ContainerRecord>& records);
+  // Reads the books from the store: call flush_records() first when
+  // batch_records is set.
   Status sync_router();
+  // Writes the books' changes this launch holds (batch_records), one write
+  // per stack; nothing when none is held.
+  Status flush_records();
+  // The books of `stack` as this launch holds them.
+  Result<StackRecords*> records(const std::string& stack);
 
  private:
   Status tag_kept(const std::vector<ContainerRecord>& kept, const BuiltImage& image);
@@ -138,7 +145,6 @@ class Launcher {
   Prober& prober() { return deps_.prober ? *deps_.prober : hq_prober_; }
   Result<ServerRecord> server(const std::string& id);
   int next_port(const std::string& server);
-  Result<StackRecords*> records(const std::string& stack);
   void problem(std::string text);
 
   LaunchDeps deps_;

@@ -4,13 +4,27 @@
 
 namespace quarry {
 
-Result<StackRecords> StackRecords::load(Store& store, const std::string& stack) {
+Result<StackRecords> StackRecords::load(Store& store, const std::string& stack, RecordWrites writes) {
   auto records = load_containers(store, stack);
   if (!records) return std::unexpected(records.error());
-  return StackRecords(store, stack, std::move(*records));
+  return StackRecords(store, stack, writes, std::move(*records));
 }
 
-Status StackRecords::save_locked() { return save_containers(*store_, stack_, records_); }
+Status StackRecords::save_locked() {
+  if (writes_ == RecordWrites::Batched) {
+    dirty_ = true;
+    return {};
+  }
+  return save_containers(*store_, stack_, records_);
+}
+
+Status StackRecords::flush() {
+  std::lock_guard lock(mu_);
+  if (!dirty_) return {};
+  if (auto s = save_containers(*store_, stack_, records_); !s) return s;
+  dirty_ = false;
+  return {};
+}
 
 Status StackRecords::add(const ContainerRecord& record) {
   std::lock_guard lock(mu_);

@@ -66,6 +66,16 @@ Result<Versioned> EtcdStore::get_versioned(std::string_view key) {
   return v;
 }
 
+Result<std::int64_t> EtcdStore::revision(std::string_view key) {
+  if (auto s = check_key(key); !s) return std::unexpected(s.error());
+  auto answer = range(full(key), "", true);
+  if (!answer) return std::unexpected(answer.error());
+  if (!answer->contains("kvs") || (*answer)["kvs"].empty()) return std::int64_t{0};
+  auto revision = num((*answer)["kvs"][0], "mod_revision");
+  if (revision <= 0) return fail_remote("etcd: " + full(key) + ": answer has no mod_revision");
+  return revision;
+}
+
 Result<std::optional<std::string>> EtcdStore::get(std::string_view key) {
   auto v = get_versioned(key);
   if (!v) return std::unexpected(v.error());

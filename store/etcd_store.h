@@ -39,6 +39,7 @@ class EtcdStore : public Store {
                          const std::function<void(const std::string&)>& on_wait = {}) override;
   std::string locate(std::string_view key) const override;
   Result<Versioned> get_versioned(std::string_view key) override;
+  Result<std::int64_t> revision(std::string_view key) override;
   Result<bool> commit(const Txn& txn) override;
   Result<std::vector<WatchEvent>> watch(std::string_view prefix, WatchCursor& cursor,
                                         std::chrono::milliseconds timeout) override;

@@ -29,6 +29,7 @@ class FencedStore : public Store {
   }
   std::string locate(std::string_view key) const override { return inner_.locate(key); }
   Result<Versioned> get_versioned(std::string_view key) override { return inner_.get_versioned(key); }
+  Result<std::int64_t> revision(std::string_view key) override { return inner_.revision(key); }
   // A failed fence is an error here (not false), so it cannot pass as a
   // plain CAS conflict.
   Result<bool> commit(const Txn& txn) override;

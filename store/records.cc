@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/json_text.h"
 #include "store/store_json.h"
 
 namespace quarry {
@@ -177,10 +178,42 @@ Result<std::vector<ContainerRecord>> load_containers(Store& store, const std::st
   return out;
 }
 
+std::string containers_text(const std::vector<ContainerRecord>& records) {
+  JsonText out;
+  out.begin_array();
+  for (const auto& r : records) {
+    // to_json's members, in nlohmann's (sorted) order.
+    out.begin_object();
+    out.key("container_port"), out.value(r.container_port);
+    out.key("cpu"), out.value(r.cpu);
+    out.key("host_port"), out.value(r.host_port);
+    out.key("id"), out.value(r.id);
+    out.key("image"), out.value(r.image);
+    out.key("index"), out.value(r.index);
+    if (!r.links.empty()) {
+      out.key("links");
+      out.begin_object();
+      for (const auto& [k, v] : r.links) out.key(k), out.value(v);
+      out.end_object();
+    }
+    out.key("memory_mb"), out.value(r.memory_mb);
+    out.key("name"), out.value(r.name);
+    out.key("node"), out.value(r.node);
+    out.key("release"), out.value(r.release);
+    out.key("server"), out.value(r.server);
+    out.key("service"), out.value(r.service);
+    out.key("stack"), out.value(r.stack);
+    out.key("started_at"), out.value(r.started_at);
+    out.key("state"), out.value(r.state);
+    out.key("weight"), out.value(r.weight);
+    out.end_object();
+  }
+  out.end_array();
+  return out.take();
+}
+
 Status save_containers(Store& store, const std::string& stack, const std::vector<ContainerRecord>& records) {
-  json arr = json::array();
-  for (const auto& r : records) arr.push_back(to_json(r));
-  return put_json(store, "stacks/" + stack + "/containers.json", arr);
+  return store.put("stacks/" + stack + "/containers.json", containers_text(records));
 }
 
 Result<RouteList> load_routes(Store& store, const std::string& stack) {

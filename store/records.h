@@ -85,6 +85,9 @@ Status remove_server(Store& store, const std::string& id);
 Result<std::vector<std::string>> list_stacks(Store& store);
 Result<std::vector<ContainerRecord>> load_containers(Store& store, const std::string& stack);
 Status save_containers(Store& store, const std::string& stack, const std::vector<ContainerRecord>& records);
+// The text save_containers writes: put_json's layout of the array of
+// to_json(record), written directly (json_text.h).
+std::string containers_text(const std::vector<ContainerRecord>& records);
 
 // Routed domains of a stack, as (domain, node) pairs, sorted.
 using RouteList = std::vector<std::pair<std::string, std::string>>;

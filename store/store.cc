@@ -17,6 +17,12 @@ Status check_key(std::string_view key) {
   return {};
 }
 
+Result<std::int64_t> Store::revision(std::string_view key) {
+  auto v = get_versioned(key);
+  if (!v) return std::unexpected(v.error());
+  return v->revision;
+}
+
 Status check_value(std::string_view key, std::size_t size) {
   if (size <= kMaxStoreValue) return {};
   return fail("store: value of " + std::string(key) + " is " + std::to_string(size) + " bytes, over the " +

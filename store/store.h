@@ -132,6 +132,11 @@ class Store {
 
   // The value at `key` with its revision.
   virtual Result<Versioned> get_versioned(std::string_view key) = 0;
+  // The revision of the value at `key` alone (0: absent), without the value
+  // where the backend can (etcd, memory; a directory hashes the file): a
+  // reader that parsed a value once checks with it that it is still the
+  // one it parsed.
+  virtual Result<std::int64_t> revision(std::string_view key);
   // Applies `txn` atomically. true: committed. false: a compare failed and
   // nothing was written. An error (store down, key invalid, value too large)
   // also writes nothing.

@@ -7,7 +7,7 @@
 // (getrusage, every thread), wall time and memory (peak RSS during the
 // pass over the RSS before it):
 //   first    the loop's first pass (no health or observation recorded yet)
-//   steady   the next pass: nothing to do
+//   steady   the next pass: nothing to do (--repeat N: N of them, their mean)
 //   failures 1% of the containers dead (half exited, half gone) and one
 //            server down: restarts, replacements and moves carried out
 // The floor, measured in the same run: the observe step alone (every
@@ -41,6 +41,7 @@ struct Options {
   int stacks = 1000;
   bool json = false;
   bool failures = true;  // --steady: no failures pass (to profile the others)
+  int repeat = 1;         // --repeat N: the steady pass N times (their mean; to profile it)
 };
 
 // Answers the observe query (`docker ps`) of each server from a copy of
@@ -340,7 +341,11 @@ int run(const Options& o) {
   }
   Result<PassReport> first, steady, failed;
   auto m_first = measure([&] { first = fleet.pass(); });
-  auto m_steady = measure([&] { steady = fleet.pass(); });
+  auto m_steady = measure([&] {
+    for (int i = 0; i < o.repeat && (i == 0 || steady); ++i) steady = fleet.pass();
+  });
+  m_steady.cpu /= o.repeat;
+  m_steady.wall /= o.repeat;
   if (!first || !steady) {
     std::fprintf(stderr, "fleet_bench: pass failed: %s\n", (!first ? first : steady).error().message.c_str());
     return 1;
@@ -423,13 +428,17 @@ int main(int argc, char** argv) {
     else if (a == "--servers") value(o.servers);
     else if (a == "--containers") value(o.containers);
     else if (a == "--stacks") value(o.stacks);
+    else if (a == "--repeat") value(o.repeat);
     else {
-      std::fprintf(stderr, "usage: fleet_bench [--servers N] [--containers N] [--stacks N] [--steady] [--json]\n");
+      std::fprintf(stderr,
+                   "usage: fleet_bench [--servers N] [--containers N] [--stacks N] [--steady] [--repeat N] "
+                   "[--json]\n");
       return 2;
     }
   }
-  if (o.servers < 2 || o.stacks < 1 || o.containers < o.stacks || o.servers > 100000 || o.containers > 10000000) {
-    std::fprintf(stderr, "fleet_bench: need 2..100000 servers and stacks..10000000 containers\n");
+  if (o.servers < 2 || o.stacks < 1 || o.containers < o.stacks || o.repeat < 1 || o.servers > 100000 ||
+      o.containers > 10000000) {
+    std::fprintf(stderr, "fleet_bench: need 2..100000 servers, stacks..10000000 containers, --repeat >= 1\n");
     return 2;
   }
   return quarry::run(o);

@@ -46,6 +46,14 @@ Result<Versioned> MemoryStore::get_versioned(std::string_view key) {
   return v;
 }
 
+Result<std::int64_t> MemoryStore::revision(std::string_view key) {
+  if (auto s = check_key(key); !s) return std::unexpected(s.error());
+  std::lock_guard lock(mu_);
+  if (!fault_.empty()) return fail_remote(fault_);
+  auto it = revisions_.find(std::string(key));
+  return it == revisions_.end() ? 0 : it->second;
+}
+
 Result<bool> MemoryStore::commit(const Txn& txn) {
   if (auto s = check_txn(txn); !s) return std::unexpected(s.error());
   {

@@ -121,10 +121,20 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_only_when_it_changed) {
   // Times and a running container's status text are no change.
   StackObservation later{2000, {container("a", true, "Up 2 seconds", 2000)}};
   BOOST_TEST(!book.save(store, "blog", later).value());
+  // What save() would skip, checked without building it: what s1 reported,
+  // or nothing when s1 is silent (what it ran last is kept).
+  auto all = [](const std::string&) { return true; };
+  auto none = [](const std::string&) { return false; };
+  BOOST_TEST(book.holds("blog", {{"s1", later.containers}}, all));
+  BOOST_TEST(!book.holds("blog", {}, all));
+  BOOST_TEST(book.holds("blog", {}, none));
+  BOOST_TEST(!book.holds("blog", {{"s1", {later.containers[0], container("b", true, "Up", 2000)}}}, all));
+  BOOST_TEST(!book.holds("shop", {}, all));  // never read or written
   BOOST_TEST(load_observation(store, "blog").value().at_ms == 1000);
   BOOST_TEST(book.last(store, "blog").value()->at_ms == 1000);
   // A container that exited is.
   StackObservation exited{3000, {container("a", false, "Exited (1) 1 second ago", 3000)}};
+  BOOST_TEST(!book.holds("blog", {{"s1", exited.containers}}, all));
   BOOST_TEST(book.save(store, "blog", exited).value());
   // So is one more container, and so is one gone.
   StackObservation two{4000, {container("a", false, "Exited (1) 1 second ago", 4000), container("b", true, "Up", 4000)}};
@@ -138,6 +148,19 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_only_when_it_changed) {
   BOOST_TEST(store.put("stacks/blog/observed.json", "{not json").has_value());
   BOOST_TEST(!book.last(store, "blog").has_value());
   BOOST_TEST(book.save(store, "blog", two).value());
+}
+
+BOOST_AUTO_TEST_CASE(an_observation_is_written_as_put_json_writes_it) {
+  MemoryStore store;
+  StackObservation o{1000, {container("a", true, "Up 1 second", 1000), container("b\"q", false, "Exited (1)\n", 7)}};
+  BOOST_TEST_REQUIRE(save_observation(store, "blog", o).has_value());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& c : o.containers) list.push_back(to_json(c));
+  BOOST_TEST(store.get("stacks/blog/observed.json").value().value() ==
+             nlohmann::json({{"at_ms", 1000}, {"containers", list}}).dump(2) + "\n");
+  BOOST_TEST(save_observation(store, "blog", StackObservation{5, {}}).has_value());
+  BOOST_TEST(store.get("stacks/blog/observed.json").value().value() ==
+             nlohmann::json({{"at_ms", 5}, {"containers", nlohmann::json::array()}}).dump(2) + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(a_quiet_cluster_rewrites_no_observation_and_ps_ages_from_the_servers_contact) {
@@ -160,7 +183,7 @@ BOOST_AUTO_TEST_CASE(a_quiet_cluster_rewrites_no_observation_and_ps_ages_from_th
   BOOST_TEST(load_observation(f.store, "blog").value().at_ms == f.clock.now_ms());
 }
 
-BOOST_AUTO_TEST_CASE(books_are_parsed_again_only_when_their_text_changed) {
+BOOST_AUTO_TEST_CASE(books_are_parsed_again_only_when_their_revision_changed) {
   test::ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
   BooksCache cache;
@@ -175,8 +198,71 @@ BOOST_AUTO_TEST_CASE(books_are_parsed_again_only_when_their_text_changed) {
   auto books = f.books();
   books.pop_back();
   BOOST_TEST(save_containers(f.store, "blog", books).has_value());
-  BOOST_TEST(cache.take(f.store, "blog").value().size() == 2u);
+  auto fewer = cache.take(f.store, "blog").value();
+  BOOST_TEST(fewer.size() == 2u);
+  // The same text written again is a new revision: parsed again.
+  fewer.front().state = "marked";
+  cache.give_back("blog", fewer);
+  BOOST_TEST(save_containers(f.store, "blog", books).has_value());
+  BOOST_TEST(cache.take(f.store, "blog").value().front().state != "marked");
   BOOST_TEST(cache.take(f.store, "other").value().empty());
+}
+
+// Another handle onto a store that counts the release values read.
+class ReleaseReads : public Store {
+ public:
+  explicit ReleaseReads(Store& s) : s_(s) {}
+  Result<std::optional<std::string>> get(std::string_view k) override {
+    reads += k.find("/releases/") != std::string_view::npos;
+    return s_.get(k);
+  }
+  Status put(std::string_view k, std::string_view v, unsigned m = 0644) override { return s_.put(k, v, m); }
+  Status remove(std::string_view k) override { return s_.remove(k); }
+  Result<std::vector<std::string>> list(std::string_view p) override { return s_.list(p); }
+  Result<StoreLock> lock(std::string_view n, std::string_view h, std::optional<std::chrono::milliseconds> t = std::nullopt,
+                         const std::function<void(const std::string&)>& w = {}) override {
+    return s_.lock(n, h, t, w);
+  }
+  std::string locate(std::string_view k) const override { return s_.locate(k); }
+  Result<Versioned> get_versioned(std::string_view k) override { return s_.get_versioned(k); }
+  Result<std::int64_t> revision(std::string_view k) override { return s_.revision(k); }
+  Result<bool> commit(const Txn& t) override { return s_.commit(t); }
+  Result<std::vector<WatchEvent>> watch(std::string_view p, WatchCursor& c, std::chrono::milliseconds t) override {
+    return s_.watch(p, c, t);
+  }
+  std::string url() const override { return s_.url(); }
+  int reads = 0;
+
+ private:
+  Store& s_;
+};
+
+std::vector<std::string> live(const std::vector<DesiredRelease>& desired) {
+  std::vector<std::string> out;
+  for (const auto& d : desired) out.push_back(std::to_string(d.number) + ":" + d.status);
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(live_releases_are_parsed_again_only_when_a_release_file_changed) {
+  test::ControlFixture f;
+  BOOST_TEST_REQUIRE(f.deploy(1).has_value());
+  ReleaseReads store(f.store);
+  DesiredCache cache;
+  auto full = [&] { return live(desired_releases(load_releases(f.store, "blog").value()).value()); };
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 1);
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 1);  // unchanged: not read again
+  BOOST_TEST_REQUIRE(f.deploy(2).has_value());  // a new file
+  BOOST_TEST(live(cache.get(store, "blog").value()) == std::vector<std::string>{"2:deployed"});
+  BOOST_TEST(store.reads == 3);
+  auto second = load_releases(f.store, "blog").value().back();
+  second.status = "rolled-back";  // a file rewritten
+  BOOST_TEST_REQUIRE(save_release(f.store, second).has_value());
+  BOOST_TEST(live(cache.get(store, "blog").value()) == std::vector<std::string>{"1:deployed"});
+  BOOST_TEST(live(cache.get(store, "blog").value()) == full());
+  BOOST_TEST(store.reads == 5);
+  BOOST_TEST(cache.get(store, "other").value().empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_stacks_state_from_the_pass_snapshot_plans_as_the_full_read_does) {
@@ -188,7 +274,7 @@ BOOST_AUTO_TEST_CASE(a_stacks_state_from_the_pass_snapshot_plans_as_the_full_rea
   std::map<std::string, std::vector<ObservedContainer>> all;
   std::map<std::string, ServerHealth> health;
   std::map<std::string, std::string> addresses;
-  std::set<std::string> answered;
+  std::unordered_set<std::string> answered;
   auto servers = load_servers(f.store);
   BOOST_TEST_REQUIRE(servers.has_value());
   for (const auto& s : *servers) {

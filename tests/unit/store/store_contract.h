@@ -50,6 +50,7 @@ class StoreView : public Store {
   }
   std::string locate(std::string_view k) const override { return s_.locate(k); }
   Result<Versioned> get_versioned(std::string_view k) override { return s_.get_versioned(k); }
+  Result<std::int64_t> revision(std::string_view k) override { return s_.revision(k); }
   Result<bool> commit(const Txn& t) override { return s_.commit(t); }
   Result<std::vector<WatchEvent>> watch(std::string_view p, WatchCursor& c, std::chrono::milliseconds t) override {
     return s_.watch(p, c, t);
@@ -136,6 +137,13 @@ inline void compare_and_swap(Backend& b) {
   BOOST_TEST(value_of(*s, "grid/grid.json") == "v2");
   auto v2 = s->get_versioned("grid/grid.json").value();
   BOOST_TEST(v2.revision != v1.revision);
+  // The revision alone is the one get_versioned gives with the value.
+  BOOST_TEST(s->revision("grid/grid.json").value() == v2.revision);
+  BOOST_TEST(s->revision("grid/none.json").value() == 0);
+  BOOST_REQUIRE(s->put("grid/grid.json", "v4").has_value());
+  BOOST_TEST(s->revision("grid/grid.json").value() != v2.revision);
+  BOOST_TEST(s->revision("grid/grid.json").value() == s->get_versioned("grid/grid.json").value().revision);
+  BOOST_TEST(!s->revision("../escape").has_value());
 }
 
 // Two clients increment one counter with CAS: no increment is lost.
