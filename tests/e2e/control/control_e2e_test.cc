@@ -385,13 +385,15 @@ BOOST_AUTO_TEST_CASE(a_rescheduled_service_moves_off_a_cut_server_and_its_node_f
   }
   BOOST_TEST_MESSAGE("web " << (refresh ? "was refreshed" : "moved with the counter"));
   bool moved = false;
-  for (const auto& e : json_of({"events", "moves", "--json"})) {
+  const auto events = json_of({"events", "moves", "--json"});
+  for (const auto& e : events) {
     if (e.value("seq", std::uint64_t{0}) > after && e.value("kind", "") == "moved" &&
         e.value("text", "").find("counter#1 moved from " + lost) == 0) {
       moved = true;
     }
   }
-  BOOST_TEST(moved, "a `moved` event for counter#1 from " << lost);
+  BOOST_TEST(moved, "a `moved` event for counter#1 from " << lost << "; events after #" << after << ": "
+                                                           << events.dump());
   auto reply = http_get(lab().router_ip(), 80, "moves.quarry.test", "/", 5000);
   BOOST_REQUIRE_MESSAGE(reply.has_value(), (reply ? "" : reply.error().message));
   BOOST_TEST(reply->status == 200);

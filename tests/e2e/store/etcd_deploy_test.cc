@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "store/etcd_store.h"
 #include "tests/e2e/deploy/e2e_cluster.h"
+#include "tests/e2e/store/etcd_cluster_start.h"
 #include "tests/e2e/store/etcd_lab.h"
 
 using namespace quarry;
@@ -79,17 +80,10 @@ void rollback_from_a_peer_hq(TestCluster& c, EtcdStore& store) {
 BOOST_AUTO_TEST_SUITE(etcd_deploy)
 
 BOOST_AUTO_TEST_CASE(deploy_and_rollback_through_etcd) {
-  auto why = EtcdLab::missing_prerequisite();
-  if (why.empty()) why = TestCluster::missing_prerequisite();
-  BOOST_REQUIRE_MESSAGE(why.empty(), "cannot run: " + why);
+  // Every quarry the cluster runs goes through etcd: the whole story.
   EtcdLab etcd;
-  auto started = etcd.start(3);
-  BOOST_REQUIRE_MESSAGE(started.has_value(), (started ? std::string() : started.error().message));
-  // Every quarry the cluster runs inherits it: the whole story goes through etcd.
-  BOOST_REQUIRE(setenv("QUARRY_STORE", etcd.url().c_str(), 1) == 0);
   TestCluster c;
-  auto up = c.start(2, 1024, R"({"policy": "spread", "autosize": false})");
-  BOOST_REQUIRE_MESSAGE(up.has_value(), (up ? std::string() : up.error().message));
+  start_on_etcd(etcd, c, 2, R"({"policy": "spread", "autosize": false})");
 
   BOOST_REQUIRE(c.write_manifest(hello_web_manifest("one", 2)).has_value());
   require_ok(c.quarry({"deploy", "-f", c.manifest(), "--drain", "300"}), "deploy 1");

@@ -24,6 +24,7 @@
 #include "core/text.h"
 #include "launcher/hq_engine.h"
 #include "tests/e2e/deploy/e2e_cluster.h"
+#include "tests/e2e/store/etcd_cluster_start.h"
 #include "tests/e2e/store/etcd_lab.h"
 #include "tests/e2e/support/sshd_fixture.h"
 
@@ -229,19 +230,13 @@ void push_behind_a_peer_is_refused(const Lab& lab, const std::string& work, cons
 BOOST_AUTO_TEST_SUITE(etcd_push)
 
 BOOST_AUTO_TEST_CASE(a_push_survives_the_loss_of_the_hq_that_took_it) {
-  auto why = EtcdLab::missing_prerequisite();
-  if (why.empty()) why = TestCluster::missing_prerequisite();
+  std::string why;
   for (const char* p : {"git", "ssh", "ssh-keygen"}) {
     if (why.empty() && !have_program(p)) why = std::string("no ") + p;
   }
-  BOOST_REQUIRE_MESSAGE(why.empty(), "cannot run: " + why);
   EtcdLab etcd;
-  auto started = etcd.start(3);
-  BOOST_REQUIRE_MESSAGE(started.has_value(), (started ? std::string() : started.error().message));
-  BOOST_REQUIRE(setenv("QUARRY_STORE", etcd.url().c_str(), 1) == 0);
   TestCluster c;
-  auto up = c.start(1, 1024, R"({"policy": "spread", "autosize": false})");
-  BOOST_REQUIRE_MESSAGE(up.has_value(), (up ? std::string() : up.error().message));
+  start_on_etcd(etcd, c, 1, R"({"policy": "spread", "autosize": false})", why);
 
   Lab lab;
   lab.root = make_temp_dir("qr").value();
