@@ -18,6 +18,7 @@
 #include "store/leadership.h"
 #include "store/store.h"
 #include "store/store_json.h"
+#include "tests/fakes/store_view.h"
 
 namespace quarry::contract {
 
@@ -35,31 +36,6 @@ struct Backend {
 };
 
 using namespace std::chrono_literals;
-
-// Another handle onto one Store object (for backends whose peers share it).
-class StoreView : public Store {
- public:
-  explicit StoreView(Store& s) : s_(s) {}
-  Result<std::optional<std::string>> get(std::string_view k) override { return s_.get(k); }
-  Status put(std::string_view k, std::string_view v, unsigned m = 0644) override { return s_.put(k, v, m); }
-  Status remove(std::string_view k) override { return s_.remove(k); }
-  Result<std::vector<std::string>> list(std::string_view p) override { return s_.list(p); }
-  Result<StoreLock> lock(std::string_view n, std::string_view h, std::optional<std::chrono::milliseconds> t = std::nullopt,
-                         const std::function<void(const std::string&)>& w = {}) override {
-    return s_.lock(n, h, t, w);
-  }
-  std::string locate(std::string_view k) const override { return s_.locate(k); }
-  Result<Versioned> get_versioned(std::string_view k) override { return s_.get_versioned(k); }
-  Result<std::int64_t> revision(std::string_view k) override { return s_.revision(k); }
-  Result<bool> commit(const Txn& t) override { return s_.commit(t); }
-  Result<std::vector<WatchEvent>> watch(std::string_view p, WatchCursor& c, std::chrono::milliseconds t) override {
-    return s_.watch(p, c, t);
-  }
-  std::string url() const override { return s_.url(); }
-
- private:
-  Store& s_;
-};
 
 inline std::string value_of(Store& s, const std::string& key) {
   auto v = s.get(key);

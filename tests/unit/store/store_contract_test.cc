@@ -58,9 +58,9 @@ Backend& backend() {
       "memory",
       [] {
         last = std::make_shared<MemoryStore>();
-        return std::unique_ptr<Store>(std::make_unique<contract::StoreView>(*last));
+        return std::unique_ptr<Store>(std::make_unique<StoreView>(*last));
       },
-      [] { return std::unique_ptr<Store>(std::make_unique<contract::StoreView>(*last)); },
+      [] { return std::unique_ptr<Store>(std::make_unique<StoreView>(*last)); },
       [](Store& s, const std::string& name) {
         auto held = s.lock(name, "a holder that dies");
         BOOST_REQUIRE(held.has_value());
