@@ -228,6 +228,13 @@ for n in $(seq 1 "$rounds"); do
   printf 'env round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$live" "$done_ms" "$fms"
 done
 on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
+# Where the time of a push goes: the last env-only push's deploy log, with
+# the hook's steps and the deploy's phases (the same as deploy --timings).
+last_log=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
+if [ -n "$last_log" ]; then
+  echo "the last env-only push's deploy log:"
+  sed 's/^/  | /' "$last_log"
+fi
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 lo() { printf '%s\n' "$@" | sort -n | head -1; }
 hi() { printf '%s\n' "$@" | sort -n | tail -1; }

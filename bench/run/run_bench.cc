@@ -59,7 +59,7 @@ nodes:
     port: 8080
     scale: 3
     memory: 64
-    health: {path: /up, interval: 50ms, retries: 200}
+    health: {path: /up, interval: 50ms, retries: 100}
     depends_on: [counter]
   worker:
     image: quarry-bench/hello:1
@@ -67,7 +67,7 @@ nodes:
     port: 8081
     scale: 2
     memory: 64
-    health: {path: /up, interval: 50ms, retries: 200}
+    health: {path: /up, interval: 50ms, retries: 100}
     depends_on: [counter]
 )";
 
