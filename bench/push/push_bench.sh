@@ -10,7 +10,9 @@
 #
 #   quarry  `git push` until the new reply comes back through the router
 #           by domain (validate, export, build, ship, run, health, route,
-#           from the pre-receive hook, as the git account);
+#           from the pre-receive hook, as the git account): "live", polled
+#           while the push runs; "done" when `git push` returns, after the
+#           old replicas drained (2 s by default) and stopped;
 #   floor   a plain script doing the same work by hand: the same docker
 #           build on the HQ engine, `docker save | ssh SERVER docker load`
 #           to both servers, `docker run` of one web container on each, a
@@ -172,10 +174,13 @@ quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
   echo "$n" >"$app/stamp"
   sed -i "s/^  GREETING: .*/  GREETING: \"bench $n\"/" "$app/quarry.yml"
   g commit -q -am "round $n"
-  local t0; t0=$(now)
-  g push -q hq main 2>"$dir/push-$n.log" || { cat "$dir/push-$n.log"; return 1; }
-  reply_has "http://$router/" hello.quarry.test "bench $n"
-  ms "$t0" "$(now)"
+  local t0 live; t0=$(now)
+  g push -q hq main 2>"$dir/push-$n.log" &
+  local push=$!
+  reply_has "http://$router/" hello.quarry.test "bench $n" || { wait $push; cat "$dir/push-$n.log"; return 1; }
+  live=$(ms "$t0" "$(now)")
+  wait $push || { cat "$dir/push-$n.log"; return 1; }
+  echo "$live $(ms "$t0" "$(now)")"
 }
 
 env_floor_round() {  # env_floor_round N: docker runs of the image the servers have, nginx reload
@@ -204,17 +209,18 @@ env_quarry_round() {  # env_quarry_round N: change one env value only; prints "L
   echo "$live $(ms "$t0" "$(now)")"
 }
 
-qs=() fs=()
+qs=() qds=() fs=()
 for n in $(seq 1 "$rounds"); do
-  qms=$(quarry_round "$n")
+  read -r qms qdone <<<"$(quarry_round "$n")"
   echo "floor-$n" >"$app/stamp"  # a real build for the floor too, not a cache hit
   t0=$(now)
   floor_round "$n"
   fms=$(ms "$t0" "$(now)")
   [ "$n" -gt 1 ] && floor_cleanup $((n - 1))
-  qs+=("$qms") fs+=("$fms")
-  printf 'round %d: quarry %6d ms   floor %6d ms\n' "$n" "$qms" "$fms"
+  qs+=("$qms") qds+=("$qdone") fs+=("$fms")
+  printf 'round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$qms" "$qdone" "$fms"
 done
+last_full=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
 floor_cleanup "$rounds"
 els=() eds=() efs=()
 for n in $(seq 1 "$rounds"); do
@@ -230,19 +236,28 @@ done
 on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
 # Where the time of a push goes: the last env-only push's deploy log, with
 # the hook's steps and the deploy's phases (the same as deploy --timings).
+# Where the time of a push goes: the deploy logs of the last push of each
+# kind, with the hook's steps and the deploy's phases (as deploy --timings).
 last_log=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
-if [ -n "$last_log" ]; then
-  echo "the last env-only push's deploy log:"
-  sed 's/^/  | /' "$last_log"
-fi
+for kind in full env-only; do
+  log=$last_full
+  [ $kind = env-only ] && log=$last_log
+  [ -n "$log" ] || continue
+  echo "the last $kind push's deploy log:"
+  sed 's/^/  | /' "$log"
+done
+echo "the last full push's output (the hook's steps before the deploy):"
+sed 's/^/  | /' "$dir/push-$rounds.log"
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 lo() { printf '%s\n' "$@" | sort -n | head -1; }
 hi() { printf '%s\n' "$@" | sort -n | tail -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 qm=$(median "${qs[@]}") fm=$(median "${fs[@]}")
 elm=$(median "${els[@]}") edm=$(median "${eds[@]}") efm=$(median "${efs[@]}")
-printf 'push-to-live (median of %d): quarry %d ms [%d .. %d], floor %d ms [%d .. %d], ratio %sx (aim: 1.3x or better)\n' \
-  "$rounds" "$qm" "$(lo "${qs[@]}")" "$(hi "${qs[@]}")" "$fm" "$(lo "${fs[@]}")" "$(hi "${fs[@]}")" "$(ratio "$qm" "$fm")"
+qdm=$(median "${qds[@]}")
+printf 'push-to-live (median of %d): quarry live %d ms [%d .. %d], done %d ms, floor %d ms [%d .. %d], ratio live %sx, done %sx (aim: 1.3x or better)\n' \
+  "$rounds" "$qm" "$(lo "${qs[@]}")" "$(hi "${qs[@]}")" "$qdm" "$fm" "$(lo "${fs[@]}")" "$(hi "${fs[@]}")" \
+  "$(ratio "$qm" "$fm")" "$(ratio "$qdm" "$fm")"
 printf 'env-only push (median of %d): quarry live %d ms [%d .. %d], done %d ms, floor %d ms [%d .. %d], ratio live %sx, done %sx (aim: 1.3x)\n' \
   "$rounds" "$elm" "$(lo "${els[@]}")" "$(hi "${els[@]}")" "$edm" "$efm" "$(lo "${efs[@]}")" "$(hi "${efs[@]}")" \
   "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")"
@@ -251,6 +266,6 @@ if [ $json = 1 ]; then
   printf '{"name": "push_bench", "ratios": {"quarry/floor": %s, "env quarry live/floor": %s, "env quarry done/floor": %s}, ' \
     "$(ratio "$qm" "$fm")" "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")" >&3
   printf '"aims": {"quarry/floor": "<= 1.3", "env quarry live/floor": "<= 1.3", "env quarry done/floor": "<= 1.3"}, ' >&3
-  printf '"figures": {"quarry_ms": %s, "floor_ms": %s, "env_quarry_live_ms": %s, "env_quarry_done_ms": %s, "env_floor_ms": %s}, "rounds": %s}\n' \
-    "$(fig "${qs[@]}")" "$(fig "${fs[@]}")" "$(fig "${els[@]}")" "$(fig "${eds[@]}")" "$(fig "${efs[@]}")" "$rounds" >&3
+  printf '"figures": {"quarry_ms": %s, "quarry_done_ms": %s, "floor_ms": %s, "env_quarry_live_ms": %s, "env_quarry_done_ms": %s, "env_floor_ms": %s}, "rounds": %s}\n' \
+    "$(fig "${qs[@]}")" "$(fig "${qds[@]}")" "$(fig "${fs[@]}")" "$(fig "${els[@]}")" "$(fig "${eds[@]}")" "$(fig "${efs[@]}")" "$rounds" >&3
 fi
