@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <set>
+#include <thread>
 
 #include "compiler/compile.h"
 #include "compiler/instruction_json.h"
@@ -147,16 +148,22 @@ Result<DeployResult> Deployer::deploy(const DeployRequest& req) {
   auto lock = lock_stack(stack, "deploy of " + stack + (req.commit.empty() ? "" : " " + req.commit.substr(0, 12)) +
                                     (req.by.empty() ? "" : " by " + req.by));
   if (!lock) return std::unexpected(lock.error());
-  if (auto s = reconcile_stack(stack); !s) return std::unexpected(s.error());
   auto number = next_release(stack);
   if (!number) return std::unexpected(number.error());
+  // The builds run on the HQ engine while the reconcile asks the servers:
+  // neither needs the other, and each is a few hundred milliseconds of
+  // every push.
+  Result<std::map<std::string, BuiltImage>> images = fail("not built");
+  std::thread builds([&] { images = build_images(req, *number); });
+  auto reconciled = reconcile_stack(stack);
+  builds.join();
+  if (!reconciled) return std::unexpected(reconciled.error());
+  if (!images) return std::unexpected(images.error());
   auto list = compile_for_store(*deps_.store, req.stack);
   if (!list) return std::unexpected(list.error());
   if (auto s = deps_.store->put("stacks/" + stack + "/build/instructions.json", to_json(*list)); !s) {
     return std::unexpected(s.error());
   }
-  auto images = build_images(req, *number);
-  if (!images) return std::unexpected(images.error());
   ReleaseRecord base;
   base.number = *number;
   base.stack = stack;

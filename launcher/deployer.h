@@ -1,20 +1,20 @@
 // One whole deploy of a stack, as `quarry deploy`, a git push and `quarry
 // rollback` run it:
 //   1. take the stack's deploy lock (a second deploy waits, and says so)
-//   2. reconcile the books with the servers (reconcile.h)
+//   2. reconcile the books with the servers (reconcile.h) and, at the same
+//      time, build the images on the HQ engine (all at once)
 //   3. compile the manifest against what runs now
-//   4. build the images on the HQ engine (all at once)
-//   5. launch (launcher.h), with a progress line per step and its time,
+//   4. launch (launcher.h), with a progress line per step and its time,
 //      placing nothing on a server that is not up (LaunchOptions::
 //      avoid_servers, from the control loop's health) or that the
 //      reconcile step could not reach; a replica whose server fails to
 //      start it goes elsewhere. A node short of its scale stops the launch
 //      with its old release still serving at full scale.
-//   6. record the release (stacks/APP/releases/N.json), failed or not, with
+//   5. record the release (stacks/APP/releases/N.json), failed or not, with
 //      the hash and the keys (never the values) of the stack's env
-//   7. with a PhaseTimings recorder (record_timings), one progress line per
+//   6. with a PhaseTimings recorder (record_timings), one progress line per
 //      phase (phase_timings.h) after the launch, failed or not
-//   8. after a successful launch, prune the stack's images older than the
+//   7. after a successful launch, prune the stack's images older than the
 //      last N releases (image_pruner.h); a failed prune is only a warning
 #pragma once
 

@@ -16,20 +16,19 @@ std::string NginxCommands::generation_dir(const std::string& generation) const {
 }
 
 Argv NginxCommands::prepare() const {
-  return {"mkdir", "-p", prefix_ + "/run", prefix_ + "/logs", prefix_ + "/tmp", prefix_ + "/gen"};
+  return {"sh", "-c",
+          "mkdir -p \"$1/run\" \"$1/logs\" \"$1/tmp\" \"$1/gen\" && "
+          "if [ -L \"$1/live\" ]; then basename \"$(readlink \"$1/live\")\"; fi",
+          "sh", prefix_};
 }
 
 Argv NginxCommands::read_live() const {
   return {"sh", "-c", "if [ -L \"$1/live\" ]; then basename \"$(readlink \"$1/live\")\"; fi", "sh", prefix_};
 }
 
-Argv NginxCommands::reset_generation(const std::string& generation) const {
+Argv NginxCommands::stage(const std::string& generation) const {
   auto dir = generation_dir(generation);
-  return {"sh", "-c", "rm -rf \"$1\" && mkdir -p \"$1/conf.d\"", "sh", dir};
-}
-
-Argv NginxCommands::upload(const std::string& path) const {
-  return {"sh", "-c", "umask 022; cat > \"$1.tmp.$$\" && mv -f \"$1.tmp.$$\" \"$1\"", "sh", path};
+  return {"sh", "-c", "rm -rf \"$1\" && mkdir -p \"$1\" && tar -x -o -p -C \"$1\" -f -", "sh", dir};
 }
 
 Argv NginxCommands::nginx_argv(const std::string& conf) const {

@@ -25,10 +25,11 @@ class NginxCommands {
   std::string generation_dir(const std::string& generation) const;
   std::string pid_file() const { return prefix_ + "/run/nginx.pid"; }
 
-  Argv prepare() const;                                     // mkdir -p run logs tmp gen
+  Argv prepare() const;                                     // mkdir -p run logs tmp gen; prints the live generation
   Argv read_live() const;                                   // prints the live generation
-  Argv reset_generation(const std::string& generation) const;  // empty gen dir with conf.d/
-  Argv upload(const std::string& path) const;               // content on stdin, mode 0644
+  // A fresh generation directory holding the ustar archive on stdin: the
+  // whole rendering in one command, however many stacks it routes.
+  Argv stage(const std::string& generation) const;
   Argv test(const std::string& generation) const;           // nginx -t on a staged generation
   Argv switch_live(const std::string& generation) const;    // atomic symlink swap
   Argv remove_generation(const std::string& generation) const;

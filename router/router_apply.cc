@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "core/ustar.h"
 
 namespace quarry {
 
@@ -70,6 +71,12 @@ Result<bool> NginxRouter::running() {
   return r->ok();
 }
 
+Result<std::string> NginxRouter::prepare() {
+  auto r = run_checked(commands_.prepare());
+  if (!r) return fail(r.error());
+  return trim(r->out);
+}
+
 Result<std::string> NginxRouter::live_generation() {
   auto r = run_checked(commands_.read_live());
   if (!r) return fail(r.error());
@@ -78,11 +85,9 @@ Result<std::string> NginxRouter::live_generation() {
 
 Status NginxRouter::stage(const RenderedConfig& rendered) {
   const auto& gen = rendered.generation;
-  if (auto r = run_checked(commands_.reset_generation(gen)); !r) return fail(r.error());
-  for (const auto& [name, content] : rendered.files) {
-    if (auto r = run_checked(commands_.upload(commands_.generation_dir(gen) + "/" + name), content); !r)
-      return fail(r.error());
-  }
+  auto archive = ustar_archive(rendered.files);
+  if (!archive) return fail(archive.error().context("router: packing generation " + gen));
+  if (auto r = run_checked(commands_.stage(gen), std::move(*archive)); !r) return fail(r.error());
   auto t = run(commands_.test(gen));
   if (!t) return fail(t.error());
   if (t->ok()) return {};
@@ -108,8 +113,12 @@ Status NginxRouter::verify(const RouterConfig& config, const std::string& genera
     for (const auto& domain : route.domains) {
       std::string last;
       bool ok = false;
+      auto wait = std::min(options_.verify_first_wait, options_.verify_interval);
       for (int i = 0; i < options_.verify_attempts && !ok; ++i) {
-        if (i) options_.sleep(options_.verify_interval);
+        if (i) {
+          options_.sleep(wait);
+          wait = std::min(wait * 2, options_.verify_interval);
+        }
         auto r = run(commands_.probe(domain, address, config.listen_port));
         if (!r) return fail(r.error());
         ok = r->ok() && has_header(r->out, "X-Quarry-Route", want) &&
@@ -136,8 +145,7 @@ Status NginxRouter::apply(const RouterConfig& config) {
   auto rendered = render_nginx(config);
   if (!rendered) return fail(rendered.error());
   const auto& gen = rendered->generation;
-  if (auto r = run_checked(commands_.prepare()); !r) return fail(r.error());
-  auto previous = live_generation();
+  auto previous = prepare();
   if (!previous) return fail(previous.error());
   if (*previous == gen) {
     auto up = running();
@@ -155,8 +163,7 @@ Status NginxRouter::apply(const RouterConfig& config) {
 }
 
 Status NginxRouter::ensure_running(const RouterConfig& base) {
-  if (auto r = run_checked(commands_.prepare()); !r) return fail(r.error());
-  auto live = live_generation();
+  auto live = prepare();
   if (!live) return fail(live.error());
   if (live->empty()) return apply(base);
   auto up = running();
@@ -180,8 +187,7 @@ Result<std::vector<std::string>> NginxRouter::plan(const RouterConfig& config) c
   std::vector<std::string> lines;
   auto add = [&](const Argv& argv) { lines.push_back(host_.name + ": " + shell_join(argv)); };
   add(commands_.prepare());
-  add(commands_.reset_generation(gen));
-  for (const auto& [name, content] : rendered->files) add(commands_.upload(commands_.generation_dir(gen) + "/" + name));
+  add(commands_.stage(gen));
   add(commands_.test(gen));
   add(commands_.switch_live(gen));
   add(commands_.reload());

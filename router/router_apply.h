@@ -1,5 +1,5 @@
 // Applying a RouterConfig to the router host through the RemoteShell seam:
-// render, upload to a fresh generation directory, `nginx -t`, switch the
+// render, upload to a fresh generation directory (one ustar archive), `nginx -t`, switch the
 // `live` symlink, reload (or start), then verify that every domain is served
 // by the new generation. Layout and commands: router/nginx_commands.h.
 //
@@ -31,6 +31,10 @@ class NginxRouter {
     std::string prefix = "/var/lib/quarry/router";  // the directory quarry owns on the router
     std::string nginx = "nginx";
     int verify_attempts = 40;                        // probes per domain after a reload
+    // The wait before the second probe; each later wait doubles, up to
+    // verify_interval. nginx starts the new workers a few milliseconds after
+    // a reload, so a fixed long wait would be paid on nearly every switch.
+    std::chrono::milliseconds verify_first_wait{5};
     std::chrono::milliseconds verify_interval{250};
     // Waits between probes; tests inject one that returns at once.
     std::function<void(std::chrono::milliseconds)> sleep;
@@ -65,6 +69,7 @@ class NginxRouter {
 
   Result<ProcessResult> run(const Argv& argv, std::string stdin_data = {});
   Result<ProcessResult> run_checked(const Argv& argv, std::string stdin_data = {});
+  Result<std::string> prepare();  // the live generation, after making the directories
   Status stage(const RenderedConfig& rendered);
   Status activate(const std::string& generation);
   Status verify(const RouterConfig& config, const std::string& generation);

@@ -13,34 +13,11 @@
 #include "store/store_json.h"
 #include "tests/fakes/fake_shell.h"
 #include "tests/fakes/memory_store.h"
+#include "tests/fakes/simple_placement.h"
 
 using namespace quarry;
 
 namespace {
-
-// Places replicas round-robin on the servers it is given.
-class RoundRobinPlacer : public Placer {
- public:
-  explicit RoundRobinPlacer(std::vector<std::string> servers) : servers_(std::move(servers)) {}
-  Result<std::string> place(const Slice&) override {
-    std::lock_guard lock(mu_);
-    return servers_[next_++ % servers_.size()];
-  }
-  Status release(const std::string&) override { return {}; }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> servers_;
-  std::size_t next_ = 0;
-};
-
-class HealthyProber : public Prober {
- public:
-  ProbeAttempt probe(const std::string&, int, const HealthCheck&, int number) override {
-    return ProbeAttempt{number, true, "HTTP 200", 1};
-  }
-  std::string where() const override { return "from the test"; }
-};
 
 Process node(const std::string& name, int port, int scale) {
   Process p;
@@ -62,14 +39,7 @@ struct Fixture {
   ImageShipper shipper{shell, {}};
 
   Fixture() {
-    for (const std::string id : {"s1", "s2"}) {
-      ServerRecord r;
-      r.id = id;
-      r.ip = id == "s1" ? "10.0.0.1" : "10.0.0.2";
-      r.memory_mb = 4096;
-      r.cpu = 4;
-      (void)save_server(store, r);
-    }
+    save_two_servers(store);
     // The servers hold the image under its tag: one inspect each.
     shell.on_out("docker image inspect", "[\"quarry/bench_web:r1\"]\n");
   }

@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_CASE(commands_are_golden_shell_lines) {
              "/usr/sbin/nginx -s reload -p /srv/router/ -e /srv/router/logs/error.log -c /srv/router/live/nginx.conf");
   BOOST_TEST(shell_join(c->switch_live("abc")) ==
              "sh -c 'ln -sfn \"gen/$2\" \"$1/live.next.$$\" && mv -T \"$1/live.next.$$\" \"$1/live\"' sh /srv/router abc");
-  BOOST_TEST(shell_join(c->upload("/srv/router/gen/abc/nginx.conf")) ==
-             "sh -c 'umask 022; cat > \"$1.tmp.$$\" && mv -f \"$1.tmp.$$\" \"$1\"' sh /srv/router/gen/abc/nginx.conf");
+  BOOST_TEST(shell_join(c->stage("abc")) ==
+             "sh -c 'rm -rf \"$1\" && mkdir -p \"$1\" && tar -x -o -p -C \"$1\" -f -' sh /srv/router/gen/abc");
   BOOST_TEST(shell_join(c->probe("blog.example.org", "127.0.0.1", 80)) ==
              "curl -sS -o /dev/null -D - --max-time 5 -H 'Host: blog.example.org' http://127.0.0.1:80/");
 }

@@ -1,5 +1,6 @@
 #include <boost/test/unit_test.hpp>
 
+#include "core/ustar.h"
 #include "router/router_apply.h"
 #include "tests/fakes/fake_shell.h"
 
@@ -19,12 +20,14 @@ RouterConfig config() {
 
 std::string generation_of(const RouterConfig& c) { return render_nginx(c).value().generation; }
 
-NginxRouter make_router(FakeShell& shell, int* sleeps = nullptr) {
+NginxRouter make_router(FakeShell& shell, int* sleeps = nullptr, std::vector<long>* waits = nullptr,
+                        int attempts = 3) {
   NginxRouter::Options o;
   o.prefix = "/srv/router";
-  o.verify_attempts = 3;
-  o.sleep = [sleeps](std::chrono::milliseconds) {
+  o.verify_attempts = attempts;
+  o.sleep = [sleeps, waits](std::chrono::milliseconds d) {
     if (sleeps) ++*sleeps;
+    if (waits) waits->push_back(static_cast<long>(d.count()));
   };
   return NginxRouter::create(shell, kRouter, o).value();
 }
@@ -34,17 +37,14 @@ std::string headers(const std::string& route, const std::string& generation) {
          "\r\n\r\n";
 }
 
-const std::string kPrepare = "mkdir -p /srv/router/run /srv/router/logs /srv/router/tmp /srv/router/gen";
-const std::string kReadLive =
-    "sh -c 'if [ -L \"$1/live\" ]; then basename \"$(readlink \"$1/live\")\"; fi' sh /srv/router";
+const std::string kPrepare =
+    "sh -c 'mkdir -p \"$1/run\" \"$1/logs\" \"$1/tmp\" \"$1/gen\" && "
+    "if [ -L \"$1/live\" ]; then basename \"$(readlink \"$1/live\")\"; fi' sh /srv/router";
 const std::string kRunning = "sh -c 'test -s \"$1\" && kill -0 \"$(cat \"$1\")\" 2>/dev/null' sh /srv/router/run/nginx.pid";
 const std::string kNginx = "nginx -p /srv/router/ -e /srv/router/logs/error.log -c ";
 
-std::string reset(const std::string& g) {
-  return "sh -c 'rm -rf \"$1\" && mkdir -p \"$1/conf.d\"' sh /srv/router/gen/" + g;
-}
-std::string upload(const std::string& g, const std::string& f) {
-  return "sh -c 'umask 022; cat > \"$1.tmp.$$\" && mv -f \"$1.tmp.$$\" \"$1\"' sh /srv/router/gen/" + g + "/" + f;
+std::string stage(const std::string& g) {
+  return "sh -c 'rm -rf \"$1\" && mkdir -p \"$1\" && tar -x -o -p -C \"$1\" -f -' sh /srv/router/gen/" + g;
 }
 std::string test_cmd(const std::string& g) {
   return "nginx -t -q -p /srv/router/ -e /srv/router/logs/error.log -c /srv/router/gen/" + g + "/nginx.conf";
@@ -73,11 +73,7 @@ BOOST_AUTO_TEST_CASE(apply_stages_tests_switches_reloads_and_verifies) {
   BOOST_REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
   std::vector<std::string> want = {
       kPrepare,
-      kReadLive,
-      reset(gen),
-      upload(gen, "conf.d/00-default.conf"),
-      upload(gen, "conf.d/blog_web.conf"),
-      upload(gen, "nginx.conf"),
+      stage(gen),
       test_cmd(gen),
       switch_to(gen),
       kRunning,
@@ -86,9 +82,10 @@ BOOST_AUTO_TEST_CASE(apply_stages_tests_switches_reloads_and_verifies) {
       prune(gen, "0123456789ab"),
   };
   BOOST_TEST(shell.commands() == want, boost::test_tools::per_element());
-  // The uploaded content is the rendering, byte for byte.
+  // The staged archive is the rendering, byte for byte, in one command.
   auto rendered = render_nginx(config()).value();
-  BOOST_TEST(shell.ran()[5].stdin_data == rendered.files.at("nginx.conf"));
+  BOOST_TEST(rendered.files.size() == 3u);
+  BOOST_TEST(shell.ran()[1].stdin_data == ustar_archive(rendered.files).value());
 }
 
 BOOST_AUTO_TEST_CASE(failed_nginx_test_leaves_the_old_config_and_reports_nginx) {
@@ -148,6 +145,17 @@ BOOST_AUTO_TEST_CASE(verification_retries_until_the_new_generation_answers) {
   BOOST_TEST(tail == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(verification_waits_start_short_and_double_up_to_the_interval) {
+  FakeShell shell;
+  shell.on_out("readlink", "0123456789ab\n");
+  shell.on_out("curl", headers("blog/web", "0123456789ab"));
+  std::vector<long> waits;
+  auto router = make_router(shell, nullptr, &waits, 10);
+  BOOST_REQUIRE(!router.apply(config()).has_value());
+  std::vector<long> want = {5, 10, 20, 40, 80, 160, 250, 250, 250};
+  BOOST_TEST(waits == want, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(failed_reload_switches_back) {
   FakeShell shell;
   shell.on_out("readlink", "0123456789ab\n");
@@ -169,7 +177,7 @@ BOOST_AUTO_TEST_CASE(reapplying_the_live_generation_only_verifies) {
   shell.on_out("curl", headers("blog/web", gen));
   auto router = make_router(shell);
   BOOST_REQUIRE(router.apply(config()).has_value());
-  std::vector<std::string> want = {kPrepare, kReadLive, kRunning, kProbe};
+  std::vector<std::string> want = {kPrepare, kRunning, kProbe};
   BOOST_TEST(shell.commands() == want, boost::test_tools::per_element());
 }
 
@@ -179,7 +187,7 @@ BOOST_AUTO_TEST_CASE(ensure_running_starts_a_stopped_nginx_on_its_live_config) {
   shell.on("kill -0", ProcessResult{1, "", "", false});
   auto router = make_router(shell);
   BOOST_REQUIRE(router.ensure_running().has_value());
-  std::vector<std::string> want = {kPrepare, kReadLive, kRunning, kNginx + "/srv/router/live/nginx.conf"};
+  std::vector<std::string> want = {kPrepare, kRunning, kNginx + "/srv/router/live/nginx.conf"};
   BOOST_TEST(shell.commands() == want, boost::test_tools::per_element());
 }
 
@@ -210,9 +218,10 @@ BOOST_AUTO_TEST_CASE(plan_lists_commands_and_files) {
   BOOST_REQUIRE(lines.has_value());
   auto gen = generation_of(config());
   BOOST_TEST(lines->at(0) == "r1: " + kPrepare);
-  BOOST_TEST(lines->at(5) == "r1: " + test_cmd(gen));
-  BOOST_TEST(lines->at(8) == "r1: " + kProbe);
-  BOOST_TEST(lines->size() == 12u);
+  BOOST_TEST(lines->at(1) == "r1: " + stage(gen));
+  BOOST_TEST(lines->at(2) == "r1: " + test_cmd(gen));
+  BOOST_TEST(lines->at(5) == "r1: " + kProbe);
+  BOOST_TEST(lines->size() == 9u);
   BOOST_TEST(shell.commands().empty());
 }
 
