@@ -149,6 +149,22 @@ http {
 EOF
 on "$router" "mkdir -p $fprefix/tmp && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log"
 
+push_and_poll() {  # push_and_poll TEXT LOG: git push; prints "LIVE_MS DONE_MS" (TEXT through the router; push returned)
+  local t0 live push; t0=$(now)
+  g push -q hq main 2>"$2" &
+  push=$!
+  reply_has "http://$router/" hello.quarry.test "$1" || { wait $push; cat "$2"; return 1; }
+  live=$(ms "$t0" "$(now)")
+  wait $push || { cat "$2"; return 1; }
+  echo "$live $(ms "$t0" "$(now)")"
+}
+
+floor_switch() {  # floor_switch UPSTREAM TEXT: the floor's nginx sends to UPSTREAM; waits for TEXT through it
+  echo "upstream floor { $1} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
+    on "$router" "cat > $fprefix/conf.d/floor.conf && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
+  reply_has "http://$router:8081/" floor.quarry.test "$2"
+}
+
 floor_round() {  # floor_round N: the same work by a plain script
   local n=$1 hport=$((21000 + $1)) image="floor:$1" upstream="" ip pids=()
   DOCKER_HOST="unix://$home/engine/docker.sock" DOCKER_BUILDKIT=0 docker build -q -t "$image" "$app" >/dev/null
@@ -159,9 +175,7 @@ floor_round() {  # floor_round N: the same work by a plain script
     upstream+="server $ip:$hport; "
   done
   for p in "${pids[@]}"; do wait "$p"; done
-  echo "upstream floor { $upstream} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
-    on "$router" "cat > $fprefix/conf.d/floor.conf && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
-  reply_has "http://$router:8081/" floor.quarry.test "floor-$n"
+  floor_switch "$upstream" "floor-$n"
 }
 
 floor_cleanup() {  # the previous round's containers (not timed)
@@ -174,13 +188,7 @@ quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
   echo "$n" >"$app/stamp"
   sed -i "s/^  GREETING: .*/  GREETING: \"bench $n\"/" "$app/quarry.yml"
   g commit -q -am "round $n"
-  local t0 live; t0=$(now)
-  g push -q hq main 2>"$dir/push-$n.log" &
-  local push=$!
-  reply_has "http://$router/" hello.quarry.test "bench $n" || { wait $push; cat "$dir/push-$n.log"; return 1; }
-  live=$(ms "$t0" "$(now)")
-  wait $push || { cat "$dir/push-$n.log"; return 1; }
-  echo "$live $(ms "$t0" "$(now)")"
+  push_and_poll "bench $n" "$dir/push-$n.log"
 }
 
 env_floor_round() {  # env_floor_round N: docker runs of the image the servers have, nginx reload
@@ -191,22 +199,14 @@ env_floor_round() {  # env_floor_round N: docker runs of the image the servers h
     upstream+="server $ip:$hport; "
   done
   for p in "${pids[@]}"; do wait "$p"; done
-  echo "upstream floor { $upstream} server { listen 8081; server_name floor.quarry.test; location / { proxy_pass http://floor; } }" |
-    on "$router" "cat > $fprefix/conf.d/floor.conf && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -t -q && /usr/sbin/nginx -p $fprefix -c $fprefix/nginx.conf -e $fprefix/logs/error.log -s reload"
-  reply_has "http://$router:8081/" floor.quarry.test "floor-env-$n"
+  floor_switch "$upstream" "floor-env-$n"
 }
 
 env_quarry_round() {  # env_quarry_round N: change one env value only; prints "LIVE_MS DONE_MS"
   local n=$1
   sed -i "s/^  GREETING: .*/  GREETING: \"env $n\"/" "$app/quarry.yml"
   g commit -q -am "env $n"
-  local t0 live; t0=$(now)
-  g push -q hq main 2>"$dir/push-env-$n.log" &
-  local push=$!
-  reply_has "http://$router/" hello.quarry.test "env $n" || { wait $push; cat "$dir/push-env-$n.log"; return 1; }
-  live=$(ms "$t0" "$(now)")
-  wait $push || { cat "$dir/push-env-$n.log"; return 1; }
-  echo "$live $(ms "$t0" "$(now)")"
+  push_and_poll "env $n" "$dir/push-env-$n.log"
 }
 
 qs=() qds=() fs=()
@@ -234,8 +234,6 @@ for n in $(seq 1 "$rounds"); do
   printf 'env round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$live" "$done_ms" "$fms"
 done
 on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
-# Where the time of a push goes: the last env-only push's deploy log, with
-# the hook's steps and the deploy's phases (the same as deploy --timings).
 # Where the time of a push goes: the deploy logs of the last push of each
 # kind, with the hook's steps and the deploy's phases (as deploy --timings).
 last_log=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
