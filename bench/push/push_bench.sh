@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # push_bench: push-to-live time of quarry against the floor.
 #
-#   push_bench [QUARRY_BINARY] [ROUNDS] [--json]    (default: BUILD/cli/quarry, 3)
+#   push_bench [QUARRY_BINARY] [ROUNDS] [--app hello|pg] [--json]
+#                                    (default: BUILD/cli/quarry, 3, hello)
 #
 # Setting (not timed): an HQ made by `quarry hq init` with an sshd for its
 # git account on 127.0.0.1, a local cluster of two servers and a router, and
-# examples/hello pushed once. Each round then changes the app (a new file in
+# the app pushed once. The app is examples/hello, or with --app pg a
+# third-party stack (bench/push/pg): PostgreSQL 15 as a service and a Node.js
+# GraphQL API (the graphql and pg npm packages) as a web node of 2, from
+# images of 376 and 217 MB made of this machine's Debian packages
+# (scripts/debian-image) and brought to the HQ engine first; GREETING is the
+# API's own env, so an env-only push restarts the API only. Each round then changes the app (a new file in
 # the image and a new GREETING, so the image really changes) and measures:
 #
 #   quarry  `git push` until the new reply comes back through the router
@@ -33,10 +39,16 @@
 # scripts/demo; removes all it made.
 set -euo pipefail
 
-json=0 args=()
-for a in "$@"; do
-  if [ "$a" = --json ]; then json=1; else args+=("$a"); fi
+json=0 which=hello args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --json) json=1 ;;
+    --app) which=${2:?--app needs hello or pg}; shift ;;
+    *) args+=("$1") ;;
+  esac
+  shift
 done
+case "$which" in hello | pg) ;; *) echo "push_bench: --app is hello or pg, not '$which'" >&2; exit 2 ;; esac
 set -- "${args[@]+"${args[@]}"}"
 if [ $json = 1 ]; then exec 3>&1 1>&2; else exec 3>&1; fi
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -48,6 +60,18 @@ hello="$src/examples/hello"
 if [ ! -x "$bin" ] || [ ! -x "$hello/hello" ]; then
   echo "push_bench: needs the quarry binary ($bin) and $hello/hello (make build)" >&2; exit 2
 fi
+# What differs between the apps: the stack, its domain, the web container's
+# port and arguments, and what the floor's containers get.
+if [ "$which" = pg ]; then
+  stack=shop cport=4000 run_args=() bench_name=push_pg_bench
+  for p in node npm postgresql-15; do
+    command -v "${p%-15}" >/dev/null || dpkg -s "$p" >/dev/null 2>&1 ||
+      { echo "push_bench --app pg: needs $p installed (apt-get install nodejs npm postgresql-15)" >&2; exit 2; }
+  done
+else
+  stack=hello cport=8080 run_args=(--port 8080) bench_name=push_bench
+fi
+domain="$stack.quarry.test"
 if [ "$(id -u)" -ne 0 ]; then echo "push_bench: needs root" >&2; exit 1; fi
 
 dir=$(mktemp -d /tmp/qb-XXXXXX)
@@ -113,16 +137,41 @@ on() {  # on IP COMMAND...: over a shared ssh connection with the HQ key
 
 app="$dir/app"
 mkdir -p "$app"
-cp "$hello/quarry.yml" "$hello/hello" "$app/"
-{ cat "$hello/Dockerfile"; echo "COPY stamp /stamp"; } >"$app/Dockerfile"
+if [ "$which" = pg ]; then
+  cp "$src/bench/push/pg/quarry.yml" "$src/bench/push/pg/server.js" "$src/bench/push/pg/package.json" "$app/"
+  { cat "$src/bench/push/pg/Dockerfile"; echo "COPY stamp /stamp"; } >"$app/Dockerfile"
+  (cd "$app" && npm install --omit=dev --no-audit --no-fund --loglevel=error >/dev/null) ||
+    { echo "push_bench --app pg: npm install of graphql and pg failed" >&2; exit 1; }
+  echo "push_bench: making the PostgreSQL and Node.js images from Debian packages"
+  for image in "quarry-bench/node:20 nodejs" "quarry-bench/postgres:15 postgresql-15 util-linux dash coreutils \
+      --entrypoint $src/bench/push/pg/postgres-entrypoint.sh --user postgres:$(id -u postgres) \
+      --env PGDATA=/var/lib/postgresql/data"; do
+    # shellcheck disable=SC2086  # the words of each line are its arguments
+    DOCKER_HOST="unix://$home/engine/docker.sock" "$src/scripts/debian-image" $image
+  done
+else
+  cp "$hello/quarry.yml" "$hello/hello" "$app/"
+  { cat "$hello/Dockerfile"; echo "COPY stamp /stamp"; } >"$app/Dockerfile"
+fi
 echo 0 >"$app/stamp"
 g() { git -C "$app" -c user.name=Bench -c user.email=bench@quarry.test "$@"; }
 g init -q -b main
 g add -A
 g commit -q -m first
-g remote add hq "$account@127.0.0.1:hello"
+g remote add hq "$account@127.0.0.1:$stack"
 g push -q hq main 2>"$dir/first-push.log" || { cat "$dir/first-push.log"; exit 1; }
 echo "push_bench: first push deployed; router at $router"
+floor_env=()
+if [ "$which" = pg ]; then  # the floor's API reaches the same database
+  db=$(python3 -c '
+import json, sys
+ips = {s["id"]: s["ip"] for s in json.load(open(sys.argv[1]))}
+for c in json.load(open(sys.argv[2])):
+    if c.get("node") == "db":
+        print(ips[c["server"]], c["host_port"])' <(q servers --json) <(q ps "$stack" --json))
+  [ -n "$db" ] || { echo "push_bench: the db service is not in quarry ps" >&2; exit 1; }
+  floor_env=(-e "DB_HOST=${db% *}" -e "DB_PORT=${db#* }" -e POSTGRES_PASSWORD=bench)
+fi
 
 reply_has() {  # reply_has URL HOST TEXT: polls until the reply holds TEXT (60 s at most)
   local end=$((SECONDS + 60))
@@ -153,7 +202,7 @@ push_and_poll() {  # push_and_poll TEXT LOG: git push; prints "LIVE_MS DONE_MS" 
   local t0 live push; t0=$(now)
   g push -q hq main 2>"$2" &
   push=$!
-  reply_has "http://$router/" hello.quarry.test "$1" || { wait $push; cat "$2"; return 1; }
+  reply_has "http://$router/" "$domain" "$1" || { wait $push; cat "$2"; return 1; }
   live=$(ms "$t0" "$(now)")
   wait $push || { cat "$2"; return 1; }
   echo "$live $(ms "$t0" "$(now)")"
@@ -170,7 +219,7 @@ floor_round() {  # floor_round N: the same work by a plain script
   DOCKER_HOST="unix://$home/engine/docker.sock" DOCKER_BUILDKIT=0 docker build -q -t "$image" "$app" >/dev/null
   for ip in $workers; do
     ( DOCKER_HOST="unix://$home/engine/docker.sock" docker save "$image" | on "$ip" docker load -q >/dev/null
-      on "$ip" docker run -d --name "floor-$n" -p "$ip:$hport:8080" -e "GREETING=floor-$n" "$image" --port 8080 >/dev/null
+      on "$ip" docker run -d --name "floor-$n" -p "$ip:$hport:$cport" -e "GREETING=floor-$n" "${floor_env[@]}" "$image" "${run_args[@]}" >/dev/null
       reply_has "http://$ip:$hport/up" x "" ) & pids+=($!)
     upstream+="server $ip:$hport; "
   done
@@ -186,7 +235,7 @@ floor_cleanup() {  # the previous round's containers (not timed)
 quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
   local n=$1
   echo "$n" >"$app/stamp"
-  sed -i "s/^  GREETING: .*/  GREETING: \"bench $n\"/" "$app/quarry.yml"
+  sed -i "s/^\( *\)GREETING: .*/\1GREETING: \"bench $n\"/" "$app/quarry.yml"
   g commit -q -am "round $n"
   push_and_poll "bench $n" "$dir/push-$n.log"
 }
@@ -194,7 +243,7 @@ quarry_round() {  # quarry_round N: change the app, push, wait for the new reply
 env_floor_round() {  # env_floor_round N: docker runs of the image the servers have, nginx reload
   local n=$1 hport=$((22000 + $1)) upstream="" ip pids=()
   for ip in $workers; do
-    ( on "$ip" docker run -d --name "floor-env-$n" -p "$ip:$hport:8080" -e "GREETING=floor-env-$n" "floor:$rounds" --port 8080 >/dev/null
+    ( on "$ip" docker run -d --name "floor-env-$n" -p "$ip:$hport:$cport" -e "GREETING=floor-env-$n" "${floor_env[@]}" "floor:$rounds" "${run_args[@]}" >/dev/null
       reply_has "http://$ip:$hport/up" x "" ) & pids+=($!)
     upstream+="server $ip:$hport; "
   done
@@ -204,7 +253,7 @@ env_floor_round() {  # env_floor_round N: docker runs of the image the servers h
 
 env_quarry_round() {  # env_quarry_round N: change one env value only; prints "LIVE_MS DONE_MS"
   local n=$1
-  sed -i "s/^  GREETING: .*/  GREETING: \"env $n\"/" "$app/quarry.yml"
+  sed -i "s/^\( *\)GREETING: .*/\1GREETING: \"env $n\"/" "$app/quarry.yml"
   g commit -q -am "env $n"
   push_and_poll "env $n" "$dir/push-env-$n.log"
 }
@@ -220,7 +269,7 @@ for n in $(seq 1 "$rounds"); do
   qs+=("$qms") qds+=("$qdone") fs+=("$fms")
   printf 'round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$qms" "$qdone" "$fms"
 done
-last_full=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
+last_full=$(ls -t "$home"/stacks/$stack/deploys/*.log 2>/dev/null | head -1 || true)
 floor_cleanup "$rounds"
 els=() eds=() efs=()
 for n in $(seq 1 "$rounds"); do
@@ -236,7 +285,7 @@ done
 on "$router" "kill \$(cat $fprefix/nginx.pid); rm -rf $fprefix" || true
 # Where the time of a push goes: the deploy logs of the last push of each
 # kind, with the hook's steps and the deploy's phases (as deploy --timings).
-last_log=$(ls -t "$home"/stacks/hello/deploys/*.log 2>/dev/null | head -1 || true)
+last_log=$(ls -t "$home"/stacks/$stack/deploys/*.log 2>/dev/null | head -1 || true)
 for kind in full env-only; do
   log=$last_full
   [ $kind = env-only ] && log=$last_log
@@ -261,8 +310,8 @@ printf 'env-only push (median of %d): quarry live %d ms [%d .. %d], done %d ms, 
   "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")"
 if [ $json = 1 ]; then
   fig() { printf '{"median": %s, "min": %s, "max": %s, "n": %s}' "$(median "$@")" "$(lo "$@")" "$(hi "$@")" "$#"; }
-  printf '{"name": "push_bench", "ratios": {"quarry/floor": %s, "env quarry live/floor": %s, "env quarry done/floor": %s}, ' \
-    "$(ratio "$qm" "$fm")" "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")" >&3
+  printf '{"name": "%s", "ratios": {"quarry/floor": %s, "env quarry live/floor": %s, "env quarry done/floor": %s}, ' \
+    "$bench_name" "$(ratio "$qm" "$fm")" "$(ratio "$elm" "$efm")" "$(ratio "$edm" "$efm")" >&3
   printf '"aims": {"quarry/floor": "<= 1.3", "env quarry live/floor": "<= 1.3", "env quarry done/floor": "<= 1.3"}, ' >&3
   printf '"figures": {"quarry_ms": %s, "quarry_done_ms": %s, "floor_ms": %s, "env_quarry_live_ms": %s, "env_quarry_done_ms": %s, "env_floor_ms": %s}, "rounds": %s}\n' \
     "$(fig "${qs[@]}")" "$(fig "${qds[@]}")" "$(fig "${fs[@]}")" "$(fig "${els[@]}")" "$(fig "${eds[@]}")" "$(fig "${efs[@]}")" "$rounds" >&3
