@@ -132,14 +132,17 @@ Result<std::map<std::string, BuiltImage>> Deployer::build_images(const DeployReq
     built[k] = deps_.builder->build(req.stack.name, *all[k], req.source_dir, std::to_string(release));
   });
   std::map<std::string, BuiltImage> images;
+  int reused = 0;
   for (std::size_t k = 0; k < all.size(); ++k) {
     if (!built[k]) {
       step.failed(built[k].error().message);
       return std::unexpected(built[k].error());
     }
+    reused += built[k]->reused;
     images[all[k]->name] = *built[k];
   }
-  step.done(std::to_string(images.size()) + " image(s)");
+  step.done(std::to_string(images.size()) + " image(s)" +
+            (reused ? ", " + std::to_string(reused) + " unchanged since an earlier build" : ""));
   return images;
 }
 

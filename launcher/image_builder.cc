@@ -5,6 +5,7 @@
 
 #include "core/file_io.h"
 #include "core/text.h"
+#include "launcher/build_key.h"
 #include "launcher/docker_commands.h"
 
 namespace quarry {
@@ -23,9 +24,50 @@ Result<std::string> resolve_inside(const std::string& root, const std::string& r
 }
 }  // namespace
 
-Argv image_build_argv(const std::string& tag, const std::string& context) {
-  return {"docker", "build", "--quiet", "--network", "none", "--memory", kBuildMemory, "--memory-swap", kBuildMemory,
-          "--cpu-period", "100000", "--cpu-quota", kBuildCpuQuota, "--force-rm", "--tag", tag, context};
+Argv image_build_argv(const std::string& tag, const std::string& context, const std::string& key) {
+  Argv argv = {"docker", "build", "--quiet", "--network", "none", "--memory", kBuildMemory, "--memory-swap", kBuildMemory,
+               "--cpu-period", "100000", "--cpu-quota", kBuildCpuQuota, "--force-rm", "--tag", tag};
+  // After the Dockerfile's own LABELs: a Dockerfile cannot set the key.
+  if (!key.empty()) argv.insert(argv.end(), {"--label", std::string(kLabelBuildKey) + "=" + key});
+  argv.push_back(context);
+  return argv;
+}
+
+Result<std::optional<std::string>> ImageBuilder::key_of(const std::string& stack, const std::string& process,
+                                                        const std::string& context) {
+  auto dockerfile = read_file(context + "/Dockerfile");
+  if (!dockerfile) return std::unexpected(dockerfile.error());
+  auto inputs = dockerfile_inputs(*dockerfile);
+  if (inputs.dynamic) return std::optional<std::string>{};
+  std::vector<std::string> ids;
+  for (const auto& ref : inputs.base_refs) {
+    auto id = image_id(ref);
+    if (!id) return std::unexpected(id.error());
+    if (!*id) return std::optional<std::string>{};
+    ids.push_back(ref + "=" + **id);
+  }
+  // Only what the Dockerfile copies counts (the manifest beside it, whose
+  // env changes from push to push, does not), unless it takes it all.
+  auto digest = context_digest(context, inputs.whole_context ? std::nullopt : std::optional(inputs.sources));
+  if (!digest) return std::unexpected(digest.error());
+  return std::optional<std::string>(build_key(stack, process, *digest, ids));
+}
+
+Result<std::optional<std::string>> ImageBuilder::reuse(const std::string& key, const std::string& tag) {
+  Command ls;
+  ls.argv = {"docker", "image", "ls", "--no-trunc", "--filter", std::string("label=") + kLabelBuildKey + "=" + key,
+             "--filter", "reference=" + tag.substr(0, tag.rfind(':')) + ":*", "--format", "{{.ID}}"};
+  ls.timeout = std::chrono::seconds(30);
+  auto found = run_ok(engine_, kHq, ls);
+  if (!found) return std::unexpected(found.error());
+  auto lines = split_lines(trim(found->out));
+  if (lines.empty() || trim(lines.front()).empty()) return std::optional<std::string>{};
+  auto id = trim(lines.front());
+  Command tag_it;
+  tag_it.argv = {"docker", "tag", id, tag};
+  tag_it.timeout = std::chrono::seconds(30);
+  if (auto r = run_ok(engine_, kHq, tag_it); !r) return std::unexpected(r.error());
+  return std::optional<std::string>(id);
 }
 
 Result<std::optional<std::string>> ImageBuilder::image_id(const std::string& ref) {
@@ -61,8 +103,19 @@ Result<BuiltImage> ImageBuilder::build(const std::string& stack, const Process& 
     return fail(process.name + ": no Dockerfile in build directory " + *context);
   }
   out.tag = image_tag(stack, process.name, release);
+  auto key = key_of(stack, process.name, *context);
+  if (!key) return std::unexpected(key.error().context("build " + process.name));
+  if (*key) {
+    auto id = reuse(**key, out.tag);
+    if (!id) return std::unexpected(id.error().context("build " + process.name));
+    if (*id) {
+      out.id = **id;
+      out.reused = true;
+      return out;
+    }
+  }
   Command c;
-  c.argv = image_build_argv(out.tag, *context);
+  c.argv = image_build_argv(out.tag, *context, key->value_or(""));
   c.timeout = kBuildTimeout;
   auto r = run_ok(engine_, kHq, c);
   if (!r) return std::unexpected(r.error().context("build " + process.name));

@@ -6,6 +6,8 @@
 //   1. the first push deploys examples/hello; it answers through the router;
 //   2. a push changing GREETING redeploys while a client keeps asking the
 //      router: not one request fails, and the new reply is live at the end;
+//      its images are the first push's (nothing the Dockerfile copies
+//      changed), tagged anew without a build;
 //   3. a push with a bad manifest is refused with line:col and changes
 //      nothing (same reply, same releases, same branch);
 //   4. a push whose client is killed mid-deploy still ends in a consistent
@@ -277,6 +279,9 @@ BOOST_AUTO_TEST_CASE(second_push_redeploys_with_zero_failed_requests) {
   BOOST_TEST(starts_with(last, "hello again from web (release 2)"), last);
   BOOST_TEST(c.branch() == sha);
   BOOST_TEST(c.releases() == 2u);
+  // Only the manifest changed, which the Dockerfile does not copy: both
+  // images are the first push's, tagged for release 2, and nothing is built.
+  BOOST_TEST(r.err.find("build images: ok (2 image(s), 2 unchanged since an earlier build)") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(bad_manifest_push_is_rejected_and_changes_nothing) {
