@@ -72,6 +72,8 @@ struct ExportWalk {
   git_repository* repo;
   std::string root;  // the directory being filled, no trailing '/'
   std::optional<Error> error;
+  std::string previous;  // the tree exported before, when there is one
+  std::size_t linked = 0;
 };
 
 bool safe_name(const char* name) {
@@ -116,6 +118,26 @@ Status write_blob_file(git_repository* repo, const git_tree_entry* entry, const 
   return {};
 }
 
+// A regular file of the previous export whose bytes are this entry's blob
+// (its git id, hashed from the file) and whose mode is the entry's becomes
+// a hard link: no blob is inflated and nothing is written. True when linked.
+bool link_unchanged(ExportWalk& walk, const std::string& rel, const git_tree_entry* entry, const std::string& path) {
+  if (walk.previous.empty()) return false;
+  auto mode = git_tree_entry_filemode(entry);
+  if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) return false;
+  std::string old = walk.previous + "/" + rel;
+  struct stat st;
+  if (lstat(old.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) return false;
+  if ((st.st_mode & 07777) != (mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755u : 0644u)) return false;
+  git_oid id;
+  if (git_odb_hashfile(&id, old.c_str(), GIT_OBJECT_BLOB) < 0 || !git_oid_equal(&id, git_tree_entry_id(entry))) {
+    return false;
+  }
+  if (link(old.c_str(), path.c_str()) != 0) return false;
+  ++walk.linked;
+  return true;
+}
+
 Status export_entry(ExportWalk& walk, const char* parent, const git_tree_entry* entry) {
   const char* name = git_tree_entry_name(entry);
   if (!safe_name(name)) return fail(std::string("git: unsafe tree entry name '") + name + "'");
@@ -128,6 +150,7 @@ Status export_entry(ExportWalk& walk, const char* parent, const git_tree_entry* 
     case GIT_FILEMODE_BLOB:
     case GIT_FILEMODE_BLOB_EXECUTABLE:
     case GIT_FILEMODE_LINK:
+      if (link_unchanged(walk, std::string(parent) + name, entry, path)) return {};
       return write_blob_file(walk.repo, entry, path);
     default:
       return fail("git: " + path + ": unknown file mode " + std::to_string(git_tree_entry_filemode(entry)));
@@ -272,7 +295,7 @@ Status GitRepo::export_tree(const std::string& commit_sha, const std::string& di
     if (auto s = make_dirs(dir.substr(0, slash)); !s) return s;
   }
   if (mkdir(fresh.c_str(), 0755) != 0) return sys_failure("mkdir " + fresh);
-  ExportWalk walk{repo_, fresh, std::nullopt};
+  ExportWalk walk{repo_, fresh, std::nullopt, path_exists(dir) ? dir : std::string(), 0};
   int rc = git_tree_walk(tree->get(), GIT_TREEWALK_PRE, export_callback, &walk);
   if (rc < 0 || walk.error) {
     Error e = walk.error ? *walk.error : git_failure("walk tree of " + commit_sha, rc);

@@ -49,6 +49,10 @@ class GitRepo {
   // empty directory for each submodule. Atomic: the tree is written to
   // DIR.new, then exchanged with DIR in one rename, so a reader sees the old
   // tree or the new one, never a mix. On failure DIR is left as it was.
+  // A regular file DIR already holds with the entry's mode and git id
+  // (hashed from the file) is hard-linked into DIR.new instead of being
+  // inflated and written: a push that changes a few files of a large tree
+  // (an app with its node_modules) writes those few.
   // Entry names that could escape DIR ("..", ".", names with '/') fail.
   Status export_tree(const std::string& commit_sha, const std::string& dir);
 

@@ -265,6 +265,7 @@ for n in $(seq 1 "$rounds"); do
   t0=$(now)
   floor_round "$n"
   fms=$(ms "$t0" "$(now)")
+  g checkout -q -- stamp  # the next env-only push must change the env only
   [ "$n" -gt 1 ] && floor_cleanup $((n - 1))
   qs+=("$qms") qds+=("$qdone") fs+=("$fms")
   printf 'round %d: quarry live %6d ms, done %6d ms   floor %6d ms\n' "$n" "$qms" "$qdone" "$fms"
@@ -295,6 +296,8 @@ for kind in full env-only; do
 done
 echo "the last full push's output (the hook's steps before the deploy):"
 sed 's/^/  | /' "$dir/push-$rounds.log"
+echo "the last env-only push's output:"
+sed 's/^/  | /' "$dir/push-env-$rounds.log"
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 lo() { printf '%s\n' "$@" | sort -n | head -1; }
 hi() { printf '%s\n' "$@" | sort -n | tail -1; }

@@ -129,6 +129,43 @@ BOOST_AUTO_TEST_CASE(export_replaces_the_previous_tree) {
   BOOST_TEST(!path_exists(out + ".new"));
 }
 
+// A file the previous export holds with the same bytes and mode is linked
+// into the new tree, not inflated and written again; anything that differs
+// (content, mode, a file changed on disk since) is written from git.
+BOOST_AUTO_TEST_CASE(export_links_what_did_not_change_and_writes_the_rest) {
+  TempDir t;
+  WorkRepo work(t.path);
+  write(work.dir + "/same.txt", "same\n");
+  write(work.dir + "/edited.txt", "one\n");
+  write(work.dir + "/mode.txt", "mode\n");
+  write(work.dir + "/tampered.txt", "from git\n");
+  write(work.dir + "/bin/run", "#!/bin/sh\n", 0755);
+  auto first = work.commit("first");
+  write(work.dir + "/edited.txt", "two\n");
+  write(work.dir + "/mode.txt", "mode\n", 0755);
+  auto second = work.commit("second");
+  auto repo = GitRepo::open(push_to_bare(t, work));
+  BOOST_REQUIRE(repo.has_value());
+  std::string out = t.path + "/src";
+  BOOST_REQUIRE(repo->export_tree(first, out).has_value());
+  auto inode = [&](const std::string& f) {
+    struct stat st {};
+    BOOST_REQUIRE(lstat((out + "/" + f).c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  auto same = inode("same.txt"), run = inode("bin/run"), edited = inode("edited.txt"), mode = inode("mode.txt");
+  BOOST_REQUIRE(write_file_atomic(out + "/tampered.txt", "changed on disk\n", 0644).has_value());
+  BOOST_REQUIRE(repo->export_tree(second, out).has_value());
+  BOOST_TEST(inode("same.txt") == same);
+  BOOST_TEST(inode("bin/run") == run);
+  BOOST_TEST(inode("edited.txt") != edited);
+  BOOST_TEST(*read_file(out + "/edited.txt") == "two\n");
+  BOOST_TEST(inode("mode.txt") != mode);
+  BOOST_TEST((file_mode(out + "/mode.txt") & 0777) == 0755u);
+  BOOST_TEST(*read_file(out + "/tampered.txt") == "from git\n");
+  BOOST_TEST(!path_exists(out + ".new"));
+}
+
 BOOST_AUTO_TEST_CASE(failed_export_leaves_the_previous_tree) {
   TempDir t;
   WorkRepo work(t.path);
