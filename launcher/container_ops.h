@@ -44,6 +44,12 @@ struct LaunchOptions {
   // control loop: one write per stack and phase) instead of one write per
   // step (a deploy). See StackRecords.
   bool batch_records = false;
+  // What the reconcile saw on each server (by id) in running containers of
+  // the stack: image ids and network names. A start there skips the image
+  // and network checks for what is listed (it is there: a container uses
+  // it); the image gets the release's tag afterwards (tag_deferred()).
+  std::map<std::string, std::set<std::string>> images_on;
+  std::map<std::string, std::set<std::string>> networks_on;
 };
 
 struct StartRequest {

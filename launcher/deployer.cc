@@ -45,6 +45,8 @@ Status Deployer::reconcile_stack(const std::string& stack) {
   if (!report) return std::unexpected(report.error());
   for (const auto& u : report->unreachable) log_warn("unreachable, nothing is placed on it: " + u);
   for (const auto& id : report->unreachable_ids) options_.avoid_servers.insert(id);
+  options_.images_on = report->images_on;
+  options_.networks_on = report->networks_on;
   std::string note;
   if (!report->dropped.empty()) note += "gone: " + join(report->dropped, ", ");
   if (!report->removed.empty()) note += std::string(note.empty() ? "" : "; ") + "removed strays: " + join(report->removed, ", ");
@@ -106,6 +108,11 @@ Result<DeployResult> Deployer::launch(const std::string& stack, const Instructio
   auto st = launcher.execute(list, rec.number, images, canary);
   if (deps_.timings) {
     for (const auto& line : render_phase_lines(deps_.timings->summary())) log_info("    " + line);
+  }
+  if (st) {
+    // After the switch, off the path to live: the release's name for an
+    // image the servers already had (retention below goes by names).
+    for (const auto& p : launcher.tag_deferred()) log_warn(p);
   }
   rec.status = st ? (canary > 0 ? "canary" : "deployed") : "failed";
   if (auto s = save_release(*deps_.store, rec); !s) return std::unexpected(s.error());
@@ -285,6 +292,7 @@ Status Deployer::scale(const std::string& stack, const std::string& node, int co
     step.failed(st.error().message);
     return st;
   }
+  for (const auto& p : launcher.tag_deferred()) log_warn(p);
   // The control loop keeps this scale until the next deploy.
   auto rec = *current;
   rec.spec["scale"][node] = count;

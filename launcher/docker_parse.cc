@@ -100,6 +100,9 @@ Result<ContainerInfo> container_from_ps(const json& j) {
   c.exit_code = exit_code_of_status(c.status);
   c.created_at = str(j, "CreatedAt");
   c.labels = ps_labels(str(j, "Labels"));
+  for (const auto& network : split(str(j, "Networks"), ',')) {
+    if (!network.empty()) c.networks[network] = "";
+  }
   auto ports = parse_ps_ports(str(j, "Ports"));
   if (!ports) return fail(ports.error());
   c.ports = std::move(*ports);

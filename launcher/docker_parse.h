@@ -37,7 +37,7 @@ struct ContainerInfo {
   std::string health;      // inspect only: "healthy", "unhealthy", "starting"; empty: no check
   std::map<std::string, std::string> labels;
   std::vector<PortBinding> ports;
-  std::map<std::string, std::string> networks;  // inspect only: network name to IP address
+  std::map<std::string, std::string> networks;  // network name to IP address (inspect; ps: names only)
 };
 
 // One container per non-empty line. `docker ps` prints labels as one

@@ -102,6 +102,9 @@ class Launcher {
   Status flush_records();
   // The books of `stack` as this launch holds them.
   Result<StackRecords*> records(const std::string& stack);
+  // Gives the release's tag to the images whose check a start skipped
+  // (LaunchOptions::images_on); what failed, one line each.
+  std::vector<std::string> tag_deferred();
 
  private:
   Status tag_kept(const std::vector<ContainerRecord>& kept, const BuiltImage& image);
@@ -170,6 +173,7 @@ class Launcher {
     std::vector<ContainerRecord> old, fresh;
   };
   std::vector<Switched> switched_;
+  std::vector<std::pair<Endpoint, BuiltImage>> deferred_tags_;  // under once_mu_
   bool hold_old_ = false;                  // set during execute()
   std::set<std::string> avoid_;              // servers not to place on
   std::map<std::string, std::string> avoided_;  // server -> why, learned during this launch

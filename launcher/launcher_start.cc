@@ -48,6 +48,21 @@ Status Launcher::once(const std::string& key, const std::function<Status()>& wor
 
 Status Launcher::prepare_server(const ServerRecord& srv, const Endpoint& ep, const Instruction& in,
                                 const BuiltImage& image) {
+  const auto known = [](const std::map<std::string, std::set<std::string>>& on, const std::string& server,
+                        const std::string& what) {
+    auto it = on.find(server);
+    return it != on.end() && it->second.count(what) > 0;
+  };
+  if (deps_.shipper && known(options_.images_on, srv.id, image.id)) {
+    (void)once("image " + srv.id + " " + image.id + " " + image.tag, [&]() -> Status {
+      std::lock_guard lock(once_mu_);
+      deferred_tags_.emplace_back(ep, image);
+      return {};
+    });
+  }
+  if (options_.network.empty() && known(options_.networks_on, srv.id, stack_network(in.stack))) {
+    (void)once("network " + srv.id + " " + stack_network(in.stack), [] { return Status{}; });
+  }
   // The image and the network are independent: both at once.
   Status done[2];
   parallel_for(2, 2, [&](std::size_t k) {
@@ -68,6 +83,21 @@ Status Launcher::prepare_server(const ServerRecord& srv, const Endpoint& ep, con
     }
   });
   return done[0] ? done[1] : done[0];
+}
+
+std::vector<std::string> Launcher::tag_deferred() {
+  std::vector<std::pair<Endpoint, BuiltImage>> todo;
+  {
+    std::lock_guard lock(once_mu_);
+    todo.swap(deferred_tags_);
+  }
+  std::vector<std::string> problems(todo.size());
+  parallel_for(todo.size(), options_.parallel, [&](std::size_t k) {
+    auto tagged = deps_.shipper->ensure(todo[k].first, todo[k].second);
+    if (!tagged) problems[k] = "tag " + todo[k].second.tag + " on " + todo[k].first.name + ": " + tagged.error().message;
+  });
+  std::erase_if(problems, [](const std::string& p) { return p.empty(); });
+  return problems;
 }
 
 Launcher::Started Launcher::start_round(const Instruction& in, int release, const BuiltImage& image,

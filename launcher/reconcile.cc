@@ -62,6 +62,10 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
     const ContainerInfo* c = answered.count(r.server) ? find(r) : nullptr;
     if (c) known.insert(c->id);
     if (!answered.count(r.server) || (c && c->running)) {
+      if (c && c->image.starts_with("sha256:")) report.images_on[r.server].insert(c->image);
+      if (c) {
+        for (const auto& [network, address] : c->networks) report.networks_on[r.server].insert(network);
+      }
       kept.push_back(r);
       continue;
     }

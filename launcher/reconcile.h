@@ -15,6 +15,8 @@
 // are: quarry never forgets a container it cannot see.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,9 @@ struct ReconcileReport {
   std::vector<std::string> released;     // slice ids without a record, released
   std::vector<std::string> unreachable;  // "s3: connect: ..." per server
   std::vector<std::string> unreachable_ids;  // the same servers' ids
+  // In the running containers kept: image ids and networks, by server id.
+  std::map<std::string, std::set<std::string>> images_on;
+  std::map<std::string, std::set<std::string>> networks_on;
 };
 
 Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& placer, const std::string& stack,

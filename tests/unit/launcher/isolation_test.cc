@@ -176,6 +176,43 @@ BOOST_AUTO_TEST_CASE(reconcile_releases_slices_without_a_record) {
   BOOST_TEST(load_containers(store, "blog")->size() == 1u);
 }
 
+// What the kept running containers use is reported per server (the deploy
+// then skips those checks); a dropped or stray container's image is not.
+BOOST_AUTO_TEST_CASE(reconcile_reports_the_images_and_networks_of_what_it_keeps) {
+  MemoryStore store;
+  BOOST_REQUIRE(save_server(store, server("s1")));
+  BOOST_REQUIRE(store.put("etc/grid.json", R"({"autosize": false, "max": 2})"));
+  GridPlacer placer(store, nullptr);
+  BOOST_REQUIRE(placer.add_server(server("s1")));
+  ContainerRecord r;
+  r.stack = "blog";
+  r.node = "web";
+  r.release = 1;
+  r.server = "s1";
+  std::vector<ContainerRecord> recs;
+  for (int i : {1, 2}) {
+    r.index = i;
+    r.name = "blog_web_r1_" + std::to_string(i);
+    r.id = "c" + std::to_string(i);
+    recs.push_back(r);
+  }
+  BOOST_REQUIRE(save_containers(store, "blog", recs));
+  FakeShell shell;
+  shell.on_out("docker ps",
+               R"({"ID":"c1","Names":"blog_web_r1_1","Image":"sha256:kept","Networks":"quarry-blog,bridge","State":"running","Labels":"quarry.stack=blog"})"
+               "\n"
+               R"({"ID":"c2","Names":"blog_web_r1_2","Image":"sha256:dead","Networks":"quarry-blog","State":"exited","Status":"Exited (1) 2 seconds ago","Labels":"quarry.stack=blog"})"
+               "\n"
+               R"({"ID":"c3","Names":"blog_web_r9_1","Image":"sha256:stray","Networks":"quarry-blog","State":"running","Labels":"quarry.stack=blog"})"
+               "\n");
+  auto report = reconcile(store, shell, placer, "blog", {server("s1")});
+  BOOST_REQUIRE(report.has_value());
+  BOOST_TEST(report->images_on["s1"] == (std::set<std::string>{"sha256:kept"}));
+  BOOST_TEST(report->networks_on["s1"] == (std::set<std::string>{"bridge", "quarry-blog"}));
+  BOOST_TEST(report->dropped.size() == 1u);
+  BOOST_TEST(report->removed.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(containers_keep_to_themselves_by_default) {
   Instruction in;
   in.op = Op::Deploy;

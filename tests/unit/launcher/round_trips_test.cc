@@ -44,8 +44,10 @@ struct Fixture {
     shell.on_out("docker image inspect", "[\"quarry/bench_web:r1\"]\n");
   }
 
-  // Release 1 of web x4 and worker x4 on the two servers.
-  Status launch(PhaseTimings* timings = nullptr) {
+  // Release 1 of web x4 and worker x4 on the two servers; `known` as the
+  // reconcile would have seen the image and the network on both, then the
+  // deferred tags given.
+  Status launch(PhaseTimings* timings = nullptr, bool known = false) {
     Stack s;
     s.name = "bench";
     s.nodes = {node("web", 8080, 4), node("worker", 0, 4)};
@@ -54,9 +56,17 @@ struct Fixture {
                                                 {"worker", {"worker", "quarry/bench_web:r1", "sha256:b"}}};
     LaunchOptions o;
     o.drain_ms = 0;
+    for (const std::string server : {"s1", "s2"}) {
+      if (!known) break;
+      o.images_on[server] = {"sha256:b"};
+      o.networks_on[server] = {"quarry-bench"};
+    }
     Launcher launcher(LaunchDeps{&store, &shell, &placer, &shipper, nullptr, &prober, timings}, o);
-    return launcher.execute(list, 1, images);
+    auto s1 = launcher.execute(list, 1, images);
+    if (s1 && known) tagged_after = launcher.tag_deferred();
+    return s1;
   }
+  std::vector<std::string> tagged_after;
 };
 
 std::size_t count(const std::vector<FakeShell::Ran>& ran, const std::string& host, const std::string& part) {
@@ -93,6 +103,30 @@ BOOST_AUTO_TEST_CASE(one_command_per_container_start_and_one_image_check_and_net
     BOOST_TEST(r.command.starts_with("sh -c "), r.command);
     BOOST_TEST(r.command.find("--env-file .quarry/env/bench_") != std::string::npos, r.command);
     BOOST_TEST(r.stdin_data.find("API_TOKEN=s3cr3t value\n") != std::string::npos);
+  }
+}
+
+// What the reconcile saw running on a server (the image by id, the stack's
+// network) is not checked before the starts there: the first remote command
+// on each server is a start, and the image gets the release's tag after.
+BOOST_AUTO_TEST_CASE(what_the_reconcile_saw_is_not_checked_before_the_starts) {
+  Fixture f;
+  BOOST_REQUIRE(f.launch(nullptr, true));
+  BOOST_TEST(f.tagged_after.empty());
+  auto ran = f.shell.ran();
+  for (const std::string host : {"s1", "s2"}) {
+    BOOST_TEST_CONTEXT("server " << host) {
+      BOOST_TEST(count(ran, host, "docker run") == 4u);
+      BOOST_TEST(count(ran, host, "docker network") == 0u);
+      BOOST_TEST(count(ran, host, "docker image inspect") == 1u);  // the tag, after
+      std::size_t last_run = 0, inspect = 0;
+      for (std::size_t k = 0; k < ran.size(); ++k) {
+        if (ran[k].host != host) continue;
+        if (ran[k].command.find("docker run") != std::string::npos) last_run = k;
+        if (ran[k].command.find("docker image inspect") != std::string::npos) inspect = k;
+      }
+      BOOST_TEST(inspect > last_run);
+    }
   }
 }
 
