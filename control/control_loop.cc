@@ -39,13 +39,13 @@ Result<LoopSettings> load_loop_settings(Store& store) {
   return s;
 }
 
-Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
-                                        const std::map<std::string, std::vector<ObservedContainer>>& mine) {
+Result<bool> ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
+                                              const std::map<std::string, std::vector<ObservedContainer>>& mine) {
   auto before = observations_.last(*env_.store, stack);
   auto answered = [&](const std::string& server) { return snapshot.answered->count(server) > 0; };
   // Compared with what the store holds before anything is copied: a steady
   // stack copies nothing.
-  if (before && observations_.holds(stack, mine, answered)) return {};
+  if (before && observations_.holds(stack, mine, answered)) return true;
   StackObservation o;
   o.at_ms = snapshot.now_ms;
   for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
@@ -57,7 +57,7 @@ Status ControlLoop::save_observation_of(const std::string& stack, const PassSnap
   }
   auto saved = observations_.save(*env_.store, stack, std::move(o));
   if (!saved) return std::unexpected(saved.error());
-  return {};
+  return false;
 }
 
 Status ControlLoop::note_started(const std::string& stack, const std::vector<ContainerRecord>& started) {
@@ -87,7 +87,8 @@ Status ControlLoop::note_started(const std::string& stack, const std::vector<Con
 }
 
 Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
-                                    std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report) {
+                                    std::map<std::string, std::vector<ObservedContainer>> mine, bool held,
+                                    PassReport& report) {
   const std::int64_t now_ms = snapshot.now_ms;
   std::string refresh_why;
   {
@@ -96,12 +97,23 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot
       report.skipped_stacks += 1;
       return {};
     }
+    // The stack's inputs are read before its state: a change in between is
+    // seen again next pass. The grid's slices come before the books, so a
+    // slice placed and recorded in between is not taken for an orphan.
+    auto inputs = read_stack_inputs(*env_.store, stack, env_.placer);
+    if (!inputs) return std::unexpected(inputs.error());
+    inputs->observation = observations_.revision(stack);
+    if (const auto* kept = steady_.reusable(stack, *inputs, held, now_ms)) {
+      report.plans[stack] = *kept;
+      report.steady_stacks += 1;
+      return {};
+    }
+    steady_.forget(stack);
     auto state = read_stack_state(*env_.store, stack, snapshot, std::move(mine));
     if (!state) return std::unexpected(state.error());
-    if (env_.placer) {
-      if (auto s = read_slices(*env_.placer, *state); !s) return s;
-    }
+    state->slices = inputs->slices;
     auto plan = plan_stack(*state, settings_.planner);
+    steady_.planned(stack, std::move(*inputs), plan, plan_valid_until(*state, settings_.planner));
     report.plans[stack] = plan;
     if (!settings_.act) {
       books_.give_back(stack, std::move(state->books));
@@ -216,6 +228,7 @@ Result<PassReport> ControlLoop::pass() {
     view.health[s.id] = h;
     if (auto st = save_health(*env_.store, h); !st) return std::unexpected(st.error());
   }
+  steady_.saw_servers(view.servers, view.health, answered);
   lap("health");
   auto listed = list_stacks(*env_.store);
   if (!listed) return std::unexpected(listed.error());
@@ -227,8 +240,9 @@ Result<PassReport> ControlLoop::pass() {
   PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_, &desired_};
   for (auto& [stack, mine] : by_stack) {
     if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
-    if (auto s = save_observation_of(stack, snapshot, mine); !s) report.errors.push_back(s.error().message);
-    if (auto s = reconcile_stack(stack, snapshot, std::move(mine), report); !s) {
+    auto held = save_observation_of(stack, snapshot, mine);
+    if (!held) report.errors.push_back(held.error().message);
+    if (auto s = reconcile_stack(stack, snapshot, std::move(mine), held && *held, report); !s) {
       report.errors.push_back(stack + ": " + s.error().message);
       report.events.push_back(Event{0, view.now_ms, "error", stack, "", s.error().message});
     }

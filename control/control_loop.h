@@ -24,6 +24,7 @@
 #include "control/events.h"
 #include "control/planner.h"
 #include "control/stack_state.h"
+#include "control/steady_stacks.h"
 #include "launcher/container_ops.h"
 
 namespace quarry {
@@ -45,6 +46,7 @@ struct PassReport {
   int servers_up = 0, servers_suspect = 0, servers_down = 0;
   int actions = 0;          // carried out (holds excluded)
   int skipped_stacks = 0;   // a deploy held their lock
+  int steady_stacks = 0;    // their last plan, empty, reused: nothing changed (steady_stacks.h)
   std::vector<Event> events;
   std::vector<std::string> errors;
   std::map<std::string, ControlPlan> plans;  // by stack
@@ -65,13 +67,15 @@ class ControlLoop {
                const std::function<void(const PassReport&)>& on_pass = {});
 
  private:
-  // `mine`: the stack's containers by the server that reported them.
+  // `mine`: the stack's containers by the server that reported them;
+  // `held`: the stack's observation did not change this pass.
   Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
-                         std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report);
+                         std::map<std::string, std::vector<ObservedContainer>> mine, bool held, PassReport& report);
   // Replicas this pass started passed their health check: observed running.
   Status note_started(const std::string& stack, const std::vector<ContainerRecord>& started);
-  Status save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
-                             const std::map<std::string, std::vector<ObservedContainer>>& mine);
+  // True when the stack's observation held (nothing to write).
+  Result<bool> save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
+                                   const std::map<std::string, std::vector<ObservedContainer>>& mine);
 
   ControlEnv env_;
   LoopSettings settings_;
@@ -80,6 +84,7 @@ class ControlLoop {
   ObservationBook observations_;
   BooksCache books_;
   DesiredCache desired_;
+  SteadyStacks steady_;
 };
 
 }  // namespace quarry

@@ -235,6 +235,11 @@ bool ObservationBook::holds(const std::string& stack,
   return true;
 }
 
+std::int64_t ObservationBook::revision(const std::string& stack) const {
+  auto it = entries_.find(stack);
+  return it == entries_.end() || !it->second.known ? 0 : it->second.revision;
+}
+
 Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {
   auto& e = entries_[stack];
   if (e.known && e.revision != 0 && e.observation.containers.size() == o.containers.size() &&

@@ -110,6 +110,9 @@ class ObservationBook {
   // `answered` only of what the book holds beyond `reported`.
   bool holds(const std::string& stack, const std::map<std::string, std::vector<ObservedContainer>>& reported,
              const std::function<bool(const std::string& server)>& answered) const;
+  // The store's revision of what last() read or save() wrote; 0 when not
+  // known (never read, absent, or written by someone in between).
+  std::int64_t revision(const std::string& stack) const;
 
  private:
   struct Entry {

@@ -356,8 +356,8 @@ int run(const Options& o) {
     return 1;
   }
   if (!o.failures) {
-    std::printf("steady pass: %.3f s CPU, %.3f s wall; observe floor %.3f s CPU\n", m_steady.cpu, m_steady.wall,
-                floor.cpu);
+    std::printf("steady pass: %.3f s CPU, %.3f s wall, %d of %zu stacks' plans reused; observe floor %.3f s CPU\n",
+                m_steady.cpu, m_steady.wall, steady->steady_stacks, steady->plans.size(), floor.cpu);
     return 0;
   }
   int dead = fleet.fail_some();
