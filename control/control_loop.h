@@ -67,15 +67,14 @@ class ControlLoop {
                const std::function<void(const PassReport&)>& on_pass = {});
 
  private:
-  // `mine`: the stack's containers by the server that reported them;
-  // `held`: the stack's observation did not change this pass.
-  Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
-                         std::map<std::string, std::vector<ObservedContainer>> mine, bool held, PassReport& report);
+  // `mine`: the stack's containers as the pass grouped them; `held`: the
+  // stack's observation did not change this pass.
+  Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot, const ObservedRefs& mine, bool held,
+                         PassReport& report);
   // Replicas this pass started passed their health check: observed running.
   Status note_started(const std::string& stack, const std::vector<ContainerRecord>& started);
   // True when the stack's observation held (nothing to write).
-  Result<bool> save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
-                                   const std::map<std::string, std::vector<ObservedContainer>>& mine);
+  Result<bool> save_observation_of(const std::string& stack, const PassSnapshot& snapshot, const ObservedRefs& mine);
 
   ControlEnv env_;
   LoopSettings settings_;

@@ -213,8 +213,7 @@ Result<const StackObservation*> ObservationBook::last(Store& store, const std::s
   return &e.observation;
 }
 
-bool ObservationBook::holds(const std::string& stack,
-                            const std::map<std::string, std::vector<ObservedContainer>>& reported,
+bool ObservationBook::holds(const std::string& stack, const ObservedRefs& reported,
                             const std::function<bool(const std::string& server)>& answered) const {
   auto it = entries_.find(stack);
   if (it == entries_.end() || !it->second.known || it->second.revision == 0) return false;
@@ -222,12 +221,11 @@ bool ObservationBook::holds(const std::string& stack,
   // The kept head must be what was reported; those servers answered, so
   // what the pass keeps of silent servers can only be the kept tail, and
   // is all of it when every server there is silent.
+  if (reported.size() > kept.size()) return false;
   std::size_t i = 0;
-  for (const auto& [server, list] : reported) {
-    for (const auto& c : list) {
-      if (i >= kept.size() || !same_but_times(c, kept[i])) return false;
-      ++i;
-    }
+  for (const auto* c : reported) {
+    if (!same_but_times(*c, kept[i])) return false;
+    ++i;
   }
   for (; i < kept.size(); ++i) {
     if (answered(kept[i].server)) return false;

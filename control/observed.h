@@ -55,6 +55,11 @@ struct ObservedContainer {
   std::int64_t last_seen_ms = 0;
 };
 
+// One stack's containers as a pass grouped them: by server (in id order),
+// each server's as it reported them. They point into the pass's reports
+// (ClusterView::containers), so grouping copies no container.
+using ObservedRefs = std::vector<const ObservedContainer*>;
+
 struct StackObservation {
   std::int64_t at_ms = 0;    // the pass that wrote it
   std::vector<ObservedContainer> containers;
@@ -108,7 +113,7 @@ class ObservationBook {
   // holds of the servers that did not (`answered` false). save() would
   // write nothing. Checked without building the observation, and asking
   // `answered` only of what the book holds beyond `reported`.
-  bool holds(const std::string& stack, const std::map<std::string, std::vector<ObservedContainer>>& reported,
+  bool holds(const std::string& stack, const ObservedRefs& reported,
              const std::function<bool(const std::string& server)>& answered) const;
   // The store's revision of what last() read or save() wrote; 0 when not
   // known (never read, absent, or written by someone in between).
