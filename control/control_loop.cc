@@ -211,7 +211,7 @@ Result<PassReport> ControlLoop::pass() {
   std::map<std::string, std::string> addresses;
   for (const auto& s : view.servers) {
     addresses.emplace(s.id, s.ip);
-    auto before = load_health(*env_.store, s.id);
+    auto before = health_.last(*env_.store, s.id);
     if (!before) return std::unexpected(before.error());
     auto& r = seen[s.id];
     auto h = health_after(*before, r.answered, r.error, r.answered ? view.now_ms : observed_ms, settings_.health);
@@ -232,7 +232,7 @@ Result<PassReport> ControlLoop::pass() {
     (h.state == Health::Up ? report.servers_up : h.state == Health::Suspect ? report.servers_suspect
                                                                               : report.servers_down) += 1;
     view.health[s.id] = h;
-    if (auto st = save_health(*env_.store, h); !st) return std::unexpected(st.error());
+    if (auto st = health_.save(*env_.store, h); !st) return std::unexpected(st.error());
   }
   steady_.saw_servers(view.servers, view.health, answered);
   lap("health");

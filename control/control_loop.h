@@ -81,6 +81,7 @@ class ControlLoop {
   LaunchOptions options_;
   // Kept between passes: what the store holds, parsed once while unchanged.
   ObservationBook observations_;
+  HealthBook health_;
   BooksCache books_;
   DesiredCache desired_;
   SteadyStacks steady_;

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -88,6 +89,27 @@ Result<ObservedContainer> observed_from_json(const nlohmann::json& j);
 Result<ServerHealth> load_health(Store& store, const std::string& server);
 Status save_health(Store& store, const ServerHealth& health);
 Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const std::vector<ServerRecord>& servers);
+
+// The servers' health as a long-lived writer (the control loop) keeps it:
+// each server's read back without parsing while the store's revision of it
+// is the one last read or written (a record another writer wrote is read
+// again), and written every pass (its times change) directly in put_json's
+// layout, without a tree of JSON values.
+class HealthBook {
+ public:
+  // As load_health.
+  Result<ServerHealth> last(Store& store, const std::string& server);
+  // As save_health.
+  Status save(Store& store, const ServerHealth& health);
+
+ private:
+  struct Entry {
+    bool known = false;         // `health` is what the store held at `revision`
+    std::int64_t revision = 0;  // 0: absent
+    ServerHealth health;
+  };
+  std::unordered_map<std::string, Entry> entries_;
+};
 
 Result<StackObservation> load_observation(Store& store, const std::string& stack);
 Status save_observation(Store& store, const std::string& stack, const StackObservation& observation);

@@ -30,16 +30,21 @@ Result<StackInputs> read_stack_inputs(Store& store, const std::string& stack, Pl
 void SteadyStacks::saw_servers(const std::vector<ServerRecord>& servers,
                                const std::map<std::string, ServerHealth>& health,
                                const std::unordered_set<std::string>& answered) {
-  auto seen = [&](const ServerRecord& s) {
+  auto state = [&](const ServerRecord& s) {
     auto h = health.find(s.id);
-    return Seen{s.id, s.ip, h == health.end() ? Health::Up : h->second.state, answered.count(s.id) > 0};
+    return h == health.end() ? Health::Up : h->second.state;
   };
+  // Compared in place: a steady fleet copies nothing.
   bool same = seen_.size() == servers.size();
-  for (std::size_t i = 0; same && i < servers.size(); ++i) same = seen_[i] == seen(servers[i]);
+  for (std::size_t i = 0; same && i < servers.size(); ++i) {
+    const auto& s = servers[i];
+    const auto& was = seen_[i];
+    same = was.id == s.id && was.address == s.ip && was.health == state(s) && was.answered == (answered.count(s.id) > 0);
+  }
   if (same) return;
   seen_.clear();
   seen_.reserve(servers.size());
-  for (const auto& s : servers) seen_.push_back(seen(s));
+  for (const auto& s : servers) seen_.push_back(Seen{s.id, s.ip, state(s), answered.count(s.id) > 0});
   servers_ += 1;
 }
 

@@ -74,7 +74,6 @@ class SteadyStacks {
     std::string id, address;
     Health health = Health::Up;
     bool answered = false;
-    bool operator==(const Seen&) const = default;
   };
   struct Kept {
     StackInputs inputs;

@@ -171,6 +171,41 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_as_put_json_writes_it) {
              nlohmann::json({{"at_ms", 5}, {"containers", nlohmann::json::array()}}).dump(2) + "\n");
 }
 
+// Another handle onto a store that counts the values read of s1's health.
+class HealthReads : public StoreView {
+ public:
+  explicit HealthReads(Store& s) : StoreView(s) {}
+  Result<std::optional<std::string>> get(std::string_view k) override {
+    reads += k == "servers/s1/health";
+    return StoreView::get(k);
+  }
+  int reads = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_servers_health_is_written_as_put_json_writes_it_and_read_back_unparsed) {
+  MemoryStore store, peer;
+  HealthReads counted(store);
+  HealthBook book;
+  auto absent = book.last(counted, "s1").value();
+  BOOST_TEST(absent.server == "s1");
+  BOOST_TEST(absent.checked_ms == 0);
+  ServerHealth h{"s1", Health::Suspect, 900, 1000, 1100, "ssh: \"refused\"\n", 7};
+  BOOST_TEST_REQUIRE(book.save(counted, h).has_value());
+  BOOST_TEST_REQUIRE(save_health(peer, h).has_value());
+  BOOST_TEST(store.get("servers/s1/health").value().value() == peer.get("servers/s1/health").value().value());
+  const int reads = counted.reads;
+  auto back = book.last(counted, "s1").value();
+  BOOST_TEST(counted.reads == reads);  // what it wrote: not read again
+  BOOST_TEST(to_json(back) == to_json(h));
+  // Written by another writer: read again.
+  h.state = Health::Down;
+  BOOST_TEST_REQUIRE(save_health(store, h).has_value());
+  BOOST_TEST(health_name(book.last(counted, "s1").value().state) == "down");
+  BOOST_TEST(counted.reads == reads + 1);
+  BOOST_TEST_REQUIRE(store.put("servers/s1/health", "{not json").has_value());
+  BOOST_TEST(!book.last(counted, "s1").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_quiet_cluster_rewrites_no_observation_and_ps_ages_from_the_servers_contact) {
   test::ControlFixture f;
   BOOST_TEST_REQUIRE(f.deploy(1).has_value());
