@@ -1,6 +1,7 @@
 // The reconcile loop behind `quarry hq serve`. Each pass:
 //   observe  every server with one query (observer.h); update its health
-//   compare  each stack: read its state once (stack_state.h), plan (planner.h)
+//   compare  each stack: read its state once (stack_state.h), plan (planner.h);
+//            a steady stack's last, empty plan is reused (steady_stacks.h)
 //   act      carry the plan out (executor.h), under the stack's deploy lock:
 //            a stack a deploy holds is skipped this pass (the deploy repairs
 //            it itself), and a deploy waits for the loop at most one stack's
