@@ -39,7 +39,8 @@ void print_report(const PassReport& r, bool json) {
     for (const auto& e : r.events) events.push_back(to_json(e));
     for (const auto& [stack, p] : r.plans) plans[stack] = control_plan_json(p);
     std::cout << nlohmann::json{{"servers", {{"up", r.servers_up}, {"suspect", r.servers_suspect}, {"down", r.servers_down}}},
-                                {"actions", r.actions}, {"skipped_stacks", r.skipped_stacks}, {"events", events},
+                                {"actions", r.actions}, {"skipped_stacks", r.skipped_stacks},
+                                {"steady_stacks", r.steady_stacks}, {"events", events},
                                 {"errors", r.errors}, {"plans", plans}}
                      .dump()
               << "\n"

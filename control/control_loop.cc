@@ -39,16 +39,49 @@ Result<LoopSettings> load_loop_settings(Store& store) {
   return s;
 }
 
-Status ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
-                                        const std::map<std::string, std::vector<ObservedContainer>>& mine) {
+namespace {
+
+// Every stack's containers, grouped once, so that each stack's work costs
+// its own size, not the cluster's: by stack, then in the servers' order
+// (by id) and as each reported them, pointing into `containers`.
+std::map<std::string, ObservedRefs> group_by_stack(
+    const std::map<std::string, std::vector<ObservedContainer>>& containers) {
+  std::map<std::string, ObservedRefs> by_stack;
+  // A stack's entry found by hashing its name, not by walking the tree per
+  // container; a server lists a stack's containers together, mostly.
+  std::unordered_map<std::string_view, ObservedRefs*> index;
+  for (const auto& [server, list] : containers) {
+    ObservedRefs* last = nullptr;
+    const std::string* last_stack = nullptr;
+    for (const auto& c : list) {
+      if (!last_stack || *last_stack != c.stack) {
+        auto found = index.find(c.stack);
+        if (found == index.end()) {
+          auto& entry = *by_stack.try_emplace(c.stack).first;
+          found = index.emplace(entry.first, &entry.second).first;  // views the map's own key
+        }
+        last = found->second;
+        last_stack = &c.stack;
+      }
+      last->push_back(&c);
+    }
+  }
+  return by_stack;
+}
+
+}  // namespace
+
+Result<bool> ControlLoop::save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
+                                              const ObservedRefs& mine) {
   auto before = observations_.last(*env_.store, stack);
   auto answered = [&](const std::string& server) { return snapshot.answered->count(server) > 0; };
   // Compared with what the store holds before anything is copied: a steady
   // stack copies nothing.
-  if (before && observations_.holds(stack, mine, answered)) return {};
+  if (before && observations_.holds(stack, mine, answered)) return true;
   StackObservation o;
   o.at_ms = snapshot.now_ms;
-  for (const auto& [server, list] : mine) o.containers.insert(o.containers.end(), list.begin(), list.end());
+  o.containers.reserve(mine.size());
+  for (const auto* c : mine) o.containers.push_back(*c);
   // What a silent server ran last is kept, with the age it has.
   if (before) {
     for (const auto& c : (*before)->containers) {
@@ -57,7 +90,7 @@ Status ControlLoop::save_observation_of(const std::string& stack, const PassSnap
   }
   auto saved = observations_.save(*env_.store, stack, std::move(o));
   if (!saved) return std::unexpected(saved.error());
-  return {};
+  return false;
 }
 
 Status ControlLoop::note_started(const std::string& stack, const std::vector<ContainerRecord>& started) {
@@ -87,7 +120,7 @@ Status ControlLoop::note_started(const std::string& stack, const std::vector<Con
 }
 
 Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
-                                    std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report) {
+                                    const ObservedRefs& mine, bool held, PassReport& report) {
   const std::int64_t now_ms = snapshot.now_ms;
   std::string refresh_why;
   {
@@ -96,12 +129,23 @@ Status ControlLoop::reconcile_stack(const std::string& stack, const PassSnapshot
       report.skipped_stacks += 1;
       return {};
     }
-    auto state = read_stack_state(*env_.store, stack, snapshot, std::move(mine));
-    if (!state) return std::unexpected(state.error());
-    if (env_.placer) {
-      if (auto s = read_slices(*env_.placer, *state); !s) return s;
+    // The stack's inputs are read before its state: a change in between is
+    // seen again next pass. The grid's slices come before the books, so a
+    // slice placed and recorded in between is not taken for an orphan.
+    auto inputs = read_stack_inputs(*env_.store, stack, env_.placer);
+    if (!inputs) return std::unexpected(inputs.error());
+    inputs->observation = observations_.revision(stack);
+    if (const auto* kept = steady_.reusable(stack, *inputs, held, now_ms)) {
+      report.plans[stack] = *kept;
+      report.steady_stacks += 1;
+      return {};
     }
+    steady_.forget(stack);
+    auto state = read_stack_state(*env_.store, stack, snapshot, observed_by_server(mine));
+    if (!state) return std::unexpected(state.error());
+    state->slices = inputs->slices;
     auto plan = plan_stack(*state, settings_.planner);
+    steady_.planned(stack, std::move(*inputs), plan, plan_valid_until(*state, settings_.planner));
     report.plans[stack] = plan;
     if (!settings_.act) {
       books_.give_back(stack, std::move(state->books));
@@ -151,7 +195,7 @@ Result<PassReport> ControlLoop::pass() {
   view.now_ms = env_.clock->now_ms();
   auto servers = load_servers(*env_.store);
   if (!servers) return std::unexpected(servers.error());
-  view.servers = *servers;
+  view.servers = std::move(*servers);
   auto seen = observe_servers(*env_.shell, view.servers, std::chrono::milliseconds(settings_.observe_timeout_ms),
                               view.now_ms);
   auto lap = [&, t0 = view.now_ms](const char* phase) mutable {
@@ -165,42 +209,16 @@ Result<PassReport> ControlLoop::pass() {
   lap("observe");
   std::unordered_set<std::string> answered;
   std::map<std::string, std::string> addresses;
-  // Every stack's containers by stack, then server: grouped once here, so
-  // that each stack's work costs its own size, not the cluster's.
-  using ByServer = std::map<std::string, std::vector<ObservedContainer>>;
-  std::map<std::string, ByServer> by_stack;
-  // A stack's entry found by hashing its name (not by walking the tree per
-  // container), and a server's appended in the servers' (sorted) order.
-  std::unordered_map<std::string_view, ByServer*> stack_index;
-  auto list_of = [&](const std::string& stack, const std::string& server) -> std::vector<ObservedContainer>& {
-    auto found = stack_index.find(stack);
-    if (found == stack_index.end()) {
-      auto& entry = *by_stack.try_emplace(stack).first;
-      found = stack_index.emplace(entry.first, &entry.second).first;  // views the map's own key
-    }
-    auto& servers = *found->second;
-    if (!servers.empty() && servers.rbegin()->first == server) return servers.rbegin()->second;
-    return servers.emplace_hint(servers.end(), server, std::vector<ObservedContainer>{})->second;
-  };
   for (const auto& s : view.servers) {
     addresses.emplace(s.id, s.ip);
-    auto before = load_health(*env_.store, s.id);
+    auto before = health_.last(*env_.store, s.id);
     if (!before) return std::unexpected(before.error());
     auto& r = seen[s.id];
     auto h = health_after(*before, r.answered, r.error, r.answered ? view.now_ms : observed_ms, settings_.health);
     h.containers = 0;
     if (r.answered) {
       answered.insert(s.id);
-      auto* last = static_cast<std::vector<ObservedContainer>*>(nullptr);
-      const std::string* last_stack = nullptr;
-      for (const auto& c : r.containers) {
-        h.containers += c.running;
-        if (!last_stack || *last_stack != c.stack) {
-          last = &list_of(c.stack, s.id);
-          last_stack = &c.stack;
-        }
-        last->push_back(c);
-      }
+      for (const auto& c : r.containers) h.containers += c.running;
       view.containers[s.id] = std::move(r.containers);
     } else {
       h.containers = before->containers;
@@ -214,9 +232,11 @@ Result<PassReport> ControlLoop::pass() {
     (h.state == Health::Up ? report.servers_up : h.state == Health::Suspect ? report.servers_suspect
                                                                               : report.servers_down) += 1;
     view.health[s.id] = h;
-    if (auto st = save_health(*env_.store, h); !st) return std::unexpected(st.error());
+    if (auto st = health_.save(*env_.store, h); !st) return std::unexpected(st.error());
   }
+  steady_.saw_servers(view.servers, view.health, answered);
   lap("health");
+  auto by_stack = group_by_stack(view.containers);
   auto listed = list_stacks(*env_.store);
   if (!listed) return std::unexpected(listed.error());
   for (const auto& stack : *listed) by_stack[stack];
@@ -227,8 +247,9 @@ Result<PassReport> ControlLoop::pass() {
   PassSnapshot snapshot{view.now_ms, &addresses, &not_up, &answered, &books_, &desired_};
   for (auto& [stack, mine] : by_stack) {
     if (!is_dns_label(stack)) continue;  // a label no quarry stack can have
-    if (auto s = save_observation_of(stack, snapshot, mine); !s) report.errors.push_back(s.error().message);
-    if (auto s = reconcile_stack(stack, snapshot, std::move(mine), report); !s) {
+    auto held = save_observation_of(stack, snapshot, mine);
+    if (!held) report.errors.push_back(held.error().message);
+    if (auto s = reconcile_stack(stack, snapshot, mine, held && *held, report); !s) {
       report.errors.push_back(stack + ": " + s.error().message);
       report.events.push_back(Event{0, view.now_ms, "error", stack, "", s.error().message});
     }

@@ -1,6 +1,7 @@
 // The reconcile loop behind `quarry hq serve`. Each pass:
 //   observe  every server with one query (observer.h); update its health
-//   compare  each stack: read its state once (stack_state.h), plan (planner.h)
+//   compare  each stack: read its state once (stack_state.h), plan (planner.h);
+//            a steady stack's last, empty plan is reused (steady_stacks.h)
 //   act      carry the plan out (executor.h), under the stack's deploy lock:
 //            a stack a deploy holds is skipped this pass (the deploy repairs
 //            it itself), and a deploy waits for the loop at most one stack's
@@ -24,6 +25,7 @@
 #include "control/events.h"
 #include "control/planner.h"
 #include "control/stack_state.h"
+#include "control/steady_stacks.h"
 #include "launcher/container_ops.h"
 
 namespace quarry {
@@ -45,6 +47,7 @@ struct PassReport {
   int servers_up = 0, servers_suspect = 0, servers_down = 0;
   int actions = 0;          // carried out (holds excluded)
   int skipped_stacks = 0;   // a deploy held their lock
+  int steady_stacks = 0;    // their last plan, empty, reused: nothing changed (steady_stacks.h)
   std::vector<Event> events;
   std::vector<std::string> errors;
   std::map<std::string, ControlPlan> plans;  // by stack
@@ -65,21 +68,24 @@ class ControlLoop {
                const std::function<void(const PassReport&)>& on_pass = {});
 
  private:
-  // `mine`: the stack's containers by the server that reported them.
-  Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot,
-                         std::map<std::string, std::vector<ObservedContainer>> mine, PassReport& report);
+  // `mine`: the stack's containers as the pass grouped them; `held`: the
+  // stack's observation did not change this pass.
+  Status reconcile_stack(const std::string& stack, const PassSnapshot& snapshot, const ObservedRefs& mine, bool held,
+                         PassReport& report);
   // Replicas this pass started passed their health check: observed running.
   Status note_started(const std::string& stack, const std::vector<ContainerRecord>& started);
-  Status save_observation_of(const std::string& stack, const PassSnapshot& snapshot,
-                             const std::map<std::string, std::vector<ObservedContainer>>& mine);
+  // True when the stack's observation held (nothing to write).
+  Result<bool> save_observation_of(const std::string& stack, const PassSnapshot& snapshot, const ObservedRefs& mine);
 
   ControlEnv env_;
   LoopSettings settings_;
   LaunchOptions options_;
   // Kept between passes: what the store holds, parsed once while unchanged.
   ObservationBook observations_;
+  HealthBook health_;
   BooksCache books_;
   DesiredCache desired_;
+  SteadyStacks steady_;
 };
 
 }  // namespace quarry

@@ -119,6 +119,56 @@ Result<ServerHealth> load_health(Store& store, const std::string& server) {
 
 Status save_health(Store& store, const ServerHealth& h) { return put_json(store, health_key(h.server), to_json(h)); }
 
+namespace {
+// As put_json writes to_json(h), written directly.
+std::string health_text(const ServerHealth& h) {
+  JsonText out;
+  out.begin_object();  // to_json's members, in nlohmann's (sorted) order
+  out.key("checked_ms"), out.value(h.checked_ms);
+  out.key("containers"), out.value(h.containers);
+  out.key("last_contact_ms"), out.value(h.last_contact_ms);
+  out.key("reason"), out.value(h.reason);
+  out.key("server"), out.value(h.server);
+  out.key("since_ms"), out.value(h.since_ms);
+  out.key("state"), out.value(health_name(h.state));
+  out.end_object();
+  return out.take();
+}
+}  // namespace
+
+Result<ServerHealth> HealthBook::last(Store& store, const std::string& server) {
+  auto& e = entries_[server];
+  // Read before the value: a write in between is read again next time.
+  auto revision = store.revision(health_key(server));
+  if (!revision) {
+    e.known = false;
+    return std::unexpected(revision.error());
+  }
+  if (e.known && *revision == e.revision) return e.health;
+  e.known = false;
+  auto h = load_health(store, server);
+  if (!h) return std::unexpected(h.error());
+  e.revision = *revision;
+  e.health = *h;
+  e.known = true;
+  return h;
+}
+
+Status HealthBook::save(Store& store, const ServerHealth& h) {
+  auto& e = entries_[h.server];
+  e.known = false;
+  std::string text = health_text(h);
+  if (auto s = store.put(health_key(h.server), text); !s) return s;
+  // The revision of what was written, read back with the value: a writer
+  // in between leaves the entry unknown (read again next time).
+  auto now = store.get_versioned(health_key(h.server));
+  if (!now || now->value != text) return {};
+  e.revision = now->revision;
+  e.health = h;
+  e.known = true;
+  return {};
+}
+
 Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const std::vector<ServerRecord>& servers) {
   std::map<std::string, ServerHealth> out;
   for (const auto& s : servers) {
@@ -213,8 +263,7 @@ Result<const StackObservation*> ObservationBook::last(Store& store, const std::s
   return &e.observation;
 }
 
-bool ObservationBook::holds(const std::string& stack,
-                            const std::map<std::string, std::vector<ObservedContainer>>& reported,
+bool ObservationBook::holds(const std::string& stack, const ObservedRefs& reported,
                             const std::function<bool(const std::string& server)>& answered) const {
   auto it = entries_.find(stack);
   if (it == entries_.end() || !it->second.known || it->second.revision == 0) return false;
@@ -222,17 +271,21 @@ bool ObservationBook::holds(const std::string& stack,
   // The kept head must be what was reported; those servers answered, so
   // what the pass keeps of silent servers can only be the kept tail, and
   // is all of it when every server there is silent.
+  if (reported.size() > kept.size()) return false;
   std::size_t i = 0;
-  for (const auto& [server, list] : reported) {
-    for (const auto& c : list) {
-      if (i >= kept.size() || !same_but_times(c, kept[i])) return false;
-      ++i;
-    }
+  for (const auto* c : reported) {
+    if (!same_but_times(*c, kept[i])) return false;
+    ++i;
   }
   for (; i < kept.size(); ++i) {
     if (answered(kept[i].server)) return false;
   }
   return true;
+}
+
+std::int64_t ObservationBook::revision(const std::string& stack) const {
+  auto it = entries_.find(stack);
+  return it == entries_.end() || !it->second.known ? 0 : it->second.revision;
 }
 
 Result<bool> ObservationBook::save(Store& store, const std::string& stack, StackObservation o) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -55,6 +56,11 @@ struct ObservedContainer {
   std::int64_t last_seen_ms = 0;
 };
 
+// One stack's containers as a pass grouped them: by server (in id order),
+// each server's as it reported them. They point into the pass's reports
+// (ClusterView::containers), so grouping copies no container.
+using ObservedRefs = std::vector<const ObservedContainer*>;
+
 struct StackObservation {
   std::int64_t at_ms = 0;    // the pass that wrote it
   std::vector<ObservedContainer> containers;
@@ -84,6 +90,27 @@ Result<ServerHealth> load_health(Store& store, const std::string& server);
 Status save_health(Store& store, const ServerHealth& health);
 Result<std::map<std::string, ServerHealth>> load_all_health(Store& store, const std::vector<ServerRecord>& servers);
 
+// The servers' health as a long-lived writer (the control loop) keeps it:
+// each server's read back without parsing while the store's revision of it
+// is the one last read or written (a record another writer wrote is read
+// again), and written every pass (its times change) directly in put_json's
+// layout, without a tree of JSON values.
+class HealthBook {
+ public:
+  // As load_health.
+  Result<ServerHealth> last(Store& store, const std::string& server);
+  // As save_health.
+  Status save(Store& store, const ServerHealth& health);
+
+ private:
+  struct Entry {
+    bool known = false;         // `health` is what the store held at `revision`
+    std::int64_t revision = 0;  // 0: absent
+    ServerHealth health;
+  };
+  std::unordered_map<std::string, Entry> entries_;
+};
+
 Result<StackObservation> load_observation(Store& store, const std::string& stack);
 Status save_observation(Store& store, const std::string& stack, const StackObservation& observation);
 
@@ -108,8 +135,11 @@ class ObservationBook {
   // holds of the servers that did not (`answered` false). save() would
   // write nothing. Checked without building the observation, and asking
   // `answered` only of what the book holds beyond `reported`.
-  bool holds(const std::string& stack, const std::map<std::string, std::vector<ObservedContainer>>& reported,
+  bool holds(const std::string& stack, const ObservedRefs& reported,
              const std::function<bool(const std::string& server)>& answered) const;
+  // The store's revision of what last() read or save() wrote; 0 when not
+  // known (never read, absent, or written by someone in between).
+  std::int64_t revision(const std::string& stack) const;
 
  private:
   struct Entry {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -264,6 +265,16 @@ class Planner {
 
 ControlPlan plan_stack(const StackState& state, const PlannerSettings& settings) {
   return Planner(state, settings).run();
+}
+
+std::int64_t plan_valid_until(const StackState& state, const PlannerSettings& settings) {
+  std::int64_t until = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [key, rs] : state.restarts) {
+    for (std::int64_t t : {rs.next_ms, rs.last_ms + settings.stable_after_ms, rs.last_ms + settings.backoff_base_ms}) {
+      if (t > state.now_ms) until = std::min(until, t);
+    }
+  }
+  return until;
 }
 
 std::string render_control_plan(const ControlPlan& plan) {

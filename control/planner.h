@@ -87,6 +87,16 @@ struct ControlPlan {
 
 ControlPlan plan_stack(const StackState& state, const PlannerSettings& settings = {});
 
+// The first time after state.now_ms at which plan_stack may decide
+// otherwise for the same state (INT64_MAX: never): its only reads of the
+// time are thresholds of the restart book's entries, a replica's backoff
+// ending (next_ms), its run becoming stable (last_ms + stable_after_ms) and
+// a refresh's backoff clearing (last_ms + backoff_base_ms, link_refresh.h).
+// Each is crossed once, so a plan made at now_ms holds until then (the
+// words of a hold's reason aside: "next in 3s"). A new read of the time in
+// the planner must be added here.
+std::int64_t plan_valid_until(const StackState& state, const PlannerSettings& settings);
+
 // The delay before restart number `n` (1-based): base * 2^(n-1), capped.
 std::int64_t backoff_delay_ms(int n, const PlannerSettings& settings);
 // "web#2": the key of a replica in the restart book.

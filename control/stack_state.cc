@@ -175,6 +175,18 @@ Result<std::vector<DesiredRelease>> DesiredCache::get(Store& store, const std::s
   return desired;
 }
 
+std::map<std::string, std::vector<ObservedContainer>> observed_by_server(const ObservedRefs& refs) {
+  std::map<std::string, std::vector<ObservedContainer>> out;
+  for (const auto* c : refs) {
+    // Grouped by server already: a server's list is the last one made.
+    if (out.empty() || out.rbegin()->first != c->server) {
+      out.emplace_hint(out.end(), c->server, std::vector<ObservedContainer>{});
+    }
+    out.rbegin()->second.push_back(*c);
+  }
+  return out;
+}
+
 Status read_slices(Placer& placer, StackState& state) {
   auto ids = placer.slices(state.stack + "/");
   if (!ids) return std::unexpected(ids.error().context("the grid's slices of " + state.stack));

@@ -129,6 +129,10 @@ struct PassSnapshot {
 Result<StackState> read_stack_state(Store& store, const std::string& stack, const PassSnapshot& pass,
                                     std::map<std::string, std::vector<ObservedContainer>> mine);
 
+// A stack's containers by the server that reported them (StackState::observed),
+// copied from a pass's grouping, in its order.
+std::map<std::string, std::vector<ObservedContainer>> observed_by_server(const ObservedRefs& refs);
+
 // Adds the stack's grid slices to `state` (Placer::slices of "STACK/").
 Status read_slices(Placer& placer, StackState& state);
 

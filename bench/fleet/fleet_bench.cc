@@ -356,8 +356,8 @@ int run(const Options& o) {
     return 1;
   }
   if (!o.failures) {
-    std::printf("steady pass: %.3f s CPU, %.3f s wall; observe floor %.3f s CPU\n", m_steady.cpu, m_steady.wall,
-                floor.cpu);
+    std::printf("steady pass: %.3f s CPU, %.3f s wall, %d of %zu stacks' plans reused; observe floor %.3f s CPU\n",
+                m_steady.cpu, m_steady.wall, steady->steady_stacks, steady->plans.size(), floor.cpu);
     return 0;
   }
   int dead = fleet.fail_some();
@@ -376,6 +376,7 @@ int run(const Options& o) {
   report.extra("observe") = to_json(floor);
   report.extra("first") = to_json(m_first);
   report.extra("steady") = to_json(m_steady);
+  report.extra("steady")["plans_reused"] = steady->steady_stacks;
   auto f = to_json(m_failed);
   f["dead"] = dead;
   f["restart"] = count(*failed, ActionKind::Restart);
@@ -404,8 +405,9 @@ int run(const Options& o) {
               count(*failed, ActionKind::Restart), count(*failed, ActionKind::Replace),
               count(*failed, ActionKind::Move), failed->actions, failed->errors.size(), failed->servers_down);
   for (std::size_t i = 0; i < failed->errors.size() && i < 3; ++i) std::printf("    %s\n", failed->errors[i].c_str());
-  std::printf("  steady pass: %.3f s CPU (aim < 1 s), %.2fx the observe floor (aim <= 3)\n", m_steady.cpu,
-              m_steady.cpu / std::max(floor.cpu, 1e-9));
+  std::printf("  steady pass: %.3f s CPU (aim < 1 s), %.2fx the observe floor (aim <= 3); %d of %zu stacks' plans "
+              "reused\n",
+              m_steady.cpu, m_steady.cpu / std::max(floor.cpu, 1e-9), steady->steady_stacks, steady->plans.size());
   return 0;
 }
 

@@ -113,6 +113,12 @@ ObservedContainer container(const std::string& name, bool running, const std::st
   return c;
 }
 
+ObservedRefs refs(const std::vector<ObservedContainer>& list) {
+  ObservedRefs out;
+  for (const auto& c : list) out.push_back(&c);
+  return out;
+}
+
 BOOST_AUTO_TEST_CASE(an_observation_is_written_only_when_it_changed) {
   MemoryStore store;
   ObservationBook book;
@@ -126,16 +132,17 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_only_when_it_changed) {
   // or nothing when s1 is silent (what it ran last is kept).
   auto all = [](const std::string&) { return true; };
   auto none = [](const std::string&) { return false; };
-  BOOST_TEST(book.holds("blog", {{"s1", later.containers}}, all));
+  BOOST_TEST(book.holds("blog", refs(later.containers), all));
   BOOST_TEST(!book.holds("blog", {}, all));
   BOOST_TEST(book.holds("blog", {}, none));
-  BOOST_TEST(!book.holds("blog", {{"s1", {later.containers[0], container("b", true, "Up", 2000)}}}, all));
+  std::vector<ObservedContainer> more = {later.containers[0], container("b", true, "Up", 2000)};
+  BOOST_TEST(!book.holds("blog", refs(more), all));
   BOOST_TEST(!book.holds("shop", {}, all));  // never read or written
   BOOST_TEST(load_observation(store, "blog").value().at_ms == 1000);
   BOOST_TEST(book.last(store, "blog").value()->at_ms == 1000);
   // A container that exited is.
   StackObservation exited{3000, {container("a", false, "Exited (1) 1 second ago", 3000)}};
-  BOOST_TEST(!book.holds("blog", {{"s1", exited.containers}}, all));
+  BOOST_TEST(!book.holds("blog", refs(exited.containers), all));
   BOOST_TEST(book.save(store, "blog", exited).value());
   // So is one more container, and so is one gone.
   StackObservation two{4000, {container("a", false, "Exited (1) 1 second ago", 4000), container("b", true, "Up", 4000)}};
@@ -162,6 +169,41 @@ BOOST_AUTO_TEST_CASE(an_observation_is_written_as_put_json_writes_it) {
   BOOST_TEST(save_observation(store, "blog", StackObservation{5, {}}).has_value());
   BOOST_TEST(store.get("stacks/blog/observed.json").value().value() ==
              nlohmann::json({{"at_ms", 5}, {"containers", nlohmann::json::array()}}).dump(2) + "\n");
+}
+
+// Another handle onto a store that counts the values read of s1's health.
+class HealthReads : public StoreView {
+ public:
+  explicit HealthReads(Store& s) : StoreView(s) {}
+  Result<std::optional<std::string>> get(std::string_view k) override {
+    reads += k == "servers/s1/health";
+    return StoreView::get(k);
+  }
+  int reads = 0;
+};
+
+BOOST_AUTO_TEST_CASE(a_servers_health_is_written_as_put_json_writes_it_and_read_back_unparsed) {
+  MemoryStore store, peer;
+  HealthReads counted(store);
+  HealthBook book;
+  auto absent = book.last(counted, "s1").value();
+  BOOST_TEST(absent.server == "s1");
+  BOOST_TEST(absent.checked_ms == 0);
+  ServerHealth h{"s1", Health::Suspect, 900, 1000, 1100, "ssh: \"refused\"\n", 7};
+  BOOST_TEST_REQUIRE(book.save(counted, h).has_value());
+  BOOST_TEST_REQUIRE(save_health(peer, h).has_value());
+  BOOST_TEST(store.get("servers/s1/health").value().value() == peer.get("servers/s1/health").value().value());
+  const int reads = counted.reads;
+  auto back = book.last(counted, "s1").value();
+  BOOST_TEST(counted.reads == reads);  // what it wrote: not read again
+  BOOST_TEST(to_json(back) == to_json(h));
+  // Written by another writer: read again.
+  h.state = Health::Down;
+  BOOST_TEST_REQUIRE(save_health(store, h).has_value());
+  BOOST_TEST(health_name(book.last(counted, "s1").value().state) == "down");
+  BOOST_TEST(counted.reads == reads + 1);
+  BOOST_TEST_REQUIRE(store.put("servers/s1/health", "{not json").has_value());
+  BOOST_TEST(!book.last(counted, "s1").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_quiet_cluster_rewrites_no_observation_and_ps_ages_from_the_servers_contact) {
