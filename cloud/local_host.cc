@@ -24,12 +24,6 @@ namespace quarry {
 
 namespace {
 
-void close_from(int lowest) {
-  if (syscall(SYS_close_range, lowest, ~0U, 0) == 0) return;
-  long max = sysconf(_SC_OPEN_MAX);
-  for (int fd = lowest; fd < max; ++fd) close(fd);
-}
-
 bool is_number(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -89,7 +83,7 @@ Result<pid_t> spawn_daemon(const Argv& argv, const std::string& log_path) {
     // Keep only the report pipe, as fd 3, closed by a successful exec.
     int keep = 3;
     if (report[1] != keep) dup2(report[1], keep);
-    close_from(keep + 1);
+    close_fds_from(keep + 1);
     fcntl(keep, F_SETFD, FD_CLOEXEC);
     execvp(args[0], args.data());
     int msg = -errno;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,6 +56,7 @@ Result<ProcessResult> run_process(const Argv& argv, const ProcessOptions& option
     dup2(out[1], 1);
     dup2(err[1], 2);
     setpgid(0, 0);
+    close_fds_from(3);
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
     environ = envp.data();
     execvp(args[0], args.data());
@@ -148,6 +150,12 @@ bool have_program(const std::string& name) {
     if (access(full.c_str(), X_OK) == 0) return true;
   }
   return false;
+}
+
+void close_fds_from(int lowest) {
+  if (syscall(SYS_close_range, lowest, ~0U, 0) == 0) return;
+  long max = sysconf(_SC_OPEN_MAX);
+  for (int fd = lowest; fd < max; ++fd) close(fd);
 }
 
 }  // namespace quarry

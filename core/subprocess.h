@@ -44,4 +44,9 @@ Result<ProcessResult> run_checked(const Argv& argv, const ProcessOptions& option
 // True when `name` is an executable on PATH.
 bool have_program(const std::string& name);
 
+// Closes every file descriptor from `lowest` up (in a child before exec:
+// a command or daemon gets only what it is given, never a lock or socket
+// this process or its parent happened to hold).
+void close_fds_from(int lowest);
+
 }  // namespace quarry

@@ -1,5 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/subprocess.h"
 
 using namespace quarry;
@@ -65,6 +68,18 @@ BOOST_AUTO_TEST_CASE(streams_stdout_and_reports_failure) {
   auto st = (*bad)->finish();
   BOOST_REQUIRE(!st.has_value());
   BOOST_TEST(st.error().message == "sh -c 'echo nope >&2; exit 4': exit 4: nope");
+}
+
+// A descriptor this process holds without close-on-exec (a lock taken by
+// a parent, say) does not reach a command: a daemon started through it
+// would otherwise hold that lock for as long as it runs.
+BOOST_AUTO_TEST_CASE(a_command_gets_no_descriptor_beyond_stdio) {
+  int fd = open("/dev/null", O_RDONLY);  // no O_CLOEXEC on purpose
+  BOOST_REQUIRE(fd > 2);
+  auto r = run_process({"sh", "-c", "if [ -e /proc/$$/fd/" + std::to_string(fd) + " ]; then echo open; else echo closed; fi"});
+  close(fd);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(r->out == "closed\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
