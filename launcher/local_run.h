@@ -31,6 +31,7 @@
 #include "compiler/stack.h"
 #include "launcher/container_ops.h"
 #include "launcher/image_builder.h"
+#include "launcher/phase_timings.h"
 #include "launcher/seams.h"
 #include "store/store.h"
 
@@ -133,20 +134,29 @@ class LocalRunner {
   LocalRunner(RemoteShell& engine, Store& store, RouterHook* router, LaunchOptions options)
       : engine_(engine), store_(store), router_(router), options_(std::move(options)) {}
 
+  // Times the phases of what follows on `timings` (null: none): engine,
+  // network, build, reconcile, then the launch's start, link and health;
+  // stop, remove and network for down().
+  void record_timings(PhaseTimings* timings) { timings_ = timings; }
+
   // Fails (kind Remote) with one line saying what to do when docker is not
-  // installed or its engine does not answer.
+  // installed or its engine does not answer. up() and down() ask it only
+  // when they fail, so that a working engine costs no extra round trip.
   Status check_engine();
 
-  // Builds the images, creates the network, then launches the stack as a
-  // new release (services, then nodes in dependency order), keeping what did
-  // not change. The local server record is written first.
+  // Makes the network, builds the images and checks the books against the
+  // engine, all three at once; then launches the stack as a new release
+  // (services, then nodes in dependency order), keeping what did not change.
+  // The local server record is written first. A failure with the engine
+  // down or docker missing is check_engine()'s error.
   Result<LocalRunResult> up(const LocalRunRequest& request);
 
   // Stops and removes every container of the stack and its network; the
   // services' named volumes are kept. All containers are stopped by one
   // `docker stop` (each with its own stop_timeout unless options set a
   // grace) and removed by one `docker rm --force`. With `force`, they are
-  // removed at once without a grace time. Idempotent.
+  // removed at once without a grace time. Idempotent. A failure with the
+  // engine down is check_engine()'s error.
   Status down(const std::string& stack, bool force);
 
   // Follows the logs of `containers` until each ends, writing every line to
@@ -154,6 +164,11 @@ class LocalRunner {
   void follow_logs(const std::vector<ContainerRecord>& containers, bool color);
 
  private:
+  // check_engine()'s error when the engine is the problem, else `error`.
+  Error explain(Error error);
+  Result<LocalRunResult> launch(const LocalRunRequest& request);
+  Status prepare(const LocalRunRequest& request, Placer& placer, std::map<std::string, BuiltImage>& images);
+  Status take_down(const std::string& stack, bool force);
   Status ensure_network(const std::string& stack);
   Result<std::map<std::string, BuiltImage>> build_images(const LocalRunRequest& request);
   Status restart_services(const std::string& stack, const std::set<std::string>& services);
@@ -163,6 +178,7 @@ class LocalRunner {
   Store& store_;
   RouterHook* router_;
   LaunchOptions options_;
+  PhaseTimings* timings_ = nullptr;
 };
 
 // The "local" server: 127.0.0.1, sized from the machine.

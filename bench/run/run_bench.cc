@@ -17,7 +17,8 @@
 //
 // The engine runs in its own network namespace (tests/e2e/run/docker_lab.h);
 // the bench joins that namespace so that its probes, quarry and compose all
-// see the same 127.0.0.1. Run as root.
+// see the same 127.0.0.1. Run as root. quarry runs with --timings, and the
+// last round's phase tables (of run -d and of stop) are printed at the end.
 //   run_bench [ROUNDS] [--json]     (ROUNDS default 3; the aim is 0.6x or better)
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -129,14 +130,25 @@ Result<ProcessResult> must(const Argv& argv, const std::map<std::string, std::st
   return run_checked(argv, o);
 }
 
-Result<std::pair<double, double>> quarry_round(const std::string& file, const std::map<std::string, std::string>& env) {
+struct QuarryRound {
+  double up = 0, down = 0;
+  std::string up_timings, down_timings;  // quarry's own profile (--timings)
+};
+
+Result<QuarryRound> quarry_round(const std::string& file, const std::map<std::string, std::string>& env) {
   const std::string bin = std::getenv("QUARRY_BIN") ? std::getenv("QUARRY_BIN") : QUARRY_BIN_DEFAULT;
+  QuarryRound out;
   auto t0 = Clock::now();
-  if (auto r = must({bin, "-q", "run", "-d", "-f", file}, env); !r) return std::unexpected(r.error());
-  double up = seconds_since(t0);
+  auto up = must({bin, "-q", "run", "-d", "--timings", "-f", file}, env);
+  if (!up) return std::unexpected(up.error());
+  out.up = seconds_since(t0);
   t0 = Clock::now();
-  if (auto r = must({bin, "-q", "stop", "-f", file}, env); !r) return std::unexpected(r.error());
-  return std::pair{up, seconds_since(t0)};
+  auto down = must({bin, "-q", "stop", "--timings", "-f", file}, env);
+  if (!down) return std::unexpected(down.error());
+  out.down = seconds_since(t0);
+  out.up_timings = up->err;
+  out.down_timings = down->err;
+  return out;
 }
 
 Result<std::pair<double, double>> compose_round(const DockerLab& lab, const std::string& file,
@@ -208,6 +220,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   bench::Samples q_up, q_down, c_up, c_down, q_total, c_total;
+  QuarryRound last;
   for (int i = 0; i < rounds; ++i) {
     auto q = quarry_round(app + "/quarry.yml", env);
     if (!q) {
@@ -219,14 +232,15 @@ int main(int argc, char** argv) {
       std::cerr << "run_bench: compose: " << c.error().message << "\n";
       return 3;
     }
-    q_up.add(q->first);
-    q_down.add(q->second);
+    last = *q;
+    q_up.add(q->up);
+    q_down.add(q->down);
     c_up.add(c->first);
     c_down.add(c->second);
-    q_total.add(q->first + q->second);
+    q_total.add(q->up + q->down);
     c_total.add(c->first + c->second);
     std::fprintf(json ? stderr : stdout, "round %d: quarry up %.2fs down %.2fs | compose up %.2fs down %.2fs\n", i + 1,
-                 q->first, q->second, c->first, c->second);
+                 q->up, q->down, c->first, c->second);
   }
   double q = q_total.median(), c = c_total.median();
   double ratio = c > 0 ? q / c : 0.0;
@@ -251,6 +265,8 @@ int main(int argc, char** argv) {
                 c_down.median(), c, c_total.min(), c_total.max());
     std::printf("  ratio quarry/compose: %.2fx (aim: 0.60x or better)\n", ratio);
   }
+  std::fprintf(json ? stderr : stdout, "\nquarry run -d --timings, last round:\n%s\nquarry stop --timings, last round:\n%s",
+               last.up_timings.c_str(), last.down_timings.c_str());
   (void)L.docker({"volume", "rm", "bench-counter-data", "benchc_counter-data"});
   return 0;
 }
