@@ -200,6 +200,7 @@ Status run(Context& ctx, const RunArgs& a) {
   if (!stack) return std::unexpected(stack.error());
   if (auto s = apply_scale_overrides(*stack, a.scales); !s) return s;
   const std::string root = local_root(ctx.home(), stack->name);
+  const bool first_run = !is_directory(root + "/stacks/" + stack->name);
   if (auto s = make_dirs(root + "/run"); !s) return s;
   DirStore store(root);
   LocalShell shell;
@@ -229,9 +230,16 @@ Status run(Context& ctx, const RunArgs& a) {
     st.entry_port = 0;
     (void)save_local_state(store, st);
   };
+  // A run that found no engine started nothing: the first run of a stack
+  // leaves no state behind, so that `quarry stop` finds no such stack.
+  auto no_engine = [&](const Error& e) -> Status {
+    if (first_run) (void)remove_all(root);
+    return std::unexpected(e);
+  };
   if (a.detach) {
     auto r = runner.up(LocalRunRequest{*stack, m->directory});
     if (a.timings) std::cerr << render_timings(timings.summary());
+    if (!r && runner.engine_down()) return no_engine(r.error());
     if (!r) return fail(r.error().context("quarry run").message + "\n(what started still runs: `quarry stop -f " + a.file +
                         "` removes it)", r.error().kind);
     print_summary(*stack, *r, port, nginx_missing);
@@ -255,6 +263,7 @@ Status run(Context& ctx, const RunArgs& a) {
   }, 2);
   up_thread.join();
   if (a.timings) std::cerr << render_timings(timings.summary());
+  if (!result && runner.engine_down()) return no_engine(result.error());
   if (!result) {
     teardown(false);
     return std::unexpected(result.error());

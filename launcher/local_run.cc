@@ -245,6 +245,7 @@ Status LocalRunner::check_engine() {
   std::string where = host && *host ? std::string(host) : "unix:///var/run/docker.sock";
   auto span = timed(timings_, Phase::Engine);
   auto r = engine_.run(kLocal, docker({"docker", "version", "--format", "{{.Server.Version}}"}, std::chrono::seconds(15)));
+  engine_down_ = !r || !r->ok() || trim(r->out).empty();
   if (!r || r->exit_code == 127) {
     return fail_remote("docker is not installed (no `docker` on PATH): install it (apt-get install docker.io) and run again");
   }

@@ -143,6 +143,9 @@ class LocalRunner {
   // installed or its engine does not answer. up() and down() ask it only
   // when they fail, so that a working engine costs no extra round trip.
   Status check_engine();
+  // Whether the last check_engine() failed (up() or down() failed because
+  // the engine does not answer: nothing was started or stopped).
+  bool engine_down() const { return engine_down_; }
 
   // Makes the network, builds the images and checks the books against the
   // engine, all three at once; then launches the stack as a new release
@@ -179,6 +182,7 @@ class LocalRunner {
   RouterHook* router_;
   LaunchOptions options_;
   PhaseTimings* timings_ = nullptr;
+  bool engine_down_ = false;
 };
 
 // The "local" server: 127.0.0.1, sized from the machine.

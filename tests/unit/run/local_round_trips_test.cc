@@ -145,6 +145,7 @@ BOOST_AUTO_TEST_CASE(a_failure_with_the_engine_down_says_so_in_one_line) {
   BOOST_REQUIRE(!up);
   BOOST_TEST(up.error().message.rfind("the docker engine is not running (", 0) == 0, up.error().message);
   BOOST_TEST(up.error().exit_code() == 3);
+  BOOST_TEST(runner.engine_down());
   BOOST_REQUIRE(save_containers(store, "bench", {}));
   auto down = runner.down("bench", false);
   BOOST_REQUIRE(!down);
@@ -203,6 +204,7 @@ BOOST_AUTO_TEST_CASE(the_network_is_made_in_one_command_and_an_existing_one_is_t
   auto failed = no.up(bench_request());
   BOOST_REQUIRE(!failed);
   BOOST_TEST(failed.error().message == "network quarry-bench could not be made: Error response from daemon: pool overlaps");
+  BOOST_TEST(!no.engine_down());
 }
 
 // Before: the network, then the images, then the books' check, one after
