@@ -336,7 +336,7 @@ Status stop(Context& ctx, const RunArgs& a) {
   }
   if (auto s = stop_entry_point(shell, root); !s) log_warn(s.error().message);
   auto state = load_local_state(store);
-  if (state && *state) {
+  if (state && *state && (*state)->entry_port != 0) {
     auto st = **state;
     st.entry_port = 0;
     (void)save_local_state(store, st);

@@ -225,6 +225,17 @@ Status save_local_state(Store& store, const LocalState& s) {
   return store.put(kStateKey, j.dump(2) + "\n");
 }
 
+Status save_local_server(Store& store) {
+  auto now = local_server_record();
+  auto known = load_server(store, now.id);
+  if (!known) return std::unexpected(known.error());
+  if (*known) {
+    now.created_at = (*known)->created_at;
+    if (to_json(now) == to_json(**known)) return {};
+  }
+  return save_server(store, now);
+}
+
 ServerRecord local_server_record() {
   auto machine = machine_resources();
   ServerRecord s;
@@ -357,7 +368,7 @@ Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
                           std::chrono::minutes(5),
                           [](const std::string& who) { log_info("==> waiting for the stack's lock, held by: " + who); });
   if (!lock) return std::unexpected(lock.error());
-  if (auto s = save_server(store_, local_server_record()); !s) return std::unexpected(s.error());
+  if (auto s = save_local_server(store_); !s) return std::unexpected(s.error());
   LocalPlacer placer;
   std::map<std::string, BuiltImage> built;
   if (auto s = prepare(req, placer, built); !s) return std::unexpected(s.error());
@@ -399,6 +410,12 @@ Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
 
   LaunchOptions options = options_;
   options.keep_nodes = plan.keep_nodes;
+  // The books are written once, after the launch, instead of once per
+  // container (each write is synced to disk): nothing reads them during a
+  // local launch but the entry point, so only a stack without one. A run
+  // that dies before the write leaves containers the books do not know,
+  // which the next run's check and `quarry stop` find by their labels.
+  options.batch_records = router_ == nullptr;
   LaunchDeps deps;
   deps.store = &store_;
   deps.shell = &engine_;
@@ -407,6 +424,7 @@ Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
   deps.timings = timings_;
   Launcher launcher(deps, options);
   auto st = launcher.execute(*list, rec.number, *images);
+  if (auto flushed = launcher.flush_records(); !flushed) return std::unexpected(flushed.error());
   rec.status = st ? "deployed" : "failed";
   if (auto s = save_release(store_, rec); !s) return std::unexpected(s.error());
   if (!st) return std::unexpected(st.error());
@@ -482,7 +500,11 @@ Status LocalRunner::take_down(const std::string& stack, bool force) {
   if (!lock) return std::unexpected(lock.error());
   if (auto s = remove_stack_containers(stack, force); !s) return s;
   if (auto s = save_containers(store_, stack, {}); !s) return s;
-  if (auto s = save_routes(store_, stack, {}); !s) return s;
+  auto routes = load_routes(store_, stack);
+  if (!routes) return std::unexpected(routes.error());
+  if (!routes->empty()) {
+    if (auto s = save_routes(store_, stack, {}); !s) return s;
+  }
   if (auto s = store_.remove(kFingerprintsKey); !s) return s;
   auto span = timed(timings_, Phase::Network);
   auto net = engine_.run(kLocal, docker(docker_network_rm(local_network(stack))));

@@ -187,5 +187,9 @@ class LocalRunner {
 
 // The "local" server: 127.0.0.1, sized from the machine.
 ServerRecord local_server_record();
+// Writes local_server_record() unless the store holds it as it is (its
+// creation time aside): a run would otherwise pay four synced store writes
+// before its first docker command.
+Status save_local_server(Store& store);
 
 }  // namespace quarry

@@ -93,7 +93,11 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
     if (recorded.count(id)) continue;
     if (auto st = placer.release(id); st) report.released.push_back(id);
   }
-  if (auto s = save_containers(store, stack, kept); !s) return std::unexpected(s.error());
+  // The books change only by what was dropped: unchanged, they are not
+  // written again (a synced write ahead of every launch).
+  if (!report.dropped.empty()) {
+    if (auto s = save_containers(store, stack, kept); !s) return std::unexpected(s.error());
+  }
   return report;
 }
 

@@ -15,6 +15,7 @@
 #include "store/records.h"
 #include "tests/fakes/fake_shell.h"
 #include "tests/fakes/memory_store.h"
+#include "tests/fakes/store_view.h"
 
 using namespace quarry;
 
@@ -116,9 +117,98 @@ class HealthyProber : public Prober {
   Rendezvous* meeting_ = nullptr;
 };
 
+// Counts the writes of each key (every DirStore write is synced to disk).
+class CountingStore : public StoreView {
+ public:
+  CountingStore() : StoreView(memory_) {}
+  Status put(std::string_view k, std::string_view v, unsigned m = 0644) override {
+    {
+      std::lock_guard lock(mu_);
+      ++puts_[std::string(k)];
+    }
+    return StoreView::put(k, v, m);
+  }
+  int puts(const std::string& key) {
+    std::lock_guard lock(mu_);
+    return puts_[key];
+  }
+  int puts_under(const std::string& prefix) {
+    std::lock_guard lock(mu_);
+    int n = 0;
+    for (const auto& [k, c] : puts_) n += k.starts_with(prefix) ? c : 0;
+    return n;
+  }
+  void reset() {
+    std::lock_guard lock(mu_);
+    puts_.clear();
+  }
+
+ private:
+  MemoryStore memory_;
+  std::mutex mu_;
+  std::map<std::string, int> puts_;
+};
+
+// An entry point that notes how many containers the books held at each sync.
+class BooksReadingRouter : public RouterHook {
+ public:
+  explicit BooksReadingRouter(Store& store) : store_(store) {}
+  Status sync() override {
+    auto recs = load_containers(store_, "bench");
+    if (!recs) return std::unexpected(recs.error());
+    std::lock_guard lock(mu_);
+    seen.push_back(recs->size());
+    return {};
+  }
+  std::vector<std::size_t> seen;
+
+ private:
+  Store& store_;
+  std::mutex mu_;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(local_round_trips)
+
+// Before: the local server record (four keys) on every run, and the books
+// once per container started (each a synced write on the critical path).
+BOOST_AUTO_TEST_CASE(the_books_are_written_once_per_run_and_the_server_record_once) {
+  CountingStore store;
+  FakeShell shell;
+  answer_links(shell);
+  LocalRunner runner(shell, store, nullptr, local_options());
+  auto up = runner.up(bench_request());
+  BOOST_REQUIRE(up.has_value());
+  BOOST_TEST(store.puts("stacks/bench/containers.json") == 1);
+  BOOST_TEST(store.puts_under("servers/local/") == 4);
+  auto books = load_containers(store, "bench");
+  BOOST_REQUIRE(books);
+  BOOST_TEST(books->size() == 6u);
+
+  store.reset();
+  BOOST_REQUIRE(runner.down("bench", false));
+  BOOST_TEST(store.puts("stacks/bench/routes.json") == 0);  // there were none
+  BOOST_TEST(store.puts("stacks/bench/containers.json") == 1);
+
+  store.reset();
+  BOOST_REQUIRE(runner.up(bench_request()));
+  BOOST_TEST(store.puts_under("servers/local/") == 0);
+  BOOST_TEST(store.puts("stacks/bench/containers.json") == 1);
+}
+
+// With an entry point, which reads the books when it syncs, each start is
+// written as it happens, as before.
+BOOST_AUTO_TEST_CASE(an_entry_point_reads_the_books_as_the_launch_writes_them) {
+  MemoryStore store;
+  FakeShell shell;
+  answer_links(shell);
+  BooksReadingRouter router(store);
+  LocalRunner runner(shell, store, &router, local_options());
+  BOOST_REQUIRE(runner.up(bench_request()));
+  BOOST_REQUIRE(!router.seen.empty());
+  BOOST_TEST(*std::max_element(router.seen.begin(), router.seen.end()) >= 4u);  // the service and a node's replicas
+}
 
 // Before: `docker version` ahead of every run and stop (one more round trip
 // on the critical path of each).
