@@ -336,7 +336,8 @@ Result<LocalRunResult> LocalRunner::up(const LocalRunRequest& req) {
   return out;
 }
 
-Status LocalRunner::prepare(const LocalRunRequest& req, Placer& placer, std::map<std::string, BuiltImage>& images) {
+Status LocalRunner::prepare(const LocalRunRequest& req, Placer& placer, std::map<std::string, BuiltImage>& images,
+                            std::set<std::string>& earlier_services) {
   const std::string& stack = req.stack.name;
   // The network, the images and the books' check need nothing of each
   // other: all three at once.
@@ -354,6 +355,7 @@ Status LocalRunner::prepare(const LocalRunRequest& req, Placer& placer, std::map
       auto span = timed(timings_, Phase::Reconcile);
       auto report = reconcile(store_, engine_, placer, stack, {local_server_record()});
       if (!report) done[2] = std::unexpected(report.error());
+      else earlier_services = report->service_containers;
     }
   });
   for (auto& s : done) {
@@ -371,7 +373,8 @@ Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
   if (auto s = save_local_server(store_); !s) return std::unexpected(s.error());
   LocalPlacer placer;
   std::map<std::string, BuiltImage> built;
-  if (auto s = prepare(req, placer, built); !s) return std::unexpected(s.error());
+  std::set<std::string> earlier_services;
+  if (auto s = prepare(req, placer, built, earlier_services); !s) return std::unexpected(s.error());
   const auto* images = &built;
   auto list = compile_for_store(store_, req.stack);
   if (!list) return std::unexpected(list.error());
@@ -416,6 +419,8 @@ Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
   // that dies before the write leaves containers the books do not know,
   // which the next run's check and `quarry stop` find by their labels.
   options.batch_records = router_ == nullptr;
+  // A service the check saw no container of has none to take volumes from.
+  options.earlier_services = earlier_services;
   LaunchDeps deps;
   deps.store = &store_;
   deps.shell = &engine_;

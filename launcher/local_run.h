@@ -170,7 +170,8 @@ class LocalRunner {
   // check_engine()'s error when the engine is the problem, else `error`.
   Error explain(Error error);
   Result<LocalRunResult> launch(const LocalRunRequest& request);
-  Status prepare(const LocalRunRequest& request, Placer& placer, std::map<std::string, BuiltImage>& images);
+  Status prepare(const LocalRunRequest& request, Placer& placer, std::map<std::string, BuiltImage>& images,
+                 std::set<std::string>& earlier_services);
   Status take_down(const std::string& stack, bool force);
   Status ensure_network(const std::string& stack);
   Result<std::map<std::string, BuiltImage>> build_images(const LocalRunRequest& request);

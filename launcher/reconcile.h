@@ -15,6 +15,7 @@
 // are: quarry never forgets a container it cannot see.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct ReconcileReport {
   std::vector<std::string> released;     // slice ids without a record, released
   std::vector<std::string> unreachable;  // "s3: connect: ..." per server
   std::vector<std::string> unreachable_ids;  // the same servers' ids
+  // Services of the stack with a container (in any state) on an answering
+  // server, as the check saw them: the only ones whose next start can find
+  // an earlier container to take the volumes of (LaunchOptions::earlier_services).
+  std::set<std::string> service_containers;
 };
 
 Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& placer, const std::string& stack,

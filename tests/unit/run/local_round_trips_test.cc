@@ -339,6 +339,34 @@ BOOST_AUTO_TEST_CASE(a_linked_service_address_is_asked_once_during_its_health_ga
   BOOST_TEST(count(cmds, "docker run") == 6u);
 }
 
+// Before: every service start listed the engine's containers of that
+// service (one `docker ps`) to take over an earlier one's volumes, though
+// the books' check had just listed every container of the stack.
+BOOST_AUTO_TEST_CASE(a_service_start_looks_for_earlier_containers_only_when_the_check_saw_one) {
+  const std::string adopt = "docker ps --all --no-trunc --filter label=quarry.kind=service";
+  {
+    MemoryStore store;
+    FakeShell shell;
+    answer_links(shell);
+    LocalRunner runner(shell, store, nullptr, local_options());
+    BOOST_REQUIRE(runner.up(bench_request()));
+    BOOST_TEST(count(shell.commands(), adopt) == 0u);
+  }
+  {
+    MemoryStore store;
+    FakeShell shell;
+    answer_links(shell);
+    // The check finds a stopped container of the service (an earlier run's).
+    shell.on_out("docker ps --all --no-trunc --filter label=quarry.stack=bench",
+                 R"({"ID":"0ld","Names":"bench_counter","Labels":"quarry.kind=service,quarry.node=counter,)"
+                 R"(quarry.stack=bench","State":"exited","Status":"Exited (0) 1 minute ago"})"
+                 "\n");
+    LocalRunner runner(shell, store, nullptr, local_options());
+    BOOST_REQUIRE(runner.up(bench_request()));
+    BOOST_TEST(count(shell.commands(), adopt) == 1u);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_timed_run_and_stop_record_their_local_phases) {
   MemoryStore store;
   FakeShell shell;
