@@ -32,6 +32,10 @@ inline constexpr std::chrono::minutes kBuildTimeout{15};
 // `docker build` of `context` as `tag`, isolated and bounded as above.
 Argv image_build_argv(const std::string& tag, const std::string& context);
 
+// The directory a process's `build:` path names under `source_dir`, real
+// (symlinks resolved); refused when it does not exist or leaves source_dir.
+Result<std::string> build_context_dir(const std::string& source_dir, const std::string& build);
+
 class ImageBuilder {
  public:
   // `engine` runs docker against the HQ engine (a LocalShell with its env).
@@ -43,9 +47,10 @@ class ImageBuilder {
   Result<BuiltImage> build(const std::string& stack, const Process& process, const std::string& source_dir,
                            const std::string& release);
 
- private:
   // The id of `ref` on the engine; nullopt when the engine lacks it.
   Result<std::optional<std::string>> image_id(const std::string& ref);
+
+ private:
   RemoteShell& engine_;
 };
 

@@ -9,11 +9,14 @@
 //   stacks/STACK/releases/N.json one per run
 //   run/state.json               network, entry port, foreground pid
 //   run/fingerprints.json        per process: image id + instruction hash
+//   run/builds.json              per build directory: content hash, tag, image id
 //   run/env/                     env files, removed once docker read them
 //   nginx/                       the local entry point's nginx prefix
 //
-// What a re-run changes: images are rebuilt through docker's cache (an
-// unchanged build gives the same image id); a node whose image id and
+// What a re-run changes: a build directory whose content did not change
+// since its last build, and whose image the engine still holds, is not
+// built again; the others are rebuilt through docker's cache (an unchanged
+// build gives the same image id). A node whose image id and
 // instruction (env, command, scale, ...) are unchanged keeps its running
 // replicas; the others are replaced with the zero-downtime path. A service
 // runs on across re-runs unless its own image or instruction changed; then it
@@ -26,6 +29,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "compiler/instruction.h"
 #include "compiler/stack.h"
@@ -175,6 +180,8 @@ class LocalRunner {
   Status take_down(const std::string& stack, bool force);
   Status ensure_network(const std::string& stack);
   Result<std::map<std::string, BuiltImage>> build_images(const LocalRunRequest& request);
+  Result<BuiltImage> build_or_reuse(ImageBuilder& builder, const LocalRunRequest& request, const Process& process,
+                                    nlohmann::json& builds);
   Status restart_services(const std::string& stack, const std::set<std::string>& services);
   Status remove_stack_containers(const std::string& stack, bool force);
 
