@@ -16,9 +16,11 @@
 #include "core/file_io.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "grid/clock.h"
 #include "launcher/local_placer.h"
 #include "launcher/local_run.h"
 #include "launcher/local_shell.h"
+#include "launcher/phase_timings.h"
 #include "router/router_apply.h"
 #include "store/dir_store.h"
 
@@ -38,6 +40,7 @@ struct RunArgs {
   int entry_port = 0;
   std::string stack;  // stop: instead of -f
   bool force = false;
+  bool timings = false;  // the phases after the bring-up (run) or the stop
 };
 
 // The local entry point: nginx on 127.0.0.1:PORT sending each web node's
@@ -189,12 +192,15 @@ int wait_watching(const std::atomic<bool>& done, const std::function<void()>& fo
 }
 
 Status run(Context& ctx, const RunArgs& a) {
+  SystemClock clock;
+  PhaseTimings timings(clock);
   auto m = load_manifest(ctx, a.file, a.name);
   if (!m) return std::unexpected(m.error());
   auto stack = select_processes(m->stack, a.nodes);
   if (!stack) return std::unexpected(stack.error());
   if (auto s = apply_scale_overrides(*stack, a.scales); !s) return s;
   const std::string root = local_root(ctx.home(), stack->name);
+  const bool first_run = !is_directory(root + "/stacks/" + stack->name);
   if (auto s = make_dirs(root + "/run"); !s) return s;
   DirStore store(root);
   LocalShell shell;
@@ -211,7 +217,7 @@ Status run(Context& ctx, const RunArgs& a) {
   }
   LocalEntryPoint router(store, shell, stack->name, root + "/nginx", port);
   LocalRunner runner(shell, store, port ? &router : nullptr, options);
-  if (auto s = runner.check_engine(); !s) return s;
+  runner.record_timings(&timings);
 
   LocalState st{stack->name, options.network, port, a.detach ? 0 : static_cast<int>(getpid()), {}};
   for (const auto& n : stack->nodes) st.domains.insert(st.domains.end(), n.domains.begin(), n.domains.end());
@@ -224,8 +230,16 @@ Status run(Context& ctx, const RunArgs& a) {
     st.entry_port = 0;
     (void)save_local_state(store, st);
   };
+  // A run that found no engine started nothing: the first run of a stack
+  // leaves no state behind, so that `quarry stop` finds no such stack.
+  auto no_engine = [&](const Error& e) -> Status {
+    if (first_run) (void)remove_all(root);
+    return std::unexpected(e);
+  };
   if (a.detach) {
     auto r = runner.up(LocalRunRequest{*stack, m->directory});
+    if (a.timings) std::cerr << render_timings(timings.summary());
+    if (!r && runner.engine_down()) return no_engine(r.error());
     if (!r) return fail(r.error().context("quarry run").message + "\n(what started still runs: `quarry stop -f " + a.file +
                         "` removes it)", r.error().kind);
     print_summary(*stack, *r, port, nginx_missing);
@@ -248,6 +262,8 @@ Status run(Context& ctx, const RunArgs& a) {
     std::_Exit(130);
   }, 2);
   up_thread.join();
+  if (a.timings) std::cerr << render_timings(timings.summary());
+  if (!result && runner.engine_down()) return no_engine(result.error());
   if (!result) {
     teardown(false);
     return std::unexpected(result.error());
@@ -308,15 +324,19 @@ Status stop(Context& ctx, const RunArgs& a) {
   LocalShell shell;
   auto options = local_options(stack, root);
   LocalRunner runner(shell, store, nullptr, options);
-  if (auto s = runner.check_engine(); !s) return s;
+  SystemClock clock;
+  PhaseTimings timings(clock);
+  runner.record_timings(&timings);
   Step step("stop " + stack);
-  if (auto s = runner.down(stack, a.force); !s) {
-    step.failed(s.error().message);
-    return s;
+  auto down = runner.down(stack, a.force);
+  if (a.timings) std::cerr << render_timings(timings.summary());
+  if (!down) {
+    step.failed(down.error().message);
+    return down;
   }
   if (auto s = stop_entry_point(shell, root); !s) log_warn(s.error().message);
   auto state = load_local_state(store);
-  if (state && *state) {
+  if (state && *state && (*state)->entry_port != 0) {
     auto st = **state;
     st.entry_port = 0;
     (void)save_local_state(store, st);
@@ -339,6 +359,9 @@ void register_run_commands(Registry& r) {
       ->allow_extra_args(false);
   run_cmd->add_option("--entry-port", a->entry_port, "Port of the local entry point on 127.0.0.1 (default: a free one)")
       ->check(CLI::Range(1, 65535));
+  run_cmd->add_flag("--timings", a->timings,
+                    "After the bring-up, print where its time went: each phase (engine, network, build, reconcile, "
+                    "start, link, health, router) with its count and span");
 
   auto* stop_cmd = r.add(r.app(), "stop", "Stop the stack run locally and remove its containers and network",
                          [a](Context& c) { return stop(c, *a); });
@@ -346,6 +369,8 @@ void register_run_commands(Registry& r) {
   stop_cmd->add_option("--name", a->name, "The stack's name when quarry.yml has no name:");
   stop_cmd->add_option("--stack", a->stack, "The stack's name, instead of reading the manifest");
   stop_cmd->add_flag("--force", a->force, "Remove the containers at once, without a grace time");
+  stop_cmd->add_flag("--timings", a->timings,
+                     "After the stop, print where its time went: each phase (stop, remove, network) with its span");
 }
 
 }  // namespace quarry

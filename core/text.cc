@@ -142,4 +142,13 @@ std::optional<std::string> base64_decode(std::string_view text) {
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
 }
+std::string last_line(std::string_view text) {
+  auto lines = split_lines(text);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    auto t = trim(*it);
+    if (!t.empty()) return t;
+  }
+  return "";
+}
+
 }  // namespace quarry

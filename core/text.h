@@ -11,6 +11,8 @@ namespace quarry {
 
 std::vector<std::string> split(std::string_view s, char sep);
 std::vector<std::string> split_lines(std::string_view s);
+// The last line of `text` that is not blank, trimmed; "" when none is.
+std::string last_line(std::string_view text);
 std::string trim(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view s, std::string_view prefix);

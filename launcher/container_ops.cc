@@ -117,7 +117,7 @@ Result<ContainerRecord> start_container(RemoteShell& shell, const StartRequest& 
   if (options.extra_hosts) p.extra_hosts = options.extra_hosts();
   auto env_text = render_env_file(req.env);
   if (!env_text) return std::unexpected(env_text.error().context(name));
-  if (in.process.is_service) {
+  if (in.process.is_service && (!options.earlier_services || options.earlier_services->count(in.process.name))) {
     if (auto s = adopt_earlier_service(shell, req.endpoint, in, p); !s) return std::unexpected(s.error().context(name));
   }
   // One remote command: the env file written, a container of that name left

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -40,6 +41,11 @@ struct LaunchOptions {
   // Servers no container is placed on (not up, as the control loop last saw
   // them); a server that fails a start during the launch joins them.
   std::set<std::string> avoid_servers;
+  // When set, the only services whose start looks for earlier containers
+  // of theirs to take the volumes of (one `docker ps`): a local run knows
+  // them from the books' check just before (ReconcileReport). Unset: every
+  // service start looks.
+  std::optional<std::set<std::string>> earlier_services;
   // The books' changes held and written by Launcher::flush_records() (the
   // control loop: one write per stack and phase) instead of one write per
   // step (a deploy). See StackRecords.

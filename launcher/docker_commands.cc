@@ -283,12 +283,13 @@ Argv write_private_file(const std::string& path) {
 
 Argv start_with_env_file(const std::string& env_file, const std::string& name, const Argv& run) {
   Argv argv = {"sh", "-c",
-               "f=$1 n=$2; shift 2; umask 077; mkdir -p -- \"$(dirname -- \"$f\")\" && cat > \"$f\" || "
+               "f=$1 n=$2; shift 2; umask 077; d=${f%/*}; [ \"$d\" != \"$f\" ] || d=.; [ -n \"$d\" ] || d=/; "
+               "{ [ -d \"$d\" ] || mkdir -p -- \"$d\"; } && cat > \"$f\" || "
                "{ echo \"cannot write the env file $f\" >&2; exit " + std::to_string(kEnvFileFailed) + "; }; "
                "\"$@\" 2>\"$f.err\"; rc=$?; "
                "if [ $rc -ne 0 ] && grep -q \"is already in use\" \"$f.err\"; then "
                "docker rm --force -- \"$n\" >/dev/null 2>&1; \"$@\" 2>\"$f.err\"; rc=$?; fi; "
-               "cat \"$f.err\" >&2; rm -f -- \"$f\" \"$f.err\"; exit $rc",
+               "[ ! -s \"$f.err\" ] || cat \"$f.err\" >&2; rm -f -- \"$f\" \"$f.err\"; exit $rc",
                "sh", env_file, name};
   argv.insert(argv.end(), run.begin(), run.end());
   return argv;

@@ -8,11 +8,6 @@ namespace {
 
 const Endpoint kHqEngine{"hq", "localhost", 0, ""};
 
-std::string last_line(const std::string& text) {
-  auto lines = split_lines(trim(text));
-  return lines.empty() ? "" : trim(lines.back());
-}
-
 }  // namespace
 
 Argv docker_engine_images() {

@@ -24,6 +24,10 @@ Result<std::string> resolve_inside(const std::string& root, const std::string& r
 }
 }  // namespace
 
+Result<std::string> build_context_dir(const std::string& source_dir, const std::string& build) {
+  return resolve_inside(source_dir, build);
+}
+
 Argv image_build_argv(const std::string& tag, const std::string& context, const std::string& key) {
   Argv argv = {"docker", "build", "--quiet", "--network", "none", "--memory", kBuildMemory, "--memory-swap", kBuildMemory,
                "--cpu-period", "100000", "--cpu-quota", kBuildCpuQuota, "--force-rm", "--tag", tag};

@@ -34,6 +34,10 @@ inline constexpr std::chrono::minutes kBuildTimeout{15};
 // labelled with its build key when it has one.
 Argv image_build_argv(const std::string& tag, const std::string& context, const std::string& key = {});
 
+// The directory a process's `build:` path names under `source_dir`, real
+// (symlinks resolved); refused when it does not exist or leaves source_dir.
+Result<std::string> build_context_dir(const std::string& source_dir, const std::string& build);
+
 class ImageBuilder {
  public:
   // `engine` runs docker against the HQ engine (a LocalShell with its env).
@@ -47,9 +51,10 @@ class ImageBuilder {
   Result<BuiltImage> build(const std::string& stack, const Process& process, const std::string& source_dir,
                            const std::string& release);
 
- private:
   // The id of `ref` on the engine; nullopt when the engine lacks it.
   Result<std::optional<std::string>> image_id(const std::string& ref);
+
+ private:
   // The build key of `context`; nullopt when it has none (a base image
   // named through an ARG, or missing from the engine).
   Result<std::optional<std::string>> key_of(const std::string& stack, const std::string& process,

@@ -196,19 +196,26 @@ Status Launcher::ensure_service(const Instruction& in, int release, const BuiltI
   auto started = start_replicas(in, release, image, 1, 2, 0, errors);
   if (started.empty()) return fail_remote("service " + in.process.name + ": " + join(errors, "; "));
   const auto& r = started.front();
-  if (in.process.port > 0) {
-    auto srv = server(r.server);
-    if (!srv) return std::unexpected(srv.error());
-    HealthCheck check = in.process.health.value_or(HealthCheck{});
-    auto span = timed(deps_.timings, Phase::Health, srv->id);
-    auto report = wait_healthy(prober(), srv->ip, r.host_port, check);
-    span.end();
-    if (!report.healthy) {
-      auto logs = log_tail(*deps_.shell, endpoint_of(*srv), container_ref(r));
-      (void)remove_records(started);
-      return fail_remote("service " + in.process.name + " on " + r.server + " did not come up:\n" + report.history() +
-                         "last lines of its log:\n" + logs);
+  auto srv = server(r.server);
+  if (!srv) return std::unexpected(srv.error());
+  // Its dependents reach it at its address on the stack's network (local
+  // runs): asked while its health gate runs, so that they find it known.
+  // A failure here is left for them to report.
+  HealthReport report{true, {}};
+  parallel_for(2, 2, [&](std::size_t k) {
+    if (k == 0 && in.process.port > 0) {
+      HealthCheck check = in.process.health.value_or(HealthCheck{});
+      auto span = timed(deps_.timings, Phase::Health, srv->id);
+      report = wait_healthy(prober(), srv->ip, r.host_port, check);
+    } else if (k == 1 && options_.link_by_container_ip) {
+      (void)linked_ip(*srv, container_ref(r));
     }
+  });
+  if (!report.healthy) {
+    auto logs = log_tail(*deps_.shell, endpoint_of(*srv), container_ref(r));
+    (void)remove_records(started);
+    return fail_remote("service " + in.process.name + " on " + r.server + " did not come up:\n" + report.history() +
+                       "last lines of its log:\n" + logs);
   }
   return {};
 }

@@ -32,17 +32,20 @@ int Launcher::next_port(const std::string& server_id) {
 }
 
 // A service's address on the stack's network does not change while it runs:
-// asked once per launch, not once per replica that links to it.
+// asked once per launch, not once per replica that links to it, however
+// many replicas start at once (they wait for the one asking).
 Result<std::string> Launcher::linked_ip(const ServerRecord& server, const std::string& container) {
-  {
+  auto asked = once("link " + container, [&]() -> Status {
+    auto span = timed(deps_.timings, Phase::Link, server.id);
+    auto ip = container_ip(*deps_.shell, endpoint_of(server), container, options_.network);
+    if (!ip) return std::unexpected(ip.error());
     std::lock_guard lock(mu_);
-    if (auto it = link_ips_.find(container); it != link_ips_.end()) return it->second;
-  }
-  auto ip = container_ip(*deps_.shell, endpoint_of(server), container, options_.network);
-  if (!ip) return std::unexpected(ip.error());
+    link_ips_[container] = *ip;
+    return {};
+  });
+  if (!asked) return std::unexpected(asked.error());
   std::lock_guard lock(mu_);
-  link_ips_[container] = *ip;
-  return *ip;
+  return link_ips_.at(container);
 }
 
 Result<std::map<std::string, std::string>> Launcher::container_env(const Instruction& in, int release, int index) {

@@ -19,6 +19,7 @@
 #include "launcher/launcher.h"
 #include "launcher/local_placer.h"
 #include "launcher/parallel.h"
+#include "launcher/phase_timings.h"
 #include "launcher/reconcile.h"
 
 namespace quarry {
@@ -31,15 +32,6 @@ constexpr const char* kFingerprintsKey = "run/fingerprints.json";
 
 Command docker(Argv argv, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   return Command{std::move(argv), {}, {}, timeout, {}};
-}
-
-std::string last_line(const std::string& text) {
-  auto lines = split_lines(text);
-  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-    auto t = trim(*it);
-    if (!t.empty()) return t;
-  }
-  return "";
 }
 
 }  // namespace
@@ -224,6 +216,17 @@ Status save_local_state(Store& store, const LocalState& s) {
   return store.put(kStateKey, j.dump(2) + "\n");
 }
 
+Status save_local_server(Store& store) {
+  auto now = local_server_record();
+  auto known = load_server(store, now.id);
+  if (!known) return std::unexpected(known.error());
+  if (*known) {
+    now.created_at = (*known)->created_at;
+    if (to_json(now) == to_json(**known)) return {};
+  }
+  return save_server(store, now);
+}
+
 ServerRecord local_server_record() {
   auto machine = machine_resources();
   ServerRecord s;
@@ -242,7 +245,9 @@ ServerRecord local_server_record() {
 Status LocalRunner::check_engine() {
   const char* host = std::getenv("DOCKER_HOST");
   std::string where = host && *host ? std::string(host) : "unix:///var/run/docker.sock";
+  auto span = timed(timings_, Phase::Engine);
   auto r = engine_.run(kLocal, docker({"docker", "version", "--format", "{{.Server.Version}}"}, std::chrono::seconds(15)));
+  engine_down_ = !r || !r->ok() || trim(r->out).empty();
   if (!r || r->exit_code == 127) {
     return fail_remote("docker is not installed (no `docker` on PATH): install it (apt-get install docker.io) and run again");
   }
@@ -253,42 +258,19 @@ Status LocalRunner::check_engine() {
   return {};
 }
 
-Status LocalRunner::ensure_network(const std::string& stack) {
-  auto name = local_network(stack);
-  auto seen = engine_.run(kLocal, docker({"docker", "network", "inspect", "--format", "{{.Name}}", name}));
-  if (!seen) return std::unexpected(seen.error());
-  if (seen->ok()) return {};
-  auto made = run_ok(engine_, kLocal, docker(docker_network_create(name, {{"quarry.stack", stack}})));
-  if (!made) return std::unexpected(made.error().context("network " + name));
-  return {};
+Error LocalRunner::explain(Error error) {
+  if (auto engine = check_engine(); !engine) return engine.error();
+  return error;
 }
 
-Result<std::map<std::string, BuiltImage>> LocalRunner::build_images(const LocalRunRequest& req) {
-  Step step("build images");
-  ImageBuilder builder(engine_);
-  std::map<std::string, BuiltImage> images, by_source;
-  for (const auto* group : {&req.stack.services, &req.stack.nodes}) {
-    for (const auto& p : *group) {
-      // Processes built from one directory share one build.
-      std::string source = p.image.empty() ? "build:" + p.build : "image:" + p.image;
-      if (auto it = by_source.find(source); it != by_source.end()) {
-        images[p.name] = BuiltImage{p.name, it->second.tag, it->second.id};
-        continue;
-      }
-      auto img = builder.build(req.stack.name, p, req.source_dir, "local");
-      if (!img) {
-        std::string why = last_line(img.error().message);
-        step.failed(why);
-        if (!p.image.empty()) return fail(img.error().message);
-        return fail("the image of " + p.name + " failed to build (" + why + "): fix its Dockerfile or build context ('" +
-                    (p.build.empty() ? "." : p.build) + "') and run again; `docker build` there shows the whole output");
-      }
-      by_source[source] = *img;
-      images[p.name] = *img;
-    }
-  }
-  step.done(std::to_string(by_source.size()) + " image(s)");
-  return images;
+// One command: create it, and take "already exists" for success (a re-run).
+Status LocalRunner::ensure_network(const std::string& stack) {
+  auto name = local_network(stack);
+  auto span = timed(timings_, Phase::Network);
+  auto made = engine_.run(kLocal, docker(docker_network_create(name, {{"quarry.stack", stack}})));
+  if (!made) return std::unexpected(made.error().context("network " + name));
+  if (made->ok() || made->err.find("already exists") != std::string::npos) return {};
+  return fail_remote("network " + name + " could not be made: " + last_line(made->err + made->out));
 }
 
 Status LocalRunner::restart_services(const std::string& stack, const std::set<std::string>& services) {
@@ -311,20 +293,51 @@ Status LocalRunner::restart_services(const std::string& stack, const std::set<st
 }
 
 Result<LocalRunResult> LocalRunner::up(const LocalRunRequest& req) {
+  auto out = launch(req);
+  if (!out) return std::unexpected(explain(out.error()));
+  return out;
+}
+
+Status LocalRunner::prepare(const LocalRunRequest& req, Placer& placer, std::map<std::string, BuiltImage>& images,
+                            std::set<std::string>& earlier_services) {
+  const std::string& stack = req.stack.name;
+  // The network, the images and the books' check need nothing of each
+  // other: all three at once.
+  Status done[3];
+  parallel_for(3, 3, [&](std::size_t k) {
+    if (k == 0) {
+      done[0] = ensure_network(stack);
+    } else if (k == 1) {
+      auto built = build_images(req);
+      if (built) images = std::move(*built);
+      else done[1] = std::unexpected(built.error());
+    } else {
+      // Containers removed by hand (or a run that died half-way) are dropped
+      // from the books, so that the launch starts them again.
+      auto span = timed(timings_, Phase::Reconcile);
+      auto report = reconcile(store_, engine_, placer, stack, {local_server_record()});
+      if (!report) done[2] = std::unexpected(report.error());
+      else earlier_services = report->service_containers;
+    }
+  });
+  for (auto& s : done) {
+    if (!s) return s;
+  }
+  return {};
+}
+
+Result<LocalRunResult> LocalRunner::launch(const LocalRunRequest& req) {
   const std::string& stack = req.stack.name;
   auto lock = store_.lock("stacks/" + stack + "/deploy", "quarry run of " + stack + " (pid " + std::to_string(getpid()) + ")",
                           std::chrono::minutes(5),
                           [](const std::string& who) { log_info("==> waiting for the stack's lock, held by: " + who); });
   if (!lock) return std::unexpected(lock.error());
-  if (auto s = save_server(store_, local_server_record()); !s) return std::unexpected(s.error());
-  if (auto s = ensure_network(stack); !s) return std::unexpected(s.error());
-  auto images = build_images(req);
-  if (!images) return std::unexpected(images.error());
-  // Containers removed by hand (or a run that died half-way) are dropped
-  // from the books, so that the launch below starts them again.
+  if (auto s = save_local_server(store_); !s) return std::unexpected(s.error());
   LocalPlacer placer;
-  auto report = reconcile(store_, engine_, placer, stack, {local_server_record()});
-  if (!report) return std::unexpected(report.error());
+  std::map<std::string, BuiltImage> built;
+  std::set<std::string> earlier_services;
+  if (auto s = prepare(req, placer, built, earlier_services); !s) return std::unexpected(s.error());
+  const auto* images = &built;
   auto list = compile_for_store(store_, req.stack);
   if (!list) return std::unexpected(list.error());
 
@@ -362,13 +375,23 @@ Result<LocalRunResult> LocalRunner::up(const LocalRunRequest& req) {
 
   LaunchOptions options = options_;
   options.keep_nodes = plan.keep_nodes;
+  // The books are written once, after the launch, instead of once per
+  // container (each write is synced to disk): nothing reads them during a
+  // local launch but the entry point, so only a stack without one. A run
+  // that dies before the write leaves containers the books do not know,
+  // which the next run's check and `quarry stop` find by their labels.
+  options.batch_records = router_ == nullptr;
+  // A service the check saw no container of has none to take volumes from.
+  options.earlier_services = earlier_services;
   LaunchDeps deps;
   deps.store = &store_;
   deps.shell = &engine_;
   deps.placer = &placer;
   deps.router = router_;
+  deps.timings = timings_;
   Launcher launcher(deps, options);
   auto st = launcher.execute(*list, rec.number, *images);
+  if (auto flushed = launcher.flush_records(); !flushed) return std::unexpected(flushed.error());
   rec.status = st ? "deployed" : "failed";
   if (auto s = save_release(store_, rec); !s) return std::unexpected(s.error());
   if (!st) return std::unexpected(st.error());
@@ -396,7 +419,9 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
   // is given once (docker refuses to remove one container twice in a call).
   auto strays = engine_.run(kLocal, docker({"docker", "ps", "--all", "--no-trunc", "--format", "{{.ID}}", "--filter",
                                             "label=quarry.stack=" + stack, "--filter", "network=" + local_network(stack)}));
-  if (strays && strays->ok()) {
+  if (!strays) return std::unexpected(strays.error());
+  if (!strays->ok()) return fail_remote("docker ps: " + last_line(strays->err));
+  {
     for (const auto& line : split_lines(strays->out)) {
       auto name = trim(line);
       if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
@@ -409,13 +434,16 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
     stop.pop_back();
     stop.insert(stop.end(), names.begin(), names.end());
     auto wait = std::chrono::seconds((grace < 0 ? kMaxStopTimeoutS : grace) + 60);
+    auto span = timed(timings_, Phase::Stop);
     auto stopped = engine_.run(kLocal, docker(stop, wait));
     if (!stopped) return std::unexpected(stopped.error());
   }
   Argv rm = docker_rm("", true);
   rm.pop_back();
   rm.insert(rm.end(), names.begin(), names.end());
+  auto span = timed(timings_, Phase::Remove);
   auto removed = engine_.run(kLocal, docker(rm, std::chrono::minutes(2)));
+  span.end();
   if (!removed) return std::unexpected(removed.error());
   if (!removed->ok()) {
     for (const auto& line : split_lines(removed->err)) {
@@ -429,13 +457,25 @@ Status LocalRunner::remove_stack_containers(const std::string& stack, bool force
 }
 
 Status LocalRunner::down(const std::string& stack, bool force) {
+  auto done = take_down(stack, force);
+  if (!done) return std::unexpected(explain(done.error()));
+  return done;
+}
+
+Status LocalRunner::take_down(const std::string& stack, bool force) {
   auto lock = store_.lock("stacks/" + stack + "/down", "quarry stop of " + stack, std::chrono::minutes(2));
   if (!lock) return std::unexpected(lock.error());
   if (auto s = remove_stack_containers(stack, force); !s) return s;
   if (auto s = save_containers(store_, stack, {}); !s) return s;
-  if (auto s = save_routes(store_, stack, {}); !s) return s;
+  auto routes = load_routes(store_, stack);
+  if (!routes) return std::unexpected(routes.error());
+  if (!routes->empty()) {
+    if (auto s = save_routes(store_, stack, {}); !s) return s;
+  }
   if (auto s = store_.remove(kFingerprintsKey); !s) return s;
+  auto span = timed(timings_, Phase::Network);
   auto net = engine_.run(kLocal, docker(docker_network_rm(local_network(stack))));
+  span.end();
   if (!net) return std::unexpected(net.error());
   if (!net->ok() && net->err.find("No such network") == std::string::npos &&
       net->err.find("not found") == std::string::npos) {

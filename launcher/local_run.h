@@ -12,8 +12,10 @@
 //   run/env/                     env files, removed once docker read them
 //   nginx/                       the local entry point's nginx prefix
 //
-// What a re-run changes: images are rebuilt through docker's cache (an
-// unchanged build gives the same image id); a node whose image id and
+// What a re-run changes: a build directory whose content did not change
+// since its last build, and whose image the engine still holds, is not
+// built again; the others are rebuilt through docker's cache (an unchanged
+// build gives the same image id). A node whose image id and
 // instruction (env, command, scale, ...) are unchanged keeps its running
 // replicas; the others are replaced with the zero-downtime path. A service
 // runs on across re-runs unless its own image or instruction changed; then it
@@ -27,10 +29,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "compiler/instruction.h"
 #include "compiler/stack.h"
 #include "launcher/container_ops.h"
 #include "launcher/image_builder.h"
+#include "launcher/phase_timings.h"
 #include "launcher/seams.h"
 #include "store/store.h"
 
@@ -133,20 +138,32 @@ class LocalRunner {
   LocalRunner(RemoteShell& engine, Store& store, RouterHook* router, LaunchOptions options)
       : engine_(engine), store_(store), router_(router), options_(std::move(options)) {}
 
-  // Fails (kind Remote) with one line saying what to do when docker is not
-  // installed or its engine does not answer.
-  Status check_engine();
+  // Times the phases of what follows on `timings` (null: none): engine,
+  // network, build, reconcile, then the launch's start, link and health;
+  // stop, remove and network for down().
+  void record_timings(PhaseTimings* timings) { timings_ = timings; }
 
-  // Builds the images, creates the network, then launches the stack as a
-  // new release (services, then nodes in dependency order), keeping what did
-  // not change. The local server record is written first.
+  // Fails (kind Remote) with one line saying what to do when docker is not
+  // installed or its engine does not answer. up() and down() ask it only
+  // when they fail, so that a working engine costs no extra round trip.
+  Status check_engine();
+  // Whether the last check_engine() failed (up() or down() failed because
+  // the engine does not answer: nothing was started or stopped).
+  bool engine_down() const { return engine_down_; }
+
+  // Makes the network, builds the images and checks the books against the
+  // engine, all three at once; then launches the stack as a new release
+  // (services, then nodes in dependency order), keeping what did not change.
+  // The local server record is written first. A failure with the engine
+  // down or docker missing is check_engine()'s error.
   Result<LocalRunResult> up(const LocalRunRequest& request);
 
   // Stops and removes every container of the stack and its network; the
   // services' named volumes are kept. All containers are stopped by one
   // `docker stop` (each with its own stop_timeout unless options set a
   // grace) and removed by one `docker rm --force`. With `force`, they are
-  // removed at once without a grace time. Idempotent.
+  // removed at once without a grace time. Idempotent. A failure with the
+  // engine down is check_engine()'s error.
   Status down(const std::string& stack, bool force);
 
   // Follows the logs of `containers` until each ends, writing every line to
@@ -154,6 +171,12 @@ class LocalRunner {
   void follow_logs(const std::vector<ContainerRecord>& containers, bool color);
 
  private:
+  // check_engine()'s error when the engine is the problem, else `error`.
+  Error explain(Error error);
+  Result<LocalRunResult> launch(const LocalRunRequest& request);
+  Status prepare(const LocalRunRequest& request, Placer& placer, std::map<std::string, BuiltImage>& images,
+                 std::set<std::string>& earlier_services);
+  Status take_down(const std::string& stack, bool force);
   Status ensure_network(const std::string& stack);
   Result<std::map<std::string, BuiltImage>> build_images(const LocalRunRequest& request);
   Status restart_services(const std::string& stack, const std::set<std::string>& services);
@@ -163,9 +186,15 @@ class LocalRunner {
   Store& store_;
   RouterHook* router_;
   LaunchOptions options_;
+  PhaseTimings* timings_ = nullptr;
+  bool engine_down_ = false;
 };
 
 // The "local" server: 127.0.0.1, sized from the machine.
 ServerRecord local_server_record();
+// Writes local_server_record() unless the store holds it as it is (its
+// creation time aside): a run would otherwise pay four synced store writes
+// before its first docker command.
+Status save_local_server(Store& store);
 
 }  // namespace quarry

@@ -15,6 +15,11 @@ std::string_view phase_name(Phase phase) {
     case Phase::Start: return "start";
     case Phase::Health: return "health";
     case Phase::Router: return "router";
+    case Phase::Engine: return "engine";
+    case Phase::Network: return "network";
+    case Phase::Link: return "link";
+    case Phase::Stop: return "stop";
+    case Phase::Remove: return "remove";
   }
   return "?";
 }

@@ -1,6 +1,8 @@
 // Where a deploy's time goes: each phase (reconcile, build, ship, start,
 // health, router) per server, as `quarry deploy --timings` and the deploy's
-// progress lines show it.
+// progress lines show it; `quarry run --timings` and `quarry stop --timings`
+// show a local run's the same way, with the phases only they have (engine,
+// network, link, stop, remove).
 //
 // PhaseTimings is the recorder: the deployer and the launcher open a span
 // around each piece of work (many at once, from many threads) and the
@@ -28,10 +30,16 @@ enum class Phase {
   Start,      // one container started (one remote command)
   Health,     // one container's health gate
   Router,     // the router told of the change (HQ-wide)
+  Engine,     // the local docker engine asked whether it answers (local runs)
+  Network,    // the stack's network made or removed (local runs)
+  Link,       // a linked service's address asked of the engine (local runs)
+  Stop,       // containers stopped, all in one command (local stop)
+  Remove,     // containers removed, all in one command (local stop)
 };
-inline constexpr int kPhaseCount = 6;
+inline constexpr int kPhaseCount = 11;
 
-// "reconcile", "build", "ship", "start", "health", "router".
+// "reconcile", "build", "ship", "start", "health", "router", "engine",
+// "network", "link", "stop", "remove".
 std::string_view phase_name(Phase phase);
 
 // The server of an HQ-wide span.

@@ -80,6 +80,10 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
   for (const auto& s : servers) {
     if (!answered.count(s.id)) continue;
     for (const auto& c : running[s.id]) {
+      auto kind = c.labels.find(std::string(kLabelKind));
+      auto node = c.labels.find(std::string(kLabelNode));
+      if (kind != c.labels.end() && kind->second == "service" && node != c.labels.end())
+        report.service_containers.insert(node->second);
       if (known.count(c.id)) continue;
       if (c.labels.count(std::string(kLabelKind)) && c.labels.at(std::string(kLabelKind)) == "service" && !c.running)
         continue;  // kept for the next ENSURE, as above
@@ -97,7 +101,11 @@ Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& plac
     if (recorded.count(id)) continue;
     if (auto st = placer.release(id); st) report.released.push_back(id);
   }
-  if (auto s = save_containers(store, stack, kept); !s) return std::unexpected(s.error());
+  // The books change only by what was dropped: unchanged, they are not
+  // written again (a synced write ahead of every launch).
+  if (!report.dropped.empty()) {
+    if (auto s = save_containers(store, stack, kept); !s) return std::unexpected(s.error());
+  }
   return report;
 }
 

@@ -35,6 +35,10 @@ struct ReconcileReport {
   // In the running containers kept: image ids and networks, by server id.
   std::map<std::string, std::set<std::string>> images_on;
   std::map<std::string, std::set<std::string>> networks_on;
+  // Services of the stack with a container (in any state) on an answering
+  // server, as the check saw them: the only ones whose next start can find
+  // an earlier container to take the volumes of (LaunchOptions::earlier_services).
+  std::set<std::string> service_containers;
 };
 
 Result<ReconcileReport> reconcile(Store& store, RemoteShell& shell, Placer& placer, const std::string& stack,

@@ -286,11 +286,13 @@ BOOST_AUTO_TEST_CASE(private_file_upload_takes_the_path_as_an_argument) {
 BOOST_AUTO_TEST_CASE(a_start_is_one_command_with_the_env_file_and_the_run) {
   BOOST_TEST(shell_join(start_with_env_file(".quarry/env/blog_web_r7_2.env", "blog_web_r7_2",
                                             {"docker", "run", "--detach", "--name", "blog_web_r7_2", "img"})) ==
-             "sh -c 'f=$1 n=$2; shift 2; umask 077; mkdir -p -- \"$(dirname -- \"$f\")\" && cat > \"$f\" || "
+             "sh -c 'f=$1 n=$2; shift 2; umask 077; d=${f%/*}; [ \"$d\" != \"$f\" ] || d=.; [ -n \"$d\" ] || d=/; "
+             "{ [ -d \"$d\" ] || mkdir -p -- \"$d\"; } && cat > \"$f\" || "
              "{ echo \"cannot write the env file $f\" >&2; exit 96; }; \"$@\" 2>\"$f.err\"; rc=$?; "
              "if [ $rc -ne 0 ] && grep -q \"is already in use\" \"$f.err\"; then "
              "docker rm --force -- \"$n\" >/dev/null 2>&1; \"$@\" 2>\"$f.err\"; rc=$?; fi; "
-             "cat \"$f.err\" >&2; rm -f -- \"$f\" \"$f.err\"; exit $rc' sh .quarry/env/blog_web_r7_2.env blog_web_r7_2 "
+             "[ ! -s \"$f.err\" ] || cat \"$f.err\" >&2; rm -f -- \"$f\" \"$f.err\"; exit $rc' sh "
+             ".quarry/env/blog_web_r7_2.env blog_web_r7_2 "
              "docker run --detach --name blog_web_r7_2 img");
 }
 

@@ -190,4 +190,39 @@ BOOST_AUTO_TEST_CASE(a_start_runs_only_its_run_with_hostile_words) {
   remove_all(*dir);
 }
 
+// A start on the happy path (its env directory there, docker run quiet on
+// stderr) runs no program but `cat` for the env file, docker and `rm`:
+// every other one is a fork and exec on the critical path of each start.
+// Before: dirname, mkdir and a second cat (of the empty stderr) as well.
+BOOST_AUTO_TEST_CASE(a_start_forks_only_what_it_needs) {
+  auto dir = make_temp_dir("quarry-start-forks");
+  BOOST_REQUIRE(dir.has_value());
+  BOOST_REQUIRE(run_process({"mkdir", "-p", *dir + "/bin", *dir + "/env"}).has_value());
+  const auto log = *dir + "/log";
+  for (const std::string tool : {"cat", "rm", "mkdir", "dirname", "grep"}) {
+    BOOST_REQUIRE(write_file_atomic(*dir + "/bin/" + tool, "#!/bin/sh\necho " + tool + " >> \"$LOG\"\nexec /usr/bin/" + tool +
+                                                               " \"$@\"\n", 0755).has_value());
+  }
+  BOOST_REQUIRE(write_file_atomic(*dir + "/bin/docker", "#!/bin/sh\necho docker >> \"$LOG\"\necho c0ffee\n", 0755).has_value());
+  BOOST_REQUIRE(run_process({"ln", "-s", "/bin/sh", *dir + "/bin/sh"}).has_value());
+  for (const std::string where : {"env/web.env", "new/sub/web.env"}) {
+    BOOST_TEST_CONTEXT(where) {
+      (void)remove_all(log);
+      ProcessOptions o;
+      o.stdin_data = "A=1\n";
+      o.env = {{"PATH", *dir + "/bin"}, {"LOG", log}};
+      auto path = *dir + "/" + where;
+      auto r = run_process({"/bin/sh", "-c", shell_join(start_with_env_file(path, "web", {"docker", "run"}))}, o);
+      BOOST_REQUIRE(r.has_value());
+      BOOST_TEST(r->exit_code == 0, r->err);
+      BOOST_TEST(r->out == "c0ffee\n");
+      // A missing directory is made (mode 0700 by the umask).
+      std::string want = where.starts_with("new/") ? "mkdir\ncat\ndocker\nrm\n" : "cat\ndocker\nrm\n";
+      BOOST_TEST(read_file(log).value() == want);
+      BOOST_TEST(!path_exists(path));
+    }
+  }
+  remove_all(*dir);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
