@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -42,6 +43,10 @@ const Group kGroups[] = {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A child that exits before reading all of its stdin, or a reader of
+  // quarry's output that goes away, must give a write error with a message,
+  // not end quarry silently in the middle of a deploy.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"quarry: a declarative cluster orchestrator.\n"
                "git push deploys a stack described by quarry.yml onto servers over SSH."};
   app.set_help_all_flag("--help-all", "Show every command's help");

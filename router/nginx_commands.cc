@@ -50,15 +50,30 @@ Argv NginxCommands::remove_generation(const std::string& generation) const {
   return {"rm", "-rf", generation_dir(generation)};
 }
 
-Argv NginxCommands::prune(const std::string& keep_a, const std::string& keep_b) const {
-  return {"sh", "-c",
-          "cd \"$1/gen\" || exit 0; for g in *; do "
-          "[ \"$g\" = \"$2\" ] || [ \"$g\" = \"$3\" ] || [ \"$g\" = '*' ] || rm -rf -- \"$g\"; done",
-          "sh", prefix_, keep_a, keep_b};
+Argv NginxCommands::prune(const std::string& keep_a, const std::string& keep_b,
+                          const std::vector<std::string>& workers) const {
+  Argv argv = {"sh", "-c",
+               "cd \"$1/gen\" || exit 0; for g in *; do "
+               "[ \"$g\" = \"$2\" ] || [ \"$g\" = \"$3\" ] || [ \"$g\" = '*' ] || rm -rf -- \"$g\"; done",
+               "sh", prefix_, keep_a, keep_b};
+  bool any = false;
+  for (const auto& pid : workers) {
+    if (pid.empty() || pid.size() > 10 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    argv.push_back(pid);
+    any = true;
+  }
+  if (any) {
+    argv[2] = "( " + argv[2] + " ); shift 3; for p in \"$@\"; do case \"$(ps -o args= -p \"$p\" 2>/dev/null)\" in "
+              "*'worker process') kill -QUIT \"$p\" 2>/dev/null;; esac; done; true";
+  }
+  return argv;
 }
 
 Argv NginxCommands::is_running() const {
-  return {"sh", "-c", "test -s \"$1\" && kill -0 \"$(cat \"$1\")\" 2>/dev/null", "sh", pid_file()};
+  return {"sh", "-c",
+          "p=$(cat \"$1\" 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null || exit 1; "
+          "ps -o pid= --ppid \"$p\" 2>/dev/null; true",
+          "sh", pid_file()};
 }
 
 Argv NginxCommands::start() const { return nginx_argv(prefix_ + "/live/nginx.conf"); }

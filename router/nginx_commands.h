@@ -33,8 +33,14 @@ class NginxCommands {
   Argv test(const std::string& generation) const;           // nginx -t on a staged generation
   Argv switch_live(const std::string& generation) const;    // atomic symlink swap
   Argv remove_generation(const std::string& generation) const;
-  Argv prune(const std::string& keep_a, const std::string& keep_b) const;  // other generations go
-  Argv is_running() const;                                  // exit 0 when the pid file's process lives
+  // Other generations go; so does any of `workers` (pids from is_running
+  // before a reload) still serving as a worker rather than shutting down:
+  // nginx can miss telling a worker that was still starting to quit when
+  // a reload comes right after a start, and that worker would serve the old
+  // configuration for good.
+  Argv prune(const std::string& keep_a, const std::string& keep_b, const std::vector<std::string>& workers = {}) const;
+  // Exit 0 when the pid file's process lives; prints its children's pids.
+  Argv is_running() const;
   Argv start() const;
   Argv reload() const;
   Argv stop() const;                                        // graceful quit via the pid file

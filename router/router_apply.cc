@@ -96,14 +96,21 @@ Status NginxRouter::stage(const RenderedConfig& rendered) {
   return fail_remote(host_.name + ": nginx -t rejected generation " + gen + ": " + nginx_message(*t));
 }
 
-Status NginxRouter::activate(const std::string& generation) {
+Result<std::vector<std::string>> NginxRouter::activate(const std::string& generation) {
   if (auto r = run_checked(commands_.switch_live(generation)); !r) return fail(r.error());
-  auto up = running();
-  if (!up) return fail(up.error());
-  auto r = run(*up ? commands_.reload() : commands_.start());
+  auto state = run(commands_.is_running());
+  if (!state) return fail(state.error());
+  const bool up = state->ok();
+  std::vector<std::string> workers;
+  if (up) {
+    for (const auto& line : split_lines(state->out)) {
+      if (auto pid = trim(line); !pid.empty()) workers.push_back(pid);
+    }
+  }
+  auto r = run(up ? commands_.reload() : commands_.start());
   if (!r) return fail(r.error());
-  if (r->ok()) return {};
-  return fail_remote(host_.name + ": nginx " + (*up ? "reload" : "start") + " failed: " + nginx_message(*r));
+  if (r->ok()) return workers;
+  return fail_remote(host_.name + ": nginx " + (up ? "reload" : "start") + " failed: " + nginx_message(*r));
 }
 
 Status NginxRouter::verify(const RouterConfig& config, const std::string& generation) {
@@ -151,14 +158,15 @@ Status NginxRouter::apply(const RouterConfig& config) {
     auto up = running();
     if (!up) return fail(up.error());
     if (!*up) {
-      if (auto s = activate(gen); !s) return s;
+      if (auto s = activate(gen); !s) return fail(s.error());
     }
     return verify(config, gen);
   }
   if (auto s = stage(*rendered); !s) return s;
-  if (auto s = activate(gen); !s) return roll_back(*previous, s.error());
+  auto before = activate(gen);
+  if (!before) return roll_back(*previous, before.error());
   if (auto s = verify(config, gen); !s) return roll_back(*previous, s.error());
-  if (auto r = run_checked(commands_.prune(gen, *previous)); !r) log_warn(r.error().message);
+  if (auto r = run_checked(commands_.prune(gen, *previous, *before)); !r) log_warn(r.error().message);
   return {};
 }
 

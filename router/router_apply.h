@@ -71,7 +71,9 @@ class NginxRouter {
   Result<ProcessResult> run_checked(const Argv& argv, std::string stdin_data = {});
   Result<std::string> prepare();  // the live generation, after making the directories
   Status stage(const RenderedConfig& rendered);
-  Status activate(const std::string& generation);
+  // Switches and reloads (or starts); the pids of the workers that ran
+  // before a reload (none after a start).
+  Result<std::vector<std::string>> activate(const std::string& generation);
   Status verify(const RouterConfig& config, const std::string& generation);
   Status roll_back(const std::string& previous, const Error& why);
 

@@ -40,7 +40,9 @@ std::string headers(const std::string& route, const std::string& generation) {
 const std::string kPrepare =
     "sh -c 'mkdir -p \"$1/run\" \"$1/logs\" \"$1/tmp\" \"$1/gen\" && "
     "if [ -L \"$1/live\" ]; then basename \"$(readlink \"$1/live\")\"; fi' sh /srv/router";
-const std::string kRunning = "sh -c 'test -s \"$1\" && kill -0 \"$(cat \"$1\")\" 2>/dev/null' sh /srv/router/run/nginx.pid";
+const std::string kRunning =
+    "sh -c 'p=$(cat \"$1\" 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null || exit 1; "
+    "ps -o pid= --ppid \"$p\" 2>/dev/null; true' sh /srv/router/run/nginx.pid";
 const std::string kNginx = "nginx -p /srv/router/ -e /srv/router/logs/error.log -c ";
 
 std::string stage(const std::string& g) {
@@ -86,6 +88,21 @@ BOOST_AUTO_TEST_CASE(apply_stages_tests_switches_reloads_and_verifies) {
   auto rendered = render_nginx(config()).value();
   BOOST_TEST(rendered.files.size() == 3u);
   BOOST_TEST(shell.ran()[1].stdin_data == ustar_archive(rendered.files).value());
+}
+
+// The workers that served before a reload are named to the prune, which
+// tells any of them still serving (not shutting down) to quit.
+BOOST_AUTO_TEST_CASE(the_workers_from_before_a_reload_go_to_the_prune) {
+  FakeShell shell;
+  auto gen = generation_of(config());
+  shell.on_out("readlink", "0123456789ab\n");
+  shell.on_out("--ppid", " 101\n 102\n");
+  shell.on_out("curl", headers("blog/web", gen));
+  auto router = make_router(shell);
+  BOOST_REQUIRE(router.apply(config()).has_value());
+  auto commands = NginxCommands::create("/srv/router").value();
+  BOOST_TEST(shell.commands().back() == shell_join(commands.prune(gen, "0123456789ab", {"101", "102"})));
+  BOOST_TEST(shell.commands().back().ends_with(" 0123456789ab 101 102"));
 }
 
 BOOST_AUTO_TEST_CASE(failed_nginx_test_leaves_the_old_config_and_reports_nginx) {
