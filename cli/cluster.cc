@@ -210,8 +210,11 @@ Result<LaunchOptions> Cluster::launch_options(const LaunchOptions& options) {
   return with_files;
 }
 
+// Made once, whichever thread asks first: the parallel starts of a launch
+// ask it for each container's files and hosts, and two of them making it at
+// once freed the keeper under the other (a crash in a deploy's starts).
 NetworkKeeper& Cluster::network() {
-  if (!network_) network_ = std::make_unique<NetworkKeeper>(ctx_, *this);
+  std::call_once(network_made_, [this] { network_ = std::make_unique<NetworkKeeper>(ctx_, *this); });
   return *network_;
 }
 

@@ -89,6 +89,7 @@ class Cluster {
   std::unique_ptr<ImageShipper> shipper_;
   std::unique_ptr<ImageShipper> loop_shipper_;
   std::unique_ptr<NetworkKeeper> network_;
+  std::once_flag network_made_;  // network() is asked from a launch's parallel starts
   std::mutex network_mu_;
   std::vector<std::unique_ptr<PassHook>> hooks_;
 };

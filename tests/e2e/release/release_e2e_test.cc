@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(rollback_brings_the_previous_reply_back) {
 
 BOOST_AUTO_TEST_CASE(canary_takes_its_share_and_rollback_drops_it) {
   auto r = deploy("three", "three", {"--canary", "30"});
-  BOOST_REQUIRE_MESSAGE(r.ok(), "canary deploy failed:\n" + r.out + r.err);
+  BOOST_REQUIRE_MESSAGE(r.ok(), "canary deploy failed (exit " + std::to_string(r.exit_code) + "):\n" + r.out + r.err);
   auto ps = must({"ps", "hello"});
   BOOST_TEST(ps.out.find("hello/web traffic: release 5 (canary) 30%, release 4 70%") != std::string::npos, ps.out);
   int canary = 0, old = 0;
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(canary_takes_its_share_and_rollback_drops_it) {
 
 BOOST_AUTO_TEST_CASE(canary_promoted_takes_all_traffic) {
   auto r = deploy("six", "six", {"--canary", "50"});
-  BOOST_REQUIRE_MESSAGE(r.ok(), "canary deploy failed:\n" + r.out + r.err);
+  BOOST_REQUIRE_MESSAGE(r.ok(), "canary deploy failed (exit " + std::to_string(r.exit_code) + "):\n" + r.out + r.err);
   LoadLoop loop(lab().router_ip(), kDomain);
   loop.start();
   auto pr = run_quarry({"promote", "hello"});
