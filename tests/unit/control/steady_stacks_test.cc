@@ -42,7 +42,7 @@ struct SteadyLoop {
     f.clock.advance_ms(step_ms);
     auto r = loop.pass();
     BOOST_TEST_REQUIRE(r.has_value());
-    BOOST_TEST(r->errors.empty(), r->errors.front());
+    BOOST_TEST(r->errors.empty(), (r->errors.empty() ? std::string() : r->errors.front()));
     return std::move(*r);
   }
   // Passes until blog's plan is reused (at most 3), as after any change.
