@@ -1,4 +1,4 @@
-// `quarry run` skipping the `docker build` of a context that did not change
+// `quarry run` leaving out the `docker build` of a context that did not change
 // since its last build: the engine's image with the build's key is tagged.
 #include <boost/test/unit_test.hpp>
 
